@@ -1,0 +1,39 @@
+import { defineConfig } from '@playwright/test';
+
+// The suite runs against the production build served as a static site (scripts/serve.mjs).
+// The browser is Debian's Chromium found by scripts/ensure-tools.mjs; Playwright downloads nothing.
+const port = Number(process.env.SHELF_PORT ?? 4321);
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export default defineConfig({
+	testDir: 'tests/e2e',
+	fullyParallel: false,
+	workers: 2,
+	timeout: 60_000,
+	forbidOnly: !!process.env.CI,
+	reporter: process.env.CI ? 'list' : [['list']],
+	use: {
+		baseURL: `http://localhost:${port}`,
+		browserName: 'chromium',
+		launchOptions: {
+			executablePath: chromiumPath,
+			args: [
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-dev-shm-usage',
+				'--disable-quic',
+				'--no-first-run',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync'
+			]
+		}
+	},
+	webServer: {
+		command: `node scripts/serve.mjs`,
+		env: { PORT: String(port) },
+		url: `http://localhost:${port}/`,
+		reuseExistingServer: false,
+		timeout: 30_000
+	}
+});

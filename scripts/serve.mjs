@@ -1,0 +1,73 @@
+// Serves the static build the way any static host would: files from build/, and the app shell
+// (index.html) for every other path so deep links and query strings open the app.
+import { createServer } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+
+const CONTENT_TYPES = {
+	'.html': 'text/html; charset=utf-8',
+	'.js': 'text/javascript; charset=utf-8',
+	'.css': 'text/css; charset=utf-8',
+	'.json': 'application/json; charset=utf-8',
+	'.webmanifest': 'application/manifest+json',
+	'.svg': 'image/svg+xml',
+	'.png': 'image/png',
+	'.ico': 'image/x-icon',
+	'.wasm': 'application/wasm',
+	'.txt': 'text/plain; charset=utf-8'
+};
+
+/**
+ * Starts a static server for `root`; resolves with the listening server and its URL.
+ * @param {{ root?: string, port?: number, host?: string }} options
+ */
+export function serveStatic({ root = 'build', port = 4173, host = '127.0.0.1' } = {}) {
+	const rootDir = resolve(root);
+	const server = createServer((request, response) => {
+		const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+		const file = findFile(rootDir, path);
+		if (!file) {
+			response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+			return;
+		}
+		const immutable = file.includes(`${sep}_app${sep}immutable${sep}`);
+		response.writeHead(200, {
+			'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+			'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache'
+		});
+		if (request.method === 'HEAD') response.end();
+		else createReadStream(file).pipe(response);
+	});
+	return new Promise((resolvePromise, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			const address = server.address();
+			resolvePromise({ server, url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${address.port}` });
+		});
+	});
+}
+
+function findFile(rootDir, urlPath) {
+	const candidate = normalize(join(rootDir, urlPath));
+	if (candidate !== rootDir && !candidate.startsWith(rootDir + sep)) return null;
+	for (const file of [candidate, `${candidate}.html`, join(candidate, 'index.html')]) {
+		if (isFile(file)) return file;
+	}
+	// Missing build assets are real 404s; any other path is a client-side route.
+	if (urlPath.startsWith('/_app/') || extname(urlPath) !== '') return null;
+	return join(rootDir, 'index.html');
+}
+
+function isFile(path) {
+	try {
+		return statSync(path).isFile();
+	} catch {
+		return false;
+	}
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+	const port = Number(process.env.PORT ?? 4173);
+	const { url } = await serveStatic({ port });
+	console.log(`Model Shelf is being served at ${url}`);
+}

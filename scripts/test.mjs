@@ -1,0 +1,80 @@
+// `npm test`: install what is missing, then type-check, run Vitest and Playwright against the
+// production build, and end with one line `N passed, N failed` summing every suite.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSite, ensureNpmPackages } from './setup.mjs';
+import { ensureChromium } from './ensure-tools.mjs';
+
+ensureNpmPackages();
+const chromiumPath = ensureChromium();
+const reports = mkdtempSync(join(tmpdir(), 'shelf-test-'));
+const env = { ...process.env, CHROMIUM_PATH: chromiumPath, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
+
+/** One line per suite: what it counted. */
+const suites = [];
+
+function runSuite(name, command, args, extraEnv = {}) {
+	console.log(`\n── ${name} ──`);
+	const result = spawnSync(command, args, { stdio: 'inherit', env: { ...env, ...extraEnv } });
+	return result.status ?? 1;
+}
+
+const checkStatus = runSuite('svelte-check (types)', 'npm', ['run', 'check', '--silent']);
+suites.push({ name: 'types', passed: checkStatus === 0 ? 1 : 0, failed: checkStatus === 0 ? 0 : 1 });
+
+const vitestReport = join(reports, 'vitest.json');
+const vitestStatus = runSuite('Vitest (unit)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`]);
+suites.push(countVitest(vitestReport, vitestStatus));
+
+let buildOk = true;
+try {
+	console.log('\n── build ──');
+	buildSite();
+} catch {
+	buildOk = false;
+}
+suites.push({ name: 'build', passed: buildOk ? 1 : 0, failed: buildOk ? 0 : 1 });
+
+if (buildOk) {
+	const playwrightReport = join(reports, 'playwright.json');
+	const playwrightStatus = runSuite('Playwright (Chromium, production build)', 'npx', ['playwright', 'test', '--reporter=list,json'], {
+		PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport
+	});
+	suites.push(countPlaywright(playwrightReport, playwrightStatus));
+}
+
+rmSync(reports, { recursive: true, force: true });
+const passed = suites.reduce((sum, suite) => sum + suite.passed, 0);
+const failed = suites.reduce((sum, suite) => sum + suite.failed, 0);
+console.log('');
+for (const suite of suites) console.log(`  ${suite.name}: ${suite.passed} passed, ${suite.failed} failed`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
+
+function countVitest(file, status) {
+	const report = readJson(file);
+	if (!report) return { name: 'vitest', passed: 0, failed: 1 };
+	// A suite that failed to load counts as a failure even when no test inside it ran.
+	const failedFiles = report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+	const failed = report.numFailedTests + failedFiles + (status !== 0 && report.numFailedTests + failedFiles === 0 ? 1 : 0);
+	return { name: 'vitest', passed: report.numPassedTests, failed };
+}
+
+function countPlaywright(file, status) {
+	const report = readJson(file);
+	if (!report) return { name: 'playwright', passed: 0, failed: 1 };
+	const { expected, unexpected, flaky } = report.stats;
+	const errors = report.errors?.length ?? 0;
+	const failed = unexpected + flaky + errors + (status !== 0 && unexpected + flaky + errors === 0 ? 1 : 0);
+	return { name: 'playwright', passed: expected, failed };
+}
+
+function readJson(file) {
+	try {
+		return JSON.parse(readFileSync(file, 'utf8'));
+	} catch {
+		return null;
+	}
+}

@@ -1,0 +1,48 @@
+/// <reference types="vitest/config" />
+import { sveltekit } from '@sveltejs/kit/vite';
+import { SvelteKitPWA } from '@vite-pwa/sveltekit';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+	plugins: [
+		sveltekit(),
+		SvelteKitPWA({
+			strategies: 'generateSW',
+			registerType: 'prompt',
+			// The page registers the service worker itself with workbox-window (src/lib/ui/pwa.svelte.ts).
+			injectRegister: false,
+			manifest: {
+				name: 'Model Shelf',
+				short_name: 'Model Shelf',
+				description: 'An offline store for machine-learning model versions: import, find, export.',
+				id: '/',
+				start_url: '/',
+				scope: '/',
+				display: 'standalone',
+				background_color: '#0f1419',
+				theme_color: '#1f4e79',
+				icons: [
+					{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+					{ src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+					{ src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
+				]
+			},
+			kit: { adapterFallback: 'index.html', spa: true },
+			workbox: {
+				globPatterns: ['client/**/*.{js,css,html,svg,png,ico,webmanifest,wasm,json}'],
+				// Offline deep links and bookmarked filters: every navigation is answered by the app shell,
+				// and query strings never miss the precache (Workbox only strips utm_* and fbclid by default).
+				navigateFallback: '/index.html',
+				ignoreURLParametersMatching: [/.*/],
+				clientsClaim: true,
+				cleanupOutdatedCaches: true,
+				maximumFileSizeToCacheInBytes: 8 * 1024 * 1024
+			}
+		})
+	],
+	worker: { format: 'es' },
+	test: {
+		include: ['tests/unit/**/*.test.ts'],
+		environment: 'node'
+	}
+});
