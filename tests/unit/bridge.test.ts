@@ -15,7 +15,7 @@ function connect<T extends object>(api: T) {
 describe('errors crossing the worker boundary', () => {
 	it('keeps the code, message and details of a ShelfError', async () => {
 		const { remote, close } = connect({
-			get: async () => {
+			get: async (): Promise<void> => {
 				throw new ShelfError('NOT_FOUND', 'No model named "iris".', { tag: 'iris:latest' });
 			}
 		});
@@ -28,7 +28,7 @@ describe('errors crossing the worker boundary', () => {
 	it('keeps a ShelfError cause chain', async () => {
 		const inner = new ShelfError('INVALID_TAG', 'bad tag', { tag: 'A:b' });
 		const { remote, close } = connect({
-			parse: async () => {
+			parse: async (): Promise<void> => {
 				throw new ShelfError('INVALID_MANIFEST', 'bad name', { field: 'name' }, { cause: inner });
 			}
 		});
@@ -41,7 +41,7 @@ describe('errors crossing the worker boundary', () => {
 
 	it('turns an unexpected error into INTERNAL with the original message', async () => {
 		const { remote, close } = connect({
-			crash: async () => {
+			crash: async (): Promise<void> => {
 				throw new TypeError('x is undefined');
 			}
 		});

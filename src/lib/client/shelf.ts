@@ -1,5 +1,5 @@
 // The page's single handle on the worker. Created lazily, and only in the browser.
-import { wrap, type Remote } from 'comlink';
+import { proxy, wrap, type Remote } from 'comlink';
 import '../bridge.ts';
 import type { ShelfApi } from '../worker/index.ts';
 
@@ -13,4 +13,36 @@ export function shelf(): Remote<ShelfApi> {
 		remote = wrap<ShelfApi>(worker);
 	}
 	return remote;
+}
+
+/**
+ * Runs a long worker operation that the page may cancel with an AbortSignal (signals cannot cross
+ * postMessage, so the worker is told by operation id).
+ * @param signal aborts the operation; the worker then throws `ABORTED` and leaves nothing behind
+ * @param start starts the operation with the id it must be given
+ */
+export async function cancellable<T>(signal: AbortSignal | undefined, start: (opId: string) => Promise<T>): Promise<T> {
+	const opId = crypto.randomUUID();
+	const onAbort = () => void shelf().cancel({ opId });
+	signal?.addEventListener('abort', onAbort, { once: true });
+	try {
+		return await start(opId);
+	} finally {
+		signal?.removeEventListener('abort', onAbort);
+	}
+}
+
+/** Wraps a page callback so the worker can call it (progress reports, change notifications). */
+export const callback = proxy;
+
+declare global {
+	interface Window {
+		/** The shelf's worker API, for scripting from DevTools: `await modelShelf.api.list()`. */
+		modelShelf?: { api: Remote<ShelfApi>; callback: typeof proxy };
+	}
+}
+
+/** Makes the API reachable from DevTools (and from browser tests, which drive the real worker). */
+export function exposeOnWindow(): void {
+	window.modelShelf = { api: shelf(), callback: proxy };
 }

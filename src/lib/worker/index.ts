@@ -1,37 +1,109 @@
 // The one object the page talks to. Everything that touches bytes or storage runs here, off the page thread.
-import { expose } from 'comlink';
-import { createSHA256 } from 'hash-wasm';
+// Methods take one options object (Comlink transfer handlers only see root values, so a progress
+// callback is a second argument) and return plain, structured-cloneable data.
+import { expose, type ProxyMarked } from 'comlink';
 import '../bridge.ts';
-import { ShelfError } from '../core/errors.ts';
+import type { ListPage, NameSummary, VersionRecord } from '../core/store-types.ts';
+import { openCatalogue } from './catalogue/idb-catalogue.ts';
+import { openOpfsBlobStore } from './blobs/opfs-blob-store.ts';
+import { cancelOperation, startOperation, throttleProgress, type ProgressListener } from './operations.ts';
+import { browserCoordination, type StoreChange } from './store/coordination.ts';
+import { fsck, usage, verify, type FsckReport, type UsageReport, type VerifyReport } from './store/maintenance.ts';
+import { ModelStore, type ListRequest, type SaveRequest, type StoreResult } from './store/model-store.ts';
 
-const SELF_TEST_DIR = 'self-test';
+const coordination = browserCoordination();
+let storageLimit: number | undefined;
+let opened: Promise<{ store: ModelStore; startup: FsckReport }> | undefined;
+
+/** Opens the catalogue and blob store once, and cleans up after any crash before first use. */
+function open() {
+	opened ??= (async () => {
+		const [catalogue, blobs] = await Promise.all([openCatalogue(), openOpfsBlobStore({ quotaBytes: storageLimit })]);
+		const store = new ModelStore(catalogue, blobs, coordination);
+		return { store, startup: await fsck(store) };
+	})();
+	opened.catch(() => (opened = undefined));
+	return opened.then(({ store }) => store);
+}
+
+/** Runs a long operation with cancellation by `opId` and throttled progress. */
+async function longOperation<T>(opId: string | undefined, listener: ProgressListener | undefined, run: (controls: { signal: AbortSignal; report: ReturnType<typeof throttleProgress> }) => Promise<T>) {
+	const operation = startOperation(opId);
+	try {
+		return await run({ signal: operation.signal, report: throttleProgress(listener) });
+	} finally {
+		operation.finish();
+	}
+}
 
 const api = {
-	/**
-	 * Writes `bytes` to a file in the Origin Private File System, reads them back and returns their SHA-256.
-	 * Proves the worker, OPFS and hashing path end to end.
-	 * @param options.bytes the bytes to store
-	 */
-	async selfTest({ bytes }: { bytes: Uint8Array }): Promise<{ sha256: string; size: number }> {
-		if (!(bytes instanceof Uint8Array)) throw new ShelfError('UNSUPPORTED', 'selfTest expects a Uint8Array of bytes.');
-		const root = await navigator.storage.getDirectory();
-		const dir = await root.getDirectoryHandle(SELF_TEST_DIR, { create: true });
-		const fileHandle = await dir.getFileHandle('probe.bin', { create: true });
-		const access = await fileHandle.createSyncAccessHandle();
-		try {
-			access.truncate(0);
-			access.write(bytes, { at: 0 });
-			access.flush();
-			const readBack = new Uint8Array(access.getSize());
-			access.read(readBack, { at: 0 });
-			const hasher = await createSHA256();
-			hasher.init();
-			hasher.update(readBack);
-			return { sha256: hasher.digest('hex'), size: readBack.byteLength };
-		} finally {
-			access.close();
-			await root.removeEntry(SELF_TEST_DIR, { recursive: true });
-		}
+	/** Creates a new version from files; see `ModelStore.save`. */
+	async save(request: SaveRequest & { opId?: string }, onProgress?: ProgressListener): Promise<StoreResult> {
+		const store = await open();
+		return longOperation(request.opId, onProgress, (controls) => store.save(request, controls));
+	},
+	/** One page of versions, newest first by default, filtered by name, label selector and text. */
+	async list(request: ListRequest = {}): Promise<ListPage> {
+		return (await open()).list(request);
+	},
+	/** A version by exact tag, or the newest for `name` / `name:latest`. */
+	async get({ tag }: { tag: string }): Promise<VersionRecord> {
+		return (await open()).get(tag);
+	},
+	/** Every version of one model, newest first. */
+	async versions({ name }: { name: string }): Promise<VersionRecord[]> {
+		return (await open()).catalogue.versions(name);
+	},
+	/** Every model name with its version count and latest tag. */
+	async names(): Promise<NameSummary[]> {
+		return (await open()).catalogue.names();
+	},
+	/** A stored file as a disk-backed File. */
+	async readFile({ tag, path }: { tag: string; path: string }): Promise<File> {
+		return (await open()).readFile(tag, path);
+	},
+	/** The version's model.yaml as text. */
+	async manifest({ tag }: { tag: string }): Promise<string> {
+		return (await open()).manifestText(tag);
+	},
+	/** Deletes one version and reports where `latest` points now. */
+	async delete({ tag }: { tag: string }): Promise<{ removed: string; latest: string | null }> {
+		return (await open()).delete(tag);
+	},
+	/** Deletes every version of a model. */
+	async deleteModel({ name }: { name: string }): Promise<string[]> {
+		return (await open()).deleteModel(name);
+	},
+	/** Removes crash leftovers; the report of the start-up run is kept in `startup`. */
+	async fsck(): Promise<{ now: FsckReport; startup: FsckReport }> {
+		const store = await open();
+		const { startup } = await opened!;
+		return { now: await fsck(store), startup };
+	},
+	/** Re-hashes stored files of one version or all, reporting mismatches as `INTEGRITY`. */
+	async verify(request: { tag?: string; opId?: string } = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
+		const store = await open();
+		return longOperation(request.opId, onProgress, (controls) => verify(store, request.tag, controls));
+	},
+	/** Shelf usage, dedup savings and the browser's own estimate of usage and quota. */
+	async usage(): Promise<UsageReport & { estimate: { usage: number; quota: number }; persisted: boolean; limit: number | null }> {
+		const [report, estimate, persisted] = await Promise.all([usage(await open()), navigator.storage.estimate(), navigator.storage.persisted()]);
+		return { ...report, estimate: { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 }, persisted, limit: storageLimit ?? null };
+	},
+	/** Caps the bytes the shelf may hold (null: only the browser's quota); a write past it is `STORAGE_FULL`. */
+	async setStorageLimit({ bytes }: { bytes: number | null }): Promise<void> {
+		storageLimit = bytes ?? undefined;
+		const previous = opened;
+		opened = undefined;
+		if (previous) await coordination.exclusive(async () => void (await previous.catch(() => undefined)));
+	},
+	/** Cancels a running operation started with this `opId`; it throws `ABORTED` and leaves nothing behind. */
+	async cancel({ opId }: { opId: string }): Promise<boolean> {
+		return cancelOperation(opId);
+	},
+	/** Calls `listener` whenever another tab changes the store. */
+	async watch(listener: ((change: StoreChange) => void) & ProxyMarked): Promise<void> {
+		coordination.subscribe((change) => void Promise.resolve(listener(change)).catch(() => undefined));
 	}
 };
 

@@ -1,0 +1,170 @@
+// Node + browser: pure TypeScript, no DOM, no idb, no OPFS.
+//
+// The model store's records and the two small ports it stands on: a catalogue of versions
+// (IndexedDB in the browser) and a content-addressed blob store (OPFS in the browser, memory in tests).
+
+import { creationTimeKey, type ModelInfo } from './manifest.ts';
+import type { Selector } from './selector.ts';
+
+/** One file of a version: its path inside the model directory and the digest that names its bytes. */
+export interface StoredFile {
+	/** Relative POSIX path, e.g. `saved_model.pb` or `extra/thresholds.json`. */
+	path: string;
+	size: number;
+	/** Lower-case hex SHA-256 of the bytes; the blob's name in the blob store. */
+	sha256: string;
+	/** CRC-32 of the bytes, kept so that export can write zip headers without a second pass. */
+	crc32: number;
+}
+
+/** One immutable model version as the catalogue stores it. */
+export interface VersionRecord {
+	/** `name:version`, the primary key. */
+	tag: string;
+	name: string;
+	version: string;
+	/** Everything `model.yaml` says (labels, metadata, options, context, signatures, creation time, …). */
+	info: ModelInfo;
+	/** Sorted by path. */
+	files: StoredFile[];
+	/** Sum of the files' sizes. */
+	size: number;
+	/** Sorts versions by creation time, ties broken by tag; unique. See {@link createdKey}. */
+	createdKey: string;
+	/** When this shelf stored the version (ms since epoch). */
+	savedAt: number;
+}
+
+/** What the catalogue knows about one model name. */
+export interface NameSummary {
+	name: string;
+	/** Number of versions. */
+	count: number;
+	/** Tag of the most recently created version. */
+	latest: string;
+	latestCreatedKey: string;
+	/** Total size of all versions (before deduplication). */
+	size: number;
+}
+
+/** Order of a listing by creation time. */
+export type ListOrder = 'newest' | 'oldest';
+
+/** A query over all versions; every field narrows it. */
+export interface ListQuery {
+	/** Only versions of this model name. */
+	name?: string;
+	/** A parsed label selector. */
+	selector?: Selector;
+	/** Free text matched against names and tags (case-insensitive substring of the name, or prefix of the tag). */
+	text?: string;
+	order?: ListOrder;
+	/** Page size; default 50. */
+	limit?: number;
+	/** Opaque cursor from the previous page's {@link ListPage.next}. */
+	cursor?: string | null;
+}
+
+/** One page of a listing. */
+export interface ListPage {
+	items: VersionRecord[];
+	/** Cursor for the next page, or null at the end. */
+	next: string | null;
+}
+
+/** The result of removing a version from the catalogue. */
+export interface DeleteOutcome {
+	removed: VersionRecord;
+	/** Digests that no version references any more: the blob store may drop them. */
+	unreferenced: string[];
+	/** Tag `latest` points to now, or null when the name has no versions left. */
+	latest: string | null;
+}
+
+/** The catalogue port: versions and the per-name latest pointer, changed atomically. */
+export interface Catalogue {
+	/** The version with exactly this tag, or undefined. */
+	get(tag: string): Promise<VersionRecord | undefined>;
+	/** The most recently created version of `name`, or undefined. */
+	latest(name: string): Promise<VersionRecord | undefined>;
+	/** Versions of `name`, newest first. */
+	versions(name: string): Promise<VersionRecord[]>;
+	/** Every model name with its count and latest version, sorted by name. */
+	names(): Promise<NameSummary[]>;
+	/** One page of versions matching `query`, ordered by creation time. */
+	list(query: ListQuery): Promise<ListPage>;
+	/** Number of versions matching `query` (ignores order, limit and cursor). */
+	count(query?: Omit<ListQuery, 'order' | 'limit' | 'cursor'>): Promise<number>;
+	/**
+	 * Adds a version and moves its name's latest pointer in one transaction.
+	 * @throws ShelfError `TAG_EXISTS` when the tag is already stored
+	 */
+	add(record: VersionRecord): Promise<void>;
+	/**
+	 * Removes a version, repoints latest (or removes the name) in one transaction.
+	 * @throws ShelfError `NOT_FOUND`
+	 */
+	remove(tag: string): Promise<DeleteOutcome>;
+	/** True when some version references this digest. */
+	isReferenced(sha256: string): Promise<boolean>;
+	/** Every digest referenced by some version. */
+	referencedDigests(): Promise<Set<string>>;
+}
+
+/** Digest, size and CRC-32 of bytes that went through a {@link BlobWriter}. */
+export interface BlobDigest {
+	sha256: string;
+	size: number;
+	crc32: number;
+}
+
+/** Expected facts about a blob being written; a mismatch at commit is `INTEGRITY`. */
+export type BlobExpectation = Partial<BlobDigest>;
+
+/** Bytes on their way into the blob store: written to a temporary place, hashed as they go. */
+export interface BlobWriter {
+	/**
+	 * Appends bytes. The writer may keep (transfer) the buffer: do not reuse it afterwards.
+	 * @throws ShelfError `STORAGE_FULL` when the store's quota is reached
+	 */
+	write(chunk: Uint8Array): Promise<void>;
+	/**
+	 * Finishes hashing and moves the bytes into place under their digest (dropping them when the
+	 * store already holds that digest).
+	 * @throws ShelfError `INTEGRITY` when `expected` does not match; nothing is kept then
+	 */
+	commit(expected?: BlobExpectation): Promise<BlobDigest & { deduplicated: boolean }>;
+	/** Drops the temporary bytes. Safe to call after a failure, and more than once. */
+	abort(): Promise<void>;
+}
+
+/** The content-addressed blob store port. */
+export interface BlobStore {
+	/** Starts a new blob in the temporary area. */
+	create(): Promise<BlobWriter>;
+	has(sha256: string): Promise<boolean>;
+	/**
+	 * The stored bytes as a Blob (in OPFS a `File` backed by disk, not memory).
+	 * @throws ShelfError `NOT_FOUND`
+	 */
+	read(sha256: string): Promise<Blob>;
+	/** Removes a stored blob; no error when it is absent. */
+	delete(sha256: string): Promise<void>;
+	/** Every stored digest. */
+	list(): Promise<string[]>;
+	/** Removes every temporary file (left by a crash); returns how many there were. */
+	clearTemp(): Promise<number>;
+	/** Bytes held by stored blobs. */
+	storedBytes(): Promise<number>;
+}
+
+/**
+ * A sortable, unique key for a version: its creation instant in UTC to the microsecond (fixed width),
+ * then the tag, so equal creation times fall back to tag order.
+ * @param info the version's model info
+ * @example
+ * createdKey(info); // '2025-11-03T10:15:00.250000Z~fraud_detector:6st47ifytwe2p45h'
+ */
+export function createdKey(info: Pick<ModelInfo, 'name' | 'version' | 'creationTime'>): string {
+	return `${creationTimeKey(info)}~${info.name}:${info.version}`;
+}

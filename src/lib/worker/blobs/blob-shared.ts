@@ -1,0 +1,76 @@
+// Node + browser: rules both blob stores apply the same way, so that the memory store stays a faithful reference.
+import { ShelfError } from '../../core/errors.ts';
+import type { BlobDigest, BlobExpectation } from '../../core/store-types.ts';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * True when `value` is a lower-case hex SHA-256, the only name a stored blob can have.
+ * Checking first keeps names like `../x` or `tmp` away from the storage layer.
+ * @param value a would-be digest
+ */
+export function isSha256(value: unknown): value is string {
+	return typeof value === 'string' && SHA256_HEX.test(value);
+}
+
+/**
+ * The `INTEGRITY` error for bytes whose digest is not the one expected, or null when every expected field matches.
+ * @param expected the fields the caller knows (absent fields are not checked)
+ * @param actual what the bytes hashed to
+ */
+export function checkExpectation(expected: BlobExpectation | undefined, actual: BlobDigest): ShelfError | null {
+	if (!expected) return null;
+	const fields = (['sha256', 'size', 'crc32'] as const).filter(
+		(field) => expected[field] !== undefined && expected[field] !== actual[field]
+	);
+	if (fields.length === 0) return null;
+	return new ShelfError(
+		'INTEGRITY',
+		`The bytes do not match what was expected (${fields.join(', ')} differ): the source is damaged or truncated.`,
+		{ expected: { ...expected }, actual: { ...actual }, fields }
+	);
+}
+
+/**
+ * The `STORAGE_FULL` error of a write that does not fit.
+ * @param quotaBytes the store's quota, or null when the browser's own quota was hit
+ * @param needed bytes the store would hold with this write (stored blobs + temporary bytes + the write)
+ * @param cause the browser's `QuotaExceededError`, if that is what failed
+ */
+export function storageFull(quotaBytes: number | null, needed: number, cause?: unknown): ShelfError {
+	return new ShelfError(
+		'STORAGE_FULL',
+		`Not enough storage for these bytes (${needed} needed, quota ${quotaBytes ?? 'set by the browser'}): delete models or free disk space.`,
+		{ quotaBytes, needed },
+		cause === undefined ? undefined : { cause }
+	);
+}
+
+/**
+ * True when `error` is the browser's out-of-quota failure (a `DOMException` named `QuotaExceededError`).
+ * Checked by name because DOMException is not an Error subclass in every realm.
+ * @param error what was caught
+ */
+export function isQuotaExceeded(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'QuotaExceededError';
+}
+
+/**
+ * True when `error` is a DOMException named `NotFoundError` (the entry is absent).
+ * @param error what was caught
+ */
+export function isNotFound(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'NotFoundError';
+}
+
+/**
+ * The chunk's whole `ArrayBuffer` when it may be transferred as is, or null when the chunk must be copied:
+ * a view into a bigger buffer would hand over (and detach) bytes the caller never gave us, and a
+ * SharedArrayBuffer cannot be transferred at all.
+ * @param chunk bytes handed to a writer
+ */
+export function wholeBuffer(chunk: Uint8Array): ArrayBuffer | null {
+	const buffer = chunk.buffer;
+	if (!(buffer instanceof ArrayBuffer)) return null;
+	return chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength ? buffer : null;
+}

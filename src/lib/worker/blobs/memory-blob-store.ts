@@ -1,0 +1,165 @@
+// Node + browser: the reference BlobStore, held in memory. Node tests use it, and the OPFS store must
+// behave the same (tests/unit/blob-store-contract.ts runs the same suite on both).
+import { ShelfError } from '../../core/errors.ts';
+import type { BlobDigest, BlobExpectation, BlobStore, BlobWriter } from '../../core/store-types.ts';
+import { checkExpectation, isSha256, storageFull, wholeBuffer } from './blob-shared.ts';
+import { createDigest } from './digest.ts';
+
+/**
+ * Where a memory store keeps its bytes, the counterpart of an OPFS root directory. Share one between
+ * two stores to model reopening after a restart; put entries in `tmp` by hand to model a crash.
+ */
+export interface MemoryVolume {
+	/** Stored blobs by digest. */
+	blobs: Map<string, Uint8Array<ArrayBuffer>>;
+	/** Temporary files by id, as the chunks written so far. */
+	tmp: Map<string, Uint8Array<ArrayBuffer>[]>;
+}
+
+/** Options of {@link createMemoryBlobStore}. */
+export interface MemoryBlobStoreOptions {
+	/** Most bytes stored blobs and in-progress writes may hold together; unlimited when absent. */
+	quotaBytes?: number;
+	/** Where the bytes live; a fresh empty volume when absent. */
+	volume?: MemoryVolume;
+}
+
+/** Creates an empty {@link MemoryVolume}. */
+export function createMemoryVolume(): MemoryVolume {
+	return { blobs: new Map(), tmp: new Map() };
+}
+
+/**
+ * Creates a blob store held in memory: writes go to a temporary list and become visible under their
+ * digest only at commit. Like the OPFS store it takes ownership of whole chunk buffers (detaching them),
+ * so that code reusing a buffer after `write` fails in Node tests too.
+ * @param options quota and volume
+ * @example
+ * const store = createMemoryBlobStore({ quotaBytes: 1 << 20 });
+ * const writer = await store.create();
+ * await writer.write(new TextEncoder().encode('hello'));
+ * const { sha256 } = await writer.commit({ size: 5 });
+ */
+export function createMemoryBlobStore(options: MemoryBlobStoreOptions = {}): BlobStore {
+	const volume = options.volume ?? createMemoryVolume();
+	const quotaBytes = options.quotaBytes ?? null;
+	const liveTemp = new Set<string>();
+	let reservedBytes = 0;
+
+	const stored = () => [...volume.blobs.values()].reduce((sum, bytes) => sum + bytes.byteLength, 0);
+
+	async function create(): Promise<BlobWriter> {
+		const id = crypto.randomUUID();
+		const digest = await createDigest();
+		const chunks: Uint8Array<ArrayBuffer>[] = [];
+		volume.tmp.set(id, chunks);
+		liveTemp.add(id);
+		let state: 'open' | 'committed' | 'aborted' | 'failed' = 'open';
+		let failure: ShelfError | null = null;
+		let reserved = 0;
+
+		const release = () => {
+			reservedBytes -= reserved;
+			reserved = 0;
+			volume.tmp.delete(id);
+			liveTemp.delete(id);
+		};
+		const assertOpen = () => {
+			if (state === 'open') return;
+			if (failure) throw failure;
+			throw new ShelfError(state === 'aborted' ? 'ABORTED' : 'INTERNAL', `This blob writer is ${state}: start a new one.`);
+		};
+
+		return {
+			async write(chunk) {
+				assertOpen();
+				if (chunk.byteLength === 0) return;
+				const needed = stored() + reservedBytes + chunk.byteLength;
+				if (quotaBytes !== null && needed > quotaBytes) {
+					state = 'failed';
+					failure = storageFull(quotaBytes, needed);
+					throw failure;
+				}
+				const owned = _take(chunk);
+				reserved += owned.byteLength;
+				reservedBytes += owned.byteLength;
+				chunks.push(owned);
+				digest.update(owned);
+			},
+			async commit(expected?: BlobExpectation) {
+				assertOpen();
+				const actual = digest.digest();
+				const mismatch = checkExpectation(expected, actual);
+				if (mismatch) {
+					state = 'failed';
+					failure = mismatch;
+					release();
+					throw mismatch;
+				}
+				const deduplicated = volume.blobs.has(actual.sha256);
+				if (!deduplicated) volume.blobs.set(actual.sha256, _concat(chunks, actual.size));
+				state = 'committed';
+				release();
+				return { ...actual, deduplicated };
+			},
+			async abort() {
+				if (state === 'committed') return;
+				if (state === 'open') state = 'aborted';
+				release();
+			}
+		};
+	}
+
+	return {
+		create,
+		async has(sha256) {
+			return isSha256(sha256) && volume.blobs.has(sha256);
+		},
+		async read(sha256) {
+			const bytes = isSha256(sha256) ? volume.blobs.get(sha256) : undefined;
+			if (!bytes) throw new ShelfError('NOT_FOUND', `No stored blob ${sha256}: it was never saved or has been deleted.`, { sha256 });
+			return new Blob([bytes]);
+		},
+		async delete(sha256) {
+			volume.blobs.delete(sha256);
+		},
+		async list() {
+			return [...volume.blobs.keys()];
+		},
+		async clearTemp() {
+			const leftovers = [...volume.tmp.keys()].filter((id) => !liveTemp.has(id));
+			for (const id of leftovers) volume.tmp.delete(id);
+			return leftovers.length;
+		},
+		async storedBytes() {
+			return stored();
+		}
+	};
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** Takes ownership of a chunk the way postMessage with a transfer list does, copying views and shared memory. */
+function _take(chunk: Uint8Array): Uint8Array<ArrayBuffer> {
+	const buffer = wholeBuffer(chunk);
+	if (buffer) {
+		try {
+			return new Uint8Array(structuredClone(buffer, { transfer: [buffer] }));
+		} catch {
+			// Not transferable (e.g. WebAssembly memory): fall through to a copy.
+		}
+	}
+	return new Uint8Array(chunk);
+}
+
+/** Joins chunks into one array of `size` bytes. */
+function _concat(chunks: Uint8Array<ArrayBuffer>[], size: number): Uint8Array<ArrayBuffer> {
+	if (chunks.length === 1 && chunks[0]) return chunks[0];
+	const bytes = new Uint8Array(size);
+	let offset = 0;
+	for (const chunk of chunks) {
+		bytes.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return bytes;
+}

@@ -1,0 +1,229 @@
+// The BlobStore of the browser, in the Origin Private File System. Runs inside a dedicated worker
+// (the shelf's Comlink worker): sync access handles exist nowhere else.
+//
+// Layout under the root: blobs/<sha256> (content-addressed: identical files stored once) and
+// tmp/<random id> (writes in progress, or crash leftovers for clearTemp()).
+import { ShelfError, toShelfError } from '../../core/errors.ts';
+import type { BlobStore } from '../../core/store-types.ts';
+import { isNotFound, isQuotaExceeded, isSha256, storageFull } from './blob-shared.ts';
+import { createHashLink } from './hash-client.ts';
+import { openOpfsWriter, type WriterHost } from './opfs-writer.ts';
+
+/** Options of {@link openOpfsBlobStore}. */
+export interface OpfsBlobStoreOptions {
+	/** Directory holding `blobs/` and `tmp/`; the origin's OPFS root when absent. */
+	root?: FileSystemDirectoryHandle;
+	/** Most bytes stored blobs and in-progress writes may hold together; only the browser's quota when absent. */
+	quotaBytes?: number;
+}
+
+/** A {@link BlobStore} in OPFS, plus `close()` to stop its hash worker. */
+export interface OpfsBlobStore extends BlobStore {
+	/** Terminates the hash worker; writers still open fail. Other methods keep working. */
+	close(): void;
+}
+
+// `FileSystemHandle.move()` is missing from TypeScript's lib; Chromium has it for OPFS files since 110.
+type MovableFileHandle = FileSystemFileHandle & { move?(directory: FileSystemDirectoryHandle, name: string): Promise<void> };
+
+const COPY_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * Opens (creating when needed) a content-addressed blob store in OPFS. Call it from a dedicated worker.
+ * Writers hash in a second worker while they write, so a save runs near the speed of the slower of the two.
+ * @param options root directory and quota
+ * @example
+ * const store = await openOpfsBlobStore({ quotaBytes: 2 ** 30 });
+ * const writer = await store.create();
+ * try {
+ *   for await (const chunk of file.stream()) await writer.write(chunk);
+ *   const { sha256, deduplicated } = await writer.commit({ size: file.size });
+ * } catch (error) {
+ *   await writer.abort();
+ *   throw error;
+ * }
+ */
+export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Promise<OpfsBlobStore> {
+	const root = options.root ?? (await navigator.storage.getDirectory());
+	const blobs = await root.getDirectoryHandle('blobs', { create: true });
+	const tmp = await root.getDirectoryHandle('tmp', { create: true });
+	const quotaBytes = options.quotaBytes ?? null;
+	const liveTemp = new Set<string>();
+	// One long-lived worker for all writers of this store, started on the first write.
+	const hash = createHashLink(() => new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module' }));
+
+	let stored = 0; // bytes in blobs/, valid once `scan` resolved
+	let reserved = 0; // bytes in live writers' temporary files
+	let scan: Promise<void> | null = null;
+	const scanned = (): Promise<void> =>
+		(scan ??= _sumSizes(blobs).then(
+			(total) => void (stored = total),
+			(error: unknown) => {
+				scan = null; // let the next call retry
+				throw toShelfError(error);
+			}
+		));
+
+	// Commits and deletes run one at a time: "is this digest stored?" followed by a move must not
+	// interleave with another writer committing the same digest, or the total would count it twice.
+	let lock: Promise<unknown> = Promise.resolve();
+	const serial = <T>(step: () => Promise<T>): Promise<T> => {
+		const run = lock.then(step);
+		lock = run.catch(() => {});
+		return run;
+	};
+
+	const host: WriterHost = {
+		tmp,
+		liveTemp,
+		ready: () => (quotaBytes === null ? Promise.resolve() : scanned()),
+		reserve(size) {
+			const needed = stored + reserved + size;
+			if (quotaBytes !== null && needed > quotaBytes) throw storageFull(quotaBytes, needed);
+			reserved += size;
+		},
+		release(size) {
+			reserved -= size;
+		},
+		convert(error, size) {
+			if (error instanceof ShelfError) return error;
+			if (isQuotaExceeded(error)) return storageFull(quotaBytes, stored + reserved + size, error);
+			return toShelfError(error);
+		},
+		finalize: (file, id, digest, settle) =>
+			serial(async () => {
+				await scanned();
+				const existing = await _fileIn(blobs, digest.sha256);
+				if (existing && existing.size === digest.size) {
+					await tmp.removeEntry(id);
+					settle();
+					return true;
+				}
+				// A blob of the wrong size under this digest can only be a copy cut short; replace it.
+				if (existing) {
+					await blobs.removeEntry(digest.sha256);
+					stored -= existing.size;
+				}
+				await _move(file as MovableFileHandle, () => tmp.removeEntry(id), blobs, digest.sha256);
+				stored += digest.size;
+				settle();
+				return false;
+			})
+	};
+
+	return {
+		async create() {
+			return openOpfsWriter(host, hash.open());
+		},
+		async has(sha256) {
+			return isSha256(sha256) && (await _fileIn(blobs, sha256)) !== null;
+		},
+		async read(sha256) {
+			// getFile() is a disk-backed snapshot: no copy of the bytes in memory.
+			const file = isSha256(sha256) ? await _fileIn(blobs, sha256) : null;
+			if (!file) throw new ShelfError('NOT_FOUND', `No stored blob ${sha256}: it was never saved or has been deleted.`, { sha256 });
+			return file;
+		},
+		delete: (sha256) =>
+			serial(async () => {
+				if (!isSha256(sha256)) return;
+				await scanned();
+				const file = await _fileIn(blobs, sha256);
+				if (!file) return;
+				try {
+					await blobs.removeEntry(sha256);
+				} catch (error) {
+					if (isNotFound(error)) return;
+					throw toShelfError(error);
+				}
+				stored -= file.size;
+			}),
+		async list() {
+			const names: string[] = [];
+			for await (const name of blobs.keys()) if (isSha256(name)) names.push(name);
+			return names;
+		},
+		async clearTemp() {
+			// Names first: removing entries while iterating a directory may skip some.
+			const names: string[] = [];
+			for await (const name of tmp.keys()) if (!liveTemp.has(name)) names.push(name);
+			let removed = 0;
+			for (const name of names) {
+				try {
+					await tmp.removeEntry(name, { recursive: true });
+					removed += 1;
+				} catch (error) {
+					// Gone already, or open in another tab's worker (NoModificationAllowedError): not ours to remove.
+					if (!isNotFound(error) && (error as { name?: unknown }).name !== 'NoModificationAllowedError') throw toShelfError(error);
+				}
+			}
+			return removed;
+		},
+		async storedBytes() {
+			await scanned();
+			return stored;
+		},
+		close() {
+			hash.close();
+		}
+	};
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** The file `name` in `dir`, or null when absent. */
+async function _fileIn(dir: FileSystemDirectoryHandle, name: string): Promise<File | null> {
+	try {
+		return await (await dir.getFileHandle(name)).getFile();
+	} catch (error) {
+		if (isNotFound(error)) return null;
+		throw toShelfError(error);
+	}
+}
+
+/** Total size of the blobs in `dir` (names that are not digests are ignored). */
+async function _sumSizes(dir: FileSystemDirectoryHandle): Promise<number> {
+	let total = 0;
+	for await (const [name, entry] of dir.entries()) {
+		if (entry.kind === 'file' && isSha256(name)) total += (await (entry as FileSystemFileHandle).getFile()).size;
+	}
+	return total;
+}
+
+/**
+ * Moves a closed file to `dir/name`. Uses `move()` (a rename, no copy) where the browser has it, else
+ * copies through sync access handles and then calls `removeSource`.
+ */
+async function _move(
+	file: MovableFileHandle,
+	removeSource: () => Promise<void>,
+	dir: FileSystemDirectoryHandle,
+	name: string
+): Promise<void> {
+	if (typeof file.move === 'function') return file.move(dir, name);
+	const target = await dir.getFileHandle(name, { create: true });
+	try {
+		const from = await file.createSyncAccessHandle();
+		try {
+			const to = await target.createSyncAccessHandle();
+			try {
+				const buffer = new Uint8Array(COPY_CHUNK);
+				for (let at = 0, size = from.getSize(); at < size; ) {
+					const read = from.read(buffer, { at });
+					if (read === 0) break;
+					to.write(buffer.subarray(0, read), { at });
+					at += read;
+				}
+				to.flush();
+			} finally {
+				to.close();
+			}
+		} finally {
+			from.close();
+		}
+	} catch (error) {
+		await dir.removeEntry(name).catch(() => {});
+		throw error;
+	}
+	await removeSource();
+}

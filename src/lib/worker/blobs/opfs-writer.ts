@@ -1,0 +1,236 @@
+// One blob on its way into the OPFS store: written to tmp/<id> through a sync access handle while the
+// hash worker digests the chunks already written.
+import { ShelfError } from '../../core/errors.ts';
+import type { BlobDigest, BlobExpectation, BlobWriter } from '../../core/store-types.ts';
+import { checkExpectation, isQuotaExceeded } from './blob-shared.ts';
+import type { HashStream } from './hash-client.ts';
+
+/** What a writer needs from its store (opfs-blob-store.ts). */
+export interface WriterHost {
+	/** The `tmp/` directory. */
+	tmp: FileSystemDirectoryHandle;
+	/** Ids of temporary files owned by live writers, which clearTemp() must leave alone. */
+	liveTemp: Set<string>;
+	/** Resolves once the store may account for `size` more bytes (stored total known when a quota is set). */
+	ready(): Promise<void>;
+	/**
+	 * Accounts for `size` more temporary bytes.
+	 * @throws ShelfError `STORAGE_FULL` when they exceed the quota
+	 */
+	reserve(size: number): void;
+	/** Gives back temporary bytes. */
+	release(size: number): void;
+	/** Turns anything thrown while writing `size` bytes into a ShelfError (QuotaExceededError → `STORAGE_FULL`). */
+	convert(error: unknown, size: number): ShelfError;
+	/** Moves the closed temporary file under its digest; calls `settle` once the bytes count as stored; true when deduplicated. */
+	finalize(file: FileSystemFileHandle, id: string, digest: BlobDigest, settle: () => void): Promise<boolean>;
+}
+
+type WriterState = 'open' | 'committing' | 'committed' | 'failed' | 'aborted';
+
+/** Largest step by which a temporary file is grown ahead of its writes. */
+const MAX_GROWTH = 256 * 1024 * 1024;
+
+/**
+ * Creates `tmp/<random id>` and opens its sync access handle (dedicated workers only).
+ * @param host the store
+ * @param stream this writer's digest in the hash worker
+ */
+export async function openOpfsWriter(host: WriterHost, stream: HashStream): Promise<BlobWriter> {
+	const id = crypto.randomUUID();
+	host.liveTemp.add(id);
+	let file: FileSystemFileHandle | undefined;
+	try {
+		file = await host.tmp.getFileHandle(id, { create: true });
+		return new OpfsBlobWriter(host, stream, id, file, await file.createSyncAccessHandle());
+	} catch (error) {
+		stream.drop();
+		if (file) await host.tmp.removeEntry(id).catch(() => {});
+		host.liveTemp.delete(id);
+		throw host.convert(error, 0);
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+class OpfsBlobWriter implements BlobWriter {
+	#state: WriterState = 'open';
+	#failure: ShelfError | null = null;
+	#access: FileSystemSyncAccessHandle | null;
+	#offset = 0;
+	/** File size set ahead of the writes by #growFor() (0 until it first grows the file). */
+	#allocated = 0;
+	/** False once growing ahead hit the browser's quota. */
+	#growAhead = true;
+	#reserved = 0;
+	#removed = false;
+	// Writes and commit run one after another even when the caller does not await each write.
+	#tail: Promise<unknown> = Promise.resolve();
+	#committing: Promise<unknown> | null = null;
+	#aborting: Promise<void> | null = null;
+
+	private readonly host: WriterHost;
+	private readonly stream: HashStream;
+	private readonly id: string;
+	private readonly file: FileSystemFileHandle;
+
+	constructor(host: WriterHost, stream: HashStream, id: string, file: FileSystemFileHandle, access: FileSystemSyncAccessHandle) {
+		this.host = host;
+		this.stream = stream;
+		this.id = id;
+		this.file = file;
+		this.#access = access;
+	}
+
+	write(chunk: Uint8Array): Promise<void> {
+		return this.#enqueue(() => this.#write(chunk));
+	}
+
+	commit(expected?: BlobExpectation): Promise<BlobDigest & { deduplicated: boolean }> {
+		return this.#enqueue(() => {
+			this.#assertOpen();
+			this.#state = 'committing';
+			const run = this.#commit(expected);
+			this.#committing = run;
+			return run;
+		});
+	}
+
+	abort(): Promise<void> {
+		// Not queued behind writes: an abort must not wait for backpressure. It does wait for a commit
+		// already moving the file, then leaves a committed blob alone.
+		this.#aborting ??= (async () => {
+			if (this.#state === 'committing') await this.#committing?.catch(() => {});
+			if (this.#state === 'committed') return;
+			if (this.#state === 'open') this.#state = 'aborted';
+			await this.#cleanup();
+		})();
+		return this.#aborting;
+	}
+
+	async #write(chunk: Uint8Array): Promise<void> {
+		this.#assertOpen();
+		const size = chunk.byteLength;
+		if (size === 0) return;
+		// Backpressure: wait until the hash worker has room, so at most a few chunks are held in memory.
+		await this.stream.room(size);
+		await this.host.ready();
+		this.#assertOpen(); // abort() may have run while we waited
+		const access = this.#access;
+		let pending = size; // bytes not yet counted by the store, for the STORAGE_FULL details
+		try {
+			if (!access) throw new ShelfError('INTERNAL', 'The temporary file is closed.');
+			// The quota is checked before a byte is written, so a refused write leaves nothing new on disk.
+			this.host.reserve(size);
+			this.#reserved += size;
+			pending = 0;
+			this.#growFor(access, size);
+			const written = access.write(chunk, { at: this.#offset });
+			this.#offset += written;
+			// A short write without an exception only happens when the disk or origin is out of space.
+			if (written !== size) throw new DOMException('Short write to the temporary file.', 'QuotaExceededError');
+			// Only now may the buffer go: transferring detaches it, and the bytes are already on disk.
+			this.stream.push(chunk);
+		} catch (error) {
+			throw this.#fail(this.host.convert(error, pending));
+		}
+	}
+
+	async #commit(expected: BlobExpectation | undefined): Promise<BlobDigest & { deduplicated: boolean }> {
+		try {
+			const access = this.#access;
+			this.#access = null;
+			if (access) {
+				try {
+					if (this.#allocated > this.#offset) access.truncate(this.#offset);
+					access.flush();
+				} finally {
+					access.close();
+				}
+			}
+			const actual = await this.stream.finish();
+			if (actual.size !== this.#offset) {
+				throw new ShelfError('INTERNAL', `Hashed ${actual.size} bytes but wrote ${this.#offset}.`);
+			}
+			const mismatch = checkExpectation(expected, actual);
+			if (mismatch) {
+				await this.#cleanup();
+				throw mismatch;
+			}
+			const deduplicated = await this.host.finalize(this.file, this.id, actual, () => {
+				this.#removed = true;
+				this.host.release(this.#reserved);
+				this.#reserved = 0;
+			});
+			this.#state = 'committed';
+			return { ...actual, deduplicated };
+		} catch (error) {
+			throw this.#fail(this.host.convert(error, 0));
+		}
+	}
+
+	/**
+	 * Grows the file ahead of the next write, doubling up to {@link MAX_GROWTH}. Measured in headless
+	 * Chromium 156: writes that extend a new OPFS file run at ~85 MB/s, the same writes into a file
+	 * already grown by truncate() at 120–160 MB/s. commit() truncates the file back to what was written.
+	 */
+	#growFor(access: FileSystemSyncAccessHandle, size: number): void {
+		const current = Math.max(this.#allocated, this.#offset);
+		const needed = this.#offset + size;
+		if (!this.#growAhead || needed <= current) return;
+		const target = Math.max(needed, Math.min(current * 2, current + MAX_GROWTH));
+		// When the write itself reaches the target it sizes the file: a one-chunk blob is never grown ahead, nor truncated.
+		if (target === needed) return;
+		try {
+			access.truncate(target);
+			this.#allocated = target;
+		} catch (error) {
+			// Near the browser's quota the extra room may not exist while the bytes themselves still fit:
+			// stop growing ahead and let the write itself say whether the storage is full.
+			if (!isQuotaExceeded(error)) throw error;
+			this.#growAhead = false;
+		}
+	}
+
+	/** Closes the handle, removes the temporary file and returns its bytes to the quota; idempotent. */
+	async #cleanup(): Promise<void> {
+		this.stream.drop();
+		try {
+			this.#access?.close();
+		} catch {
+			// Already closed by the browser: nothing to release.
+		}
+		this.#access = null;
+		if (!this.#removed) {
+			this.#removed = true;
+			// A file that cannot be removed now is a leftover for clearTemp(): throwing here would hide
+			// the failure the caller is cleaning up after.
+			await this.host.tmp.removeEntry(this.id).catch(() => {});
+		}
+		this.host.release(this.#reserved);
+		this.#reserved = 0;
+		this.host.liveTemp.delete(this.id);
+	}
+
+	#enqueue<T>(step: () => Promise<T>): Promise<T> {
+		const run = this.#tail.then(step);
+		this.#tail = run.catch(() => {});
+		return run;
+	}
+
+	#assertOpen(): void {
+		if (this.#state === 'open') return;
+		if (this.#failure) throw this.#failure;
+		const code = this.#state === 'aborted' ? 'ABORTED' : 'INTERNAL';
+		throw new ShelfError(code, `This blob writer is ${this.#state}: start a new one with create().`);
+	}
+
+	/** Marks the writer unusable; its temporary bytes stay until abort(). */
+	#fail(error: ShelfError): ShelfError {
+		if (this.#state === 'open' || this.#state === 'committing') {
+			this.#state = 'failed';
+			this.#failure = error;
+		}
+		return this.#failure ?? error;
+	}
+}

@@ -1,0 +1,281 @@
+// Worker: IndexedDB through idb. The Catalogue port (core/store-types.ts) on two stores: `versions`, with
+// the indexes that answer queries and count blob references, and `names`, one summary per model name that
+// add and remove keep in step inside their own transaction. Native errors become ShelfErrors here, once.
+
+import type { IDBPDatabase, IDBPTransaction } from 'idb';
+import { ShelfError, toShelfError } from '../../core/errors.ts';
+import type { Catalogue, DeleteOutcome, ListPage, ListQuery, NameSummary, VersionRecord } from '../../core/store-types.ts';
+import { scanPlan, type VersionsStore } from './merge-scan.ts';
+import { compileFilter, exactCount, planQuery, type PlanStats, type QueryFilter, type QueryPlan } from './query-plan.ts';
+import { fromStored, openCatalogueDatabase, toStored, type CatalogueSchema, type OpenDatabaseOptions } from './schema.ts';
+
+/** Page size when a query gives none. */
+export const DEFAULT_LIMIT = 50;
+
+/** Where to open the catalogue. */
+export type OpenCatalogueOptions = Pick<OpenDatabaseOptions, 'name' | 'factory'>;
+
+/**
+ * Opens the catalogue, creating or upgrading its database.
+ * @param options `name` (default `'model-shelf'`) and `factory` (default `globalThis.indexedDB`)
+ * @throws ShelfError `UNSUPPORTED` without IndexedDB or when the stored schema is newer than this build
+ * @example
+ * const catalogue = await openCatalogue();
+ * const page = await catalogue.list({ selector: parseSelector('stage=production'), limit: 20 });
+ * const more = page.next ? await catalogue.list({ selector, limit: 20, cursor: page.next }) : null;
+ */
+export async function openCatalogue(options: OpenCatalogueOptions = {}): Promise<IdbCatalogue> {
+	return new IdbCatalogue(await openCatalogueDatabase(options));
+}
+
+/** The {@link Catalogue} port on IndexedDB. Every method is one transaction. */
+export class IdbCatalogue implements Catalogue {
+	readonly #db: IDBPDatabase<CatalogueSchema>;
+
+	/** @param db an open catalogue database (see `openCatalogueDatabase`) */
+	constructor(db: IDBPDatabase<CatalogueSchema>) {
+		this.#db = db;
+	}
+
+	/** Closes the connection; later calls fail. */
+	close(): void {
+		this.#db.close();
+	}
+
+	/** @inheritdoc */
+	async get(tag: string): Promise<VersionRecord | undefined> {
+		const stored = await this.#read(() => this.#db.get('versions', tag));
+		return stored && fromStored(stored);
+	}
+
+	/** @inheritdoc */
+	async latest(name: string): Promise<VersionRecord | undefined> {
+		const stored = await this.#read(async () => {
+			const tx = this.#db.transaction(['names', 'versions'], 'readonly');
+			const summary = await tx.objectStore('names').get(name);
+			return summary && tx.objectStore('versions').get(summary.latest);
+		});
+		return stored && fromStored(stored);
+	}
+
+	/** @inheritdoc */
+	async versions(name: string): Promise<VersionRecord[]> {
+		const range = IDBKeyRange.bound([name, ''], [name, '\uffff']);
+		const stored = await this.#read(() => this.#db.getAllFromIndex('versions', 'by-name-created', range));
+		return stored.reverse().map(fromStored);
+	}
+
+	/** @inheritdoc */
+	async names(): Promise<NameSummary[]> {
+		// Keys are names, and IndexedDB orders string keys by code unit, as JavaScript's `<` does.
+		return this.#read(() => this.#db.getAll('names'));
+	}
+
+	/**
+	 * One page of matching versions, ordered by createdKey. `limit` is floored and at least 1 (default 50).
+	 * @throws ShelfError `UNSUPPORTED` for a cursor that no page returned
+	 */
+	async list(query: ListQuery): Promise<ListPage> {
+		const order = query.order ?? 'newest';
+		const limit = query.limit === undefined || Number.isNaN(query.limit) ? DEFAULT_LIMIT : Math.max(1, Math.floor(query.limit));
+		const after = _checkedCursor(query.cursor);
+		return this.#read(async () => {
+			const tx = this.#db.transaction(['versions', 'names'], 'readonly');
+			const plan = await planQuery(query, _stats(tx));
+			const matches = compileFilter(query);
+			const items: VersionRecord[] = [];
+			let more = false;
+			// One match past the page tells whether there is a next page, so the last page says null.
+			for await (const stored of scanPlan(tx.objectStore('versions'), plan, order, after, { firstBatch: limit + 1 })) {
+				if (!matches(stored)) continue;
+				if (items.length === limit) {
+					more = true;
+					break;
+				}
+				items.push(fromStored(stored));
+			}
+			return { items, next: more ? (items[items.length - 1] as VersionRecord).createdKey : null };
+		});
+	}
+
+	/** @inheritdoc */
+	async count(query: QueryFilter = {}): Promise<number> {
+		return this.#read(async () => {
+			const tx = this.#db.transaction(['versions', 'names'], 'readonly');
+			const versions = tx.objectStore('versions');
+			const exact = exactCount(query);
+			if (exact?.kind === 'all') return versions.count();
+			if (exact?.kind === 'name') return (await tx.objectStore('names').get(exact.name))?.count ?? 0;
+			if (exact?.kind === 'key') return versions.index('by-label-key').count(exact.key);
+			if (exact?.kind === 'pairs') {
+				let total = 0;
+				for (const pair of exact.pairs) total += await versions.index('by-label').count(pair);
+				return total;
+			}
+			const plan = await planQuery(query, _stats(tx));
+			const matches = compileFilter(query);
+			let total = 0;
+			for await (const stored of scanPlan(versions, plan, 'oldest', null)) if (matches(stored)) total++;
+			return total;
+		});
+	}
+
+	/**
+	 * Adds a version and moves its name's latest pointer, in one transaction.
+	 * @throws ShelfError `TAG_EXISTS` (nothing written), `STORAGE_FULL` (nothing written), `INTERNAL` when
+	 * `createdKey` does not end with `~tag` (the ordering and tie-breaking rely on it)
+	 */
+	async add(record: VersionRecord): Promise<void> {
+		if (!record.createdKey.endsWith(`~${record.tag}`)) {
+			throw new ShelfError('INTERNAL', `Version ${record.tag} has createdKey "${record.createdKey}". Hint: build it with createdKey().`, {
+				tag: record.tag,
+				createdKey: record.createdKey
+			});
+		}
+		await this.#write('add', record.tag, async (tx) => {
+			await tx.objectStore('versions').add(toStored(record));
+			const names = tx.objectStore('names');
+			const summary = await names.get(record.name);
+			const newest = summary === undefined || record.createdKey > summary.latestCreatedKey;
+			await names.put({
+				name: record.name,
+				count: (summary?.count ?? 0) + 1,
+				latest: newest ? record.tag : (summary as NameSummary).latest,
+				latestCreatedKey: newest ? record.createdKey : (summary as NameSummary).latestCreatedKey,
+				size: (summary?.size ?? 0) + record.size
+			});
+		});
+	}
+
+	/**
+	 * Removes a version, repoints latest to the next newest (or drops the name), and reports the digests no
+	 * remaining version references, all in one transaction.
+	 * @throws ShelfError `NOT_FOUND` with `details: { tag }`, `STORAGE_FULL`
+	 */
+	async remove(tag: string): Promise<DeleteOutcome> {
+		return this.#write('remove', tag, async (tx) => {
+			const versions = tx.objectStore('versions');
+			const names = tx.objectStore('names');
+			const stored = await versions.get(tag);
+			if (stored === undefined) throw new ShelfError('NOT_FOUND', `No version ${tag} in the catalogue. Hint: list the model's versions to see its tags.`, { tag });
+			await versions.delete(tag);
+			const { name } = stored;
+			const range = IDBKeyRange.bound([name, ''], [name, '\uffff']);
+			const newest = await versions.index('by-name-created').openKeyCursor(range, 'prev');
+			const summary = await names.get(name);
+			if (newest === null) {
+				await names.delete(name);
+			} else {
+				await names.put({
+					name,
+					// Recounted when the summary is missing, which only a foreign write could cause.
+					count: summary ? summary.count - 1 : await versions.index('by-name-created').count(range),
+					latest: newest.primaryKey,
+					latestCreatedKey: newest.key[1],
+					size: Math.max(0, (summary?.size ?? stored.size) - stored.size)
+				});
+			}
+			// Read after the delete, in the same transaction: no other write can slip in between.
+			const unreferenced: string[] = [];
+			for (const sha of stored.digests) if ((await versions.index('by-digest').getKey(sha)) === undefined) unreferenced.push(sha);
+			return { removed: fromStored(stored), unreferenced, latest: newest?.primaryKey ?? null };
+		});
+	}
+
+	/** @inheritdoc */
+	async isReferenced(sha256: string): Promise<boolean> {
+		return (await this.#read(() => this.#db.getKeyFromIndex('versions', 'by-digest', sha256))) !== undefined;
+	}
+
+	/** @inheritdoc */
+	async referencedDigests(): Promise<Set<string>> {
+		return this.#read(async () => {
+			const digests = new Set<string>();
+			const index = this.#db.transaction('versions', 'readonly').store.index('by-digest');
+			for (let cursor = await index.openKeyCursor(null, 'nextunique'); cursor; cursor = await cursor.continue()) digests.add(cursor.key);
+			return digests;
+		});
+	}
+
+	/**
+	 * How {@link list} and {@link count} would find a query's candidates (for tests and diagnostics).
+	 * @param query the filters
+	 */
+	async plan(query: QueryFilter): Promise<QueryPlan> {
+		return this.#read(async () => planQuery(query, _stats(this.#db.transaction(['versions', 'names'], 'readonly'))));
+	}
+
+	/** Runs a read, turning native failures into ShelfErrors. */
+	async #read<T>(run: () => Promise<T>): Promise<T> {
+		try {
+			return await run();
+		} catch (error) {
+			throw _toStoreError(error, {}, false);
+		}
+	}
+
+	/** Runs `run` in one readwrite transaction over both stores; any failure aborts it, so nothing is half-written. */
+	async #write<T>(operation: 'add' | 'remove', tag: string, run: (tx: _WriteTransaction) => Promise<T>): Promise<T> {
+		let tx: _WriteTransaction | undefined;
+		try {
+			tx = this.#db.transaction(['versions', 'names'], 'readwrite');
+			// Handled below; without this, a failed request would also surface as an unhandled rejection.
+			tx.done.catch(() => {});
+			const result = await run(tx);
+			await tx.done;
+			return result;
+		} catch (error) {
+			try {
+				tx?.abort();
+			} catch {
+				// Already aborted by the failed request, or finished: either way nothing was committed.
+			}
+			throw _toStoreError(error, { tag }, operation === 'add');
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Internal helpers
+
+type _WriteTransaction = IDBPTransaction<CatalogueSchema, ('versions' | 'names')[], 'readwrite'>;
+type _ReadTransaction = IDBPTransaction<CatalogueSchema, ('versions' | 'names')[], 'readonly'>;
+
+/**
+ * What every createdKey looks like (a time starting with a digit, `~`, a tag), and all the range bounds
+ * need: a cursor outside this shape could put a range's lower bound above its upper one.
+ */
+const _CURSOR = /^[0-9][^~]*~[^~]+$/;
+
+function _checkedCursor(cursor: string | null | undefined): string | null {
+	if (cursor === undefined || cursor === null || cursor === '') return null;
+	if (typeof cursor !== 'string' || !_CURSOR.test(cursor)) {
+		throw new ShelfError('UNSUPPORTED', 'This list cursor did not come from a page of the catalogue. Hint: start again without a cursor.', { cursor });
+	}
+	return cursor;
+}
+
+function _stats(tx: _ReadTransaction): PlanStats {
+	const names = tx.objectStore('names');
+	const versions: VersionsStore = tx.objectStore('versions');
+	return {
+		summary: (name) => names.get(name),
+		summaries: () => names.getAll(),
+		pairCount: (pair) => versions.index('by-label').count(pair),
+		keyCount: (key) => versions.index('by-label-key').count(key)
+	};
+}
+
+/** Native IndexedDB failures as ShelfErrors: the only place they are converted. */
+function _toStoreError(error: unknown, details: { tag?: string }, adding: boolean): ShelfError {
+	if (error instanceof ShelfError) return error;
+	const name = (error as { name?: unknown } | null)?.name;
+	// In `add`, the only constraints are the primary key and the unique createdKey, which embeds the tag.
+	if (name === 'ConstraintError' && adding) {
+		return new ShelfError('TAG_EXISTS', `Version ${details.tag} is already in the catalogue. Hint: versions are immutable; save a new version instead.`, details, { cause: error });
+	}
+	if (name === 'QuotaExceededError') {
+		return new ShelfError('STORAGE_FULL', 'The browser refused to store more catalogue data (quota reached). Hint: delete unused models or free up disk space.', details, { cause: error });
+	}
+	return toShelfError(error);
+}

@@ -1,0 +1,233 @@
+// Worker: pure planning, no IDB calls of its own (statistics come through PlanStats), so it runs in Node tests.
+//
+// How a ListQuery becomes index ranges. Every plan walks one or more ranges whose entries are ordered by
+// createdKey; several ranges are merged in createdKey order. An index is only ever a necessary condition:
+// each candidate still passes compileFilter (name, text and matchesSelector) before it counts.
+
+import { matchesSelector, selectorIndexHints, type Selector } from '../../core/selector.ts';
+import type { ListOrder, ListQuery, NameSummary, VersionRecord } from '../../core/store-types.ts';
+import { KEY_SEPARATOR } from './schema.ts';
+
+/** One range of one index, ordered by createdKey within it. */
+export type PlanSource =
+	| { index: 'by-created' }
+	| { index: 'by-name-created'; name: string }
+	| { index: 'by-label-created'; pair: string }
+	| { index: 'by-key-created'; key: string };
+
+/** How a query finds its candidates. */
+export interface QueryPlan {
+	/**
+	 * `empty`: nothing can match (an unknown name, a pair no version carries); `created`: walk every version;
+	 * `name`: one name's versions; `label`: versions carrying one `key=value`; `label-union`: versions
+	 * carrying one of an `in` list's pairs; `label-key`: versions having a key; `text-names`: the versions
+	 * of the names that free text matches.
+	 */
+	kind: 'empty' | 'created' | 'name' | 'label' | 'label-union' | 'label-key' | 'text-names';
+	/** Ranges to merge; empty for `empty`. */
+	sources: PlanSource[];
+	/** Index entries the plan visits at most, when known; null for a full walk or an uncounted range. */
+	estimate: number | null;
+}
+
+/** What the planner may ask the database; all are cheap next to the walk they save. */
+export interface PlanStats {
+	/** The summary of one name (the `names` store). */
+	summary(name: string): Promise<NameSummary | undefined>;
+	/** Every name summary (the `names` store is small: one row per model name). */
+	summaries(): Promise<NameSummary[]>;
+	/** Versions carrying `key=value` (`by-label` count). */
+	pairCount(pair: string): Promise<number>;
+	/** Versions having `key` (`by-label-key` count). */
+	keyCount(key: string): Promise<number>;
+}
+
+/** The filtering part of a {@link ListQuery}. */
+export type QueryFilter = Pick<ListQuery, 'name' | 'selector' | 'text'>;
+
+/** Lower/upper bounds of one range, as plain data (the adapter turns them into an IDBKeyRange). */
+export interface RangeBounds {
+	lower: string | [string, string] | undefined;
+	upper: string | [string, string] | undefined;
+	lowerOpen: boolean;
+	upperOpen: boolean;
+}
+
+/** Above this many name ranges, free text walks `by-created` with a filter instead of merging cursors. */
+export const MAX_MERGED_RANGES = 16;
+
+/** A candidate this small is walked as is, without counting label ranges to look for a smaller one. */
+export const SMALL_ENOUGH = 256;
+
+/**
+ * Chooses the ranges that answer a query: the candidate with the fewest index entries among the name, the
+ * names matched by free text, each `key=value` pair, each `in` list and each required key. Label counts are
+ * only taken when there is something to compare.
+ * @param query the filters (order, limit and cursor do not change the plan)
+ * @param stats counts from the database, read in the caller's transaction
+ * @example
+ * await planQuery({ selector: parseSelector('stage=prod,team!=cv') }, stats);
+ * // { kind: 'label', sources: [{ index: 'by-label-created', pair: 'stage=prod' }], estimate: null }
+ */
+export async function planQuery(query: QueryFilter, stats: PlanStats): Promise<QueryPlan> {
+	const text = normalizeText(query.text);
+	const known: QueryPlan[] = [];
+	if (query.name !== undefined) {
+		const summary = await stats.summary(query.name);
+		if (summary === undefined) return _EMPTY;
+		known.push({ kind: 'name', sources: [{ index: 'by-name-created', name: query.name }], estimate: summary.count });
+	}
+	if (text !== undefined) {
+		const names = (await stats.summaries()).filter((summary) => textMatchesName(text, summary.name));
+		if (names.length === 0) return _EMPTY;
+		if (names.length <= MAX_MERGED_RANGES) {
+			const sources = names.map(({ name }): PlanSource => ({ index: 'by-name-created', name }));
+			known.push({ kind: 'text-names', sources, estimate: names.reduce((sum, { count }) => sum + count, 0) });
+		}
+	}
+	let best = _smallest(known);
+	if (best !== undefined && (best.estimate ?? Infinity) <= SMALL_ENOUGH) return best;
+
+	const labels = _labelCandidates(query.selector);
+	if (labels.length === 1 && best === undefined) return labels[0] as QueryPlan;
+	for (const candidate of labels) {
+		let estimate = 0;
+		for (const source of candidate.sources) {
+			if (source.index === 'by-label-created') estimate += await stats.pairCount(source.pair);
+			else if (source.index === 'by-key-created') estimate += await stats.keyCount(source.key);
+		}
+		// Every match carries one of these entries: none at all means no match.
+		if (estimate === 0) return _EMPTY;
+		known.push({ ...candidate, estimate });
+	}
+	best = _smallest(known);
+	return best ?? { kind: 'created', sources: [{ index: 'by-created' }], estimate: null };
+}
+
+/**
+ * The bounds of one source's range for walking in `order`, starting strictly after `after` (a createdKey).
+ * @param source a range of a plan
+ * @param order newest (descending) or oldest (ascending)
+ * @param after the cursor: the createdKey of the last item already returned, or null
+ */
+export function sourceBounds(source: PlanSource, order: ListOrder, after: string | null): RangeBounds {
+	let bounds: RangeBounds;
+	let at: RangeBounds['lower'];
+	if (source.index === 'by-created') {
+		bounds = { lower: undefined, upper: undefined, lowerOpen: false, upperOpen: false };
+		at = after ?? undefined;
+	} else if (source.index === 'by-name-created') {
+		// createdKeys start with a digit, so '' and '\uffff' enclose every one.
+		bounds = { lower: [source.name, ''], upper: [source.name, '\uffff'], lowerOpen: false, upperOpen: false };
+		at = after === null ? undefined : [source.name, after];
+	} else {
+		// The separator is U+0000, so the prefix ending in U+0001 instead is the first key past the range.
+		const prefix = _prefixOf(source);
+		bounds = { lower: prefix, upper: `${prefix.slice(0, -1)}\u0001`, lowerOpen: false, upperOpen: true };
+		at = after === null ? undefined : `${prefix}${after}`;
+	}
+	if (at === undefined) return bounds;
+	return order === 'oldest' ? { ...bounds, lower: at, lowerOpen: true } : { ...bounds, upper: at, upperOpen: true };
+}
+
+/**
+ * A predicate for the filters of a query: name, free text and selector, all of which must hold.
+ * @param query the filters
+ */
+export function compileFilter(query: QueryFilter): (record: Pick<VersionRecord, 'name' | 'tag' | 'info'>) => boolean {
+	const text = normalizeText(query.text);
+	const selector: Selector = query.selector ?? [];
+	return (record) =>
+		(query.name === undefined || record.name === query.name) &&
+		(text === undefined || _textMatchesTag(text, record)) &&
+		(selector.length === 0 || matchesSelector(selector, record.info.labels ?? {}));
+}
+
+/**
+ * Free text as it is matched: trimmed and lower-cased; undefined when nothing is left.
+ * @param text what the user typed
+ */
+export function normalizeText(text: string | undefined): string | undefined {
+	const normalized = text?.trim().toLowerCase();
+	return normalized === undefined || normalized === '' ? undefined : normalized;
+}
+
+/**
+ * Whether some version of `name` may match normalized free text: the name contains it, or the text is
+ * `name:` followed by the start of a version (tags never contain a second colon).
+ * @param text from {@link normalizeText}
+ * @param name a model name
+ */
+export function textMatchesName(text: string, name: string): boolean {
+	const lower = name.toLowerCase();
+	const colon = text.indexOf(':');
+	return lower.includes(text) || (colon !== -1 && lower === text.slice(0, colon));
+}
+
+/**
+ * A count that an index gives exactly, without walking: everything, one name, or one label requirement.
+ * @param query the filters
+ */
+export function exactCount(
+	query: QueryFilter
+): { kind: 'all' } | { kind: 'name'; name: string } | { kind: 'pairs'; pairs: string[] } | { kind: 'key'; key: string } | null {
+	const selector = query.selector ?? [];
+	if (normalizeText(query.text) !== undefined) return null;
+	if (query.name !== undefined) return selector.length === 0 ? { kind: 'name', name: query.name } : null;
+	if (selector.length === 0) return { kind: 'all' };
+	const [only] = selector;
+	if (selector.length !== 1 || only === undefined) return null;
+	// A version has one value per key, so the pair counts of an `in` list add up exactly.
+	if (only.operator === '=' || only.operator === '==' || only.operator === 'in') {
+		return { kind: 'pairs', pairs: [...new Set(only.values)].map((value) => `${only.key}=${value}`) };
+	}
+	return only.operator === 'exists' ? { kind: 'key', key: only.key } : null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Internal helpers
+
+const _EMPTY: QueryPlan = { kind: 'empty', sources: [], estimate: 0 };
+
+/** Uncounted label candidates: one per equality pair, per `in` list and per key required by nothing else. */
+function _labelCandidates(selector: Selector | undefined): QueryPlan[] {
+	if (selector === undefined || selector.length === 0) return [];
+	const hints = selectorIndexHints(selector);
+	const candidates: QueryPlan[] = hints.equals.map((pair) => ({
+		kind: 'label',
+		sources: [{ index: 'by-label-created', pair }],
+		estimate: null
+	}));
+	const covered = new Set(hints.equals.map(_keyOfPair));
+	for (const group of hints.oneOf) {
+		group.forEach((pair) => covered.add(_keyOfPair(pair)));
+		if (group.length > MAX_MERGED_RANGES) continue;
+		const sources = group.map((pair): PlanSource => ({ index: 'by-label-created', pair }));
+		candidates.push({ kind: 'label-union', sources, estimate: null });
+	}
+	for (const key of hints.required) {
+		// A pair range of the same key is never larger than the key's range.
+		if (!covered.has(key)) candidates.push({ kind: 'label-key', sources: [{ index: 'by-key-created', key }], estimate: null });
+	}
+	return candidates;
+}
+
+/** The first plan with the lowest estimate (so ties go to the name, then text, then labels in order). */
+function _smallest(plans: QueryPlan[]): QueryPlan | undefined {
+	let best: QueryPlan | undefined;
+	for (const plan of plans) if (best === undefined || (plan.estimate ?? Infinity) < (best.estimate ?? Infinity)) best = plan;
+	return best;
+}
+
+function _prefixOf(source: PlanSource & { index: 'by-label-created' | 'by-key-created' }): string {
+	return `${source.index === 'by-label-created' ? source.pair : source.key}${KEY_SEPARATOR}`;
+}
+
+/** Label keys never contain `=` (selector.ts), so the key ends at the first one. */
+function _keyOfPair(pair: string): string {
+	return pair.slice(0, pair.indexOf('='));
+}
+
+function _textMatchesTag(text: string, record: Pick<VersionRecord, 'name' | 'tag'>): boolean {
+	return record.name.toLowerCase().includes(text) || record.tag.toLowerCase().startsWith(text);
+}

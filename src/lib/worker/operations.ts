@@ -1,0 +1,63 @@
+// Long operations in the worker: cancellation by id (an AbortSignal cannot cross postMessage)
+// and throttled progress reports (a Comlink proxy call per chunk would flood the page).
+import { ShelfError } from '../core/errors.ts';
+
+/** A progress report: what is happening and how far it got. */
+export interface Progress {
+	phase: string;
+	loaded: number;
+	total: number;
+	/** The file or bundle being worked on, when there is one. */
+	item?: string;
+}
+
+/** A progress callback as the page passes it (wrapped with `Comlink.proxy`). */
+export type ProgressListener = (progress: Progress) => void | Promise<void>;
+
+const running = new Map<string, AbortController>();
+
+/**
+ * Registers a cancellable operation; `cancel(opId)` aborts its signal.
+ * @param opId the id the page chose, or undefined for an operation nobody can cancel
+ */
+export function startOperation(opId: string | undefined): { signal: AbortSignal; finish(): void } {
+	const controller = new AbortController();
+	if (opId !== undefined) running.set(opId, controller);
+	return { signal: controller.signal, finish: () => opId !== undefined && running.delete(opId) };
+}
+
+/**
+ * Aborts the operation with this id, if it is still running.
+ * @param opId the id passed when it started
+ */
+export function cancelOperation(opId: string): boolean {
+	const controller = running.get(opId);
+	controller?.abort();
+	return controller !== undefined;
+}
+
+/**
+ * Throws `ABORTED` when the signal has fired; called between chunks.
+ * @param signal the operation's signal
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+	if (signal?.aborted) throw new ShelfError('ABORTED', 'The operation was cancelled; nothing was stored.');
+}
+
+/**
+ * Wraps a listener so it is called at most every `intervalMs`, plus always for the final report.
+ * Reports are fire-and-forget: a slow page never stalls the work.
+ * @param listener the page's callback, or undefined
+ * @param intervalMs minimum time between two reports
+ */
+export function throttleProgress(listener: ProgressListener | undefined, intervalMs = 100): (progress: Progress) => void {
+	if (!listener) return () => undefined;
+	let last = 0;
+	return (progress) => {
+		const now = Date.now();
+		const final = progress.loaded >= progress.total;
+		if (!final && now - last < intervalMs) return;
+		last = now;
+		void Promise.resolve(listener(progress)).catch(() => undefined);
+	};
+}

@@ -1,0 +1,134 @@
+// Keeping the store honest: remove what a crash left behind (fsck), re-hash what is stored (verify),
+// and say how much room it takes (usage).
+import type { VersionRecord } from '../../core/store-types.ts';
+import { createDigest } from '../blobs/digest.ts';
+import { throwIfAborted } from '../operations.ts';
+import { readChunks } from './chunks.ts';
+import type { ModelStore, OperationControls } from './model-store.ts';
+
+/** What `fsck` found and did. */
+export interface FsckReport {
+	/** Temporary files of interrupted writes, removed. */
+	tempFilesRemoved: number;
+	/** Stored blobs no version references (a crash between the blob move and the catalogue commit), removed. */
+	orphanBlobsRemoved: string[];
+	/** Digests some version references but the blob store lacks: those versions cannot be exported. */
+	missingBlobs: string[];
+}
+
+/** One file whose stored bytes are not what its version says. */
+export interface IntegrityProblem {
+	code: 'INTEGRITY' | 'NOT_FOUND';
+	tag: string;
+	path: string;
+	sha256: string;
+	/** The digest the stored bytes really have (absent when the blob is missing). */
+	actual?: string;
+}
+
+/** What `verify` checked and found. */
+export interface VerifyReport {
+	versions: number;
+	files: number;
+	bytes: number;
+	problems: IntegrityProblem[];
+}
+
+/** How much room the shelf takes. */
+export interface UsageReport {
+	versions: number;
+	models: number;
+	/** Sum of every version's size, as if nothing were shared. */
+	logicalBytes: number;
+	/** Bytes really held by blobs. */
+	storedBytes: number;
+	/** What content addressing saved: logical minus stored (never negative). */
+	savedByDedup: number;
+}
+
+/**
+ * Removes temp files and unreferenced blobs, and reports referenced blobs that are missing.
+ * Runs under the write lock, so no save in any tab is between its blob move and its commit.
+ * @param store the model store
+ */
+export async function fsck(store: ModelStore): Promise<FsckReport> {
+	return store.coordination.exclusive(async () => {
+		const tempFilesRemoved = await store.blobs.clearTemp();
+		const referenced = await store.catalogue.referencedDigests();
+		const stored = new Set(await store.blobs.list());
+		const orphanBlobsRemoved = [...stored].filter((sha) => !referenced.has(sha)).sort();
+		for (const sha of orphanBlobsRemoved) await store.blobs.delete(sha);
+		const missingBlobs = [...referenced].filter((sha) => !stored.has(sha)).sort();
+		if (tempFilesRemoved + orphanBlobsRemoved.length > 0) store.coordination.announce({ kind: 'maintenance' });
+		return { tempFilesRemoved, orphanBlobsRemoved, missingBlobs };
+	});
+}
+
+/**
+ * Re-hashes stored bytes and reports every file whose digest differs (`INTEGRITY`) or whose blob is gone.
+ * Each distinct blob is read once, however many versions share it.
+ * @param store the model store
+ * @param tagText one version (exact or latest), or undefined for all
+ * @param controls progress and cancellation
+ */
+export async function verify(store: ModelStore, tagText: string | undefined, controls: OperationControls = {}): Promise<VerifyReport> {
+	const records = tagText === undefined ? await _allVersions(store) : [await store.get(tagText)];
+	const total = records.reduce((sum, record) => sum + record.size, 0);
+	const actualDigests = new Map<string, string | null>();
+	const problems: IntegrityProblem[] = [];
+	let loaded = 0;
+	let files = 0;
+	for (const record of records) {
+		for (const file of record.files) {
+			throwIfAborted(controls.signal);
+			files++;
+			if (!actualDigests.has(file.sha256)) actualDigests.set(file.sha256, await _hashBlob(store, file.sha256, controls));
+			loaded += file.size;
+			controls.report?.({ phase: 'verifying', loaded, total, item: `${record.tag}/${file.path}` });
+			const actual = actualDigests.get(file.sha256);
+			if (actual === null) problems.push({ code: 'NOT_FOUND', tag: record.tag, path: file.path, sha256: file.sha256 });
+			else if (actual !== file.sha256) problems.push({ code: 'INTEGRITY', tag: record.tag, path: file.path, sha256: file.sha256, actual });
+		}
+	}
+	return { versions: records.length, files, bytes: total, problems };
+}
+
+/**
+ * Counts versions and models, and the bytes saved by storing identical files once.
+ * @param store the model store
+ */
+export async function usage(store: ModelStore): Promise<UsageReport> {
+	const names = await store.catalogue.names();
+	const logicalBytes = names.reduce((sum, name) => sum + name.size, 0);
+	const storedBytes = await store.blobs.storedBytes();
+	return {
+		versions: names.reduce((sum, name) => sum + name.count, 0),
+		models: names.length,
+		logicalBytes,
+		storedBytes,
+		savedByDedup: Math.max(0, logicalBytes - storedBytes)
+	};
+}
+
+// ---------------------------------------------------------------------------
+
+async function _allVersions(store: ModelStore): Promise<VersionRecord[]> {
+	const all: VersionRecord[] = [];
+	let cursor: string | null = null;
+	do {
+		const page: Awaited<ReturnType<ModelStore['list']>> = await store.list({ order: 'oldest', limit: 500, cursor });
+		all.push(...page.items);
+		cursor = page.next;
+	} while (cursor !== null);
+	return all;
+}
+
+async function _hashBlob(store: ModelStore, sha256: string, controls: OperationControls): Promise<string | null> {
+	if (!(await store.blobs.has(sha256))) return null;
+	const digest = await createDigest();
+	for await (const chunk of readChunks(await store.blobs.read(sha256))) {
+		throwIfAborted(controls.signal);
+		digest.update(chunk);
+	}
+	return digest.digest().sha256;
+}

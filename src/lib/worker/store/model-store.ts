@@ -1,0 +1,272 @@
+// The model store: BentoML's semantics (immutable tags, latest by creation time) over two ports,
+// a catalogue and a content-addressed blob store. Bytes are committed first, the catalogue record
+// last, so a crash at any point leaves the whole version or nothing (plus orphans fsck removes).
+import { ShelfError } from '../../core/errors.ts';
+import { newModelInfo, serializeModelYaml, type ModelInfo, type NewModelInfo } from '../../core/manifest.ts';
+import { normalizeModelPaths } from '../../core/paths.ts';
+import { parseSelector } from '../../core/selector.ts';
+import { formatTag, isLatest, newVersion, parseTag } from '../../core/tags.ts';
+import {
+	createdKey,
+	type BlobExpectation,
+	type BlobStore,
+	type Catalogue,
+	type ListOrder,
+	type ListPage,
+	type StoredFile,
+	type VersionRecord
+} from '../../core/store-types.ts';
+import type { Progress } from '../operations.ts';
+import { throwIfAborted } from '../operations.ts';
+import { readChunks, type ByteSource } from './chunks.ts';
+import type { Coordination } from './coordination.ts';
+
+/** One file to store: where it goes in the model folder, and where its bytes come from. */
+export interface IncomingFile {
+	path: string;
+	data: ByteSource;
+	/** Known facts (from a bundle's checksums, a registry digest); a mismatch is `INTEGRITY`. */
+	expected?: BlobExpectation;
+}
+
+/** What `save` needs: the model's name and files; everything else has BentoML's defaults. */
+export interface SaveRequest extends Omit<NewModelInfo, 'version' | 'name'> {
+	name: string;
+	/** Omit to generate one the way BentoML does. */
+	version?: string;
+	files: IncomingFile[];
+}
+
+/** The outcome of storing a version: new, or identical to what the shelf already held. */
+export interface StoreResult {
+	status: 'created' | 'unchanged';
+	record: VersionRecord;
+}
+
+/** A listing query as the page sends it: the selector still as text. */
+export interface ListRequest {
+	name?: string;
+	selector?: string;
+	text?: string;
+	order?: ListOrder;
+	limit?: number;
+	cursor?: string | null;
+}
+
+/** Per-call controls of long operations. */
+export interface OperationControls {
+	report?: (progress: Progress) => void;
+	signal?: AbortSignal;
+}
+
+/** The store itself; one per worker. */
+export class ModelStore {
+	constructor(
+		readonly catalogue: Catalogue,
+		readonly blobs: BlobStore,
+		readonly coordination: Coordination
+	) {}
+
+	/**
+	 * Creates a new version from files (the browser's `bentoml.models.create`).
+	 * @param request name, optional version, labels, metadata, context and the files
+	 * @param controls progress and cancellation
+	 * @throws ShelfError `INVALID_TAG`/`INVALID_MANIFEST`/`INVALID_PATH` for bad input, `TAG_EXISTS`,
+	 * `STORAGE_FULL`, `ABORTED`
+	 */
+	async save(request: SaveRequest, controls: OperationControls = {}): Promise<StoreResult> {
+		const { files, version, ...fields } = request;
+		const info = newModelInfo({ ...fields, version: version ?? newVersion() });
+		return this.storeVersion(info, files, controls);
+	}
+
+	/**
+	 * Stores a version whose manifest is already known (save, bundle import, registry pull).
+	 * Re-storing an identical version is a no-op reported as `unchanged`.
+	 * @param info the version's model.yaml
+	 * @param files every file of the version
+	 * @param controls progress and cancellation
+	 */
+	async storeVersion(info: ModelInfo, files: IncomingFile[], controls: OperationControls = {}): Promise<StoreResult> {
+		const paths = normalizeModelPaths(files.map((file) => file.path));
+		const tag = formatTag(info);
+		const total = files.reduce((sum, file) => sum + (file.data instanceof Blob ? file.data.size : (file.expected?.size ?? 0)), 0);
+		return this.coordination.exclusive(async () => {
+			const existing = await this.catalogue.get(tag);
+			if (existing && !_sameLayout(existing, paths, files)) throw _tagExists(tag);
+			const fresh: string[] = [];
+			try {
+				const stored = await this.#writeFiles(files, paths, total, fresh, controls);
+				const record = _buildRecord(info, stored);
+				if (existing) {
+					if (!_sameContent(existing, record)) throw _tagExists(tag);
+					return { status: 'unchanged', record: existing };
+				}
+				throwIfAborted(controls.signal);
+				await this.catalogue.add(record);
+				fresh.length = 0; // the catalogue references them now
+				this.coordination.announce({ kind: 'added', tag });
+				return { status: 'created', record };
+			} finally {
+				await this.#dropUnreferenced(fresh);
+			}
+		});
+	}
+
+	/**
+	 * Finds a version: `name:version` exactly, `name` or `name:latest` the newest by creation time.
+	 * @param tagText the tag as typed
+	 * @throws ShelfError `INVALID_TAG`, `NOT_FOUND` naming what was asked
+	 */
+	async get(tagText: string): Promise<VersionRecord> {
+		const tag = parseTag(tagText);
+		const record = isLatest(tag) ? await this.catalogue.latest(tag.name) : await this.catalogue.get(formatTag(tag));
+		if (record) return record;
+		const what = isLatest(tag) ? `No model named "${tag.name}" is on the shelf.` : `No version "${formatTag(tag)}" is on the shelf.`;
+		throw new ShelfError('NOT_FOUND', `${what} Hint: check the spelling, or list the models to see what is stored.`, {
+			tag: tagText,
+			name: tag.name
+		});
+	}
+
+	/**
+	 * Lists versions, newest first unless asked otherwise.
+	 * @param request filters as the page sends them; the selector is parsed here
+	 * @throws ShelfError `INVALID_SELECTOR` with the position of the problem
+	 */
+	async list(request: ListRequest = {}): Promise<ListPage> {
+		const { selector, ...rest } = request;
+		const parsed = selector?.trim() ? parseSelector(selector) : undefined;
+		return this.catalogue.list({ ...rest, ...(parsed ? { selector: parsed } : {}) });
+	}
+
+	/**
+	 * Deletes one version; `latest` moves to the next newest, and a name with no versions left disappears.
+	 * @param tagText exact tag, or `name`/`name:latest` for the newest
+	 * @returns the removed tag and what `latest` points to now
+	 */
+	async delete(tagText: string): Promise<{ removed: string; latest: string | null }> {
+		return this.coordination.exclusive(async () => {
+			const record = await this.get(tagText);
+			const outcome = await this.catalogue.remove(record.tag);
+			// The record is gone; blobs only it used are now orphans. If we die here, fsck removes them.
+			await Promise.all(outcome.unreferenced.map((sha) => this.blobs.delete(sha)));
+			this.coordination.announce({ kind: 'removed', tag: record.tag });
+			return { removed: record.tag, latest: outcome.latest };
+		});
+	}
+
+	/**
+	 * Deletes every version of a model.
+	 * @param name the model name
+	 * @returns the removed tags
+	 */
+	async deleteModel(name: string): Promise<string[]> {
+		const versions = await this.catalogue.versions(parseTag(name).name);
+		if (versions.length === 0) await this.get(name); // throws NOT_FOUND with the usual wording
+		const removed: string[] = [];
+		for (const version of versions) removed.push((await this.delete(version.tag)).removed);
+		return removed;
+	}
+
+	/**
+	 * A stored file's bytes as a disk-backed `File` (not read into memory).
+	 * @param tagText the version
+	 * @param path the file's path inside the model folder
+	 */
+	async readFile(tagText: string, path: string): Promise<File> {
+		const record = await this.get(tagText);
+		const file = record.files.find((candidate) => candidate.path === path);
+		if (!file) {
+			throw new ShelfError('NOT_FOUND', `Version "${record.tag}" has no file "${path}".`, { tag: record.tag, path });
+		}
+		const blob = await this.blobs.read(file.sha256);
+		return new File([blob], path.split('/').at(-1) ?? path, { type: 'application/octet-stream' });
+	}
+
+	/** The version's model.yaml text, as BentoML would write it. */
+	async manifestText(tagText: string): Promise<string> {
+		return serializeModelYaml((await this.get(tagText)).info);
+	}
+
+	// ---------------------------------------------------------------------------
+
+	async #writeFiles(files: IncomingFile[], paths: string[], total: number, fresh: string[], controls: OperationControls) {
+		const stored: StoredFile[] = [];
+		let loaded = 0;
+		for (const [index, file] of files.entries()) {
+			const path = paths[index]!;
+			throwIfAborted(controls.signal);
+			const writer = await this.blobs.create();
+			try {
+				for await (const chunk of readChunks(file.data)) {
+					throwIfAborted(controls.signal);
+					loaded += chunk.byteLength;
+					await writer.write(chunk);
+					controls.report?.({ phase: 'storing', loaded, total: Math.max(total, loaded), item: path });
+				}
+				const digest = await writer.commit(file.expected);
+				if (!digest.deduplicated) fresh.push(digest.sha256);
+				stored.push({ path, size: digest.size, sha256: digest.sha256, crc32: digest.crc32 });
+			} catch (error) {
+				await writer.abort();
+				throw _withPath(error, path);
+			}
+		}
+		return stored;
+	}
+
+	/** Removes blobs this operation wrote that no version references (after a failure or a no-op). */
+	async #dropUnreferenced(digests: string[]) {
+		for (const sha of new Set(digests)) {
+			if (!(await this.catalogue.isReferenced(sha))) await this.blobs.delete(sha);
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+
+function _buildRecord(info: ModelInfo, files: StoredFile[]): VersionRecord {
+	const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+	return {
+		tag: formatTag(info),
+		name: info.name,
+		version: info.version,
+		info,
+		files: sorted,
+		size: sorted.reduce((sum, file) => sum + file.size, 0),
+		createdKey: createdKey(info),
+		savedAt: Date.now()
+	};
+}
+
+/** Same paths and (where known) sizes: worth hashing to find out whether it is the same version. */
+function _sameLayout(existing: VersionRecord, paths: string[], files: IncomingFile[]): boolean {
+	if (existing.files.length !== paths.length) return false;
+	const sizes = new Map(existing.files.map((file) => [file.path, file.size]));
+	return paths.every((path, index) => {
+		const size = sizes.get(path);
+		const data = files[index]!.data;
+		return size !== undefined && (!(data instanceof Blob) || data.size === size);
+	});
+}
+
+/** Same manifest (ignoring when it was stamped) and the same bytes under the same paths. */
+function _sameContent(existing: VersionRecord, candidate: VersionRecord): boolean {
+	const strip = (info: ModelInfo) => serializeModelYaml({ ...info, creationTime: '1970-01-01T00:00:00+00:00' });
+	const files = (record: VersionRecord) => record.files.map((file) => `${file.path}\u0000${file.sha256}`).join('\n');
+	return strip(existing.info) === strip(candidate.info) && files(existing) === files(candidate);
+}
+
+function _tagExists(tag: string): ShelfError {
+	return new ShelfError('TAG_EXISTS', `"${tag}" is already on the shelf with different content; tags are immutable. Hint: save under a new version.`, {
+		tag
+	});
+}
+
+function _withPath(error: unknown, path: string): unknown {
+	if (error instanceof ShelfError && error.details?.path === undefined) {
+		return new ShelfError(error.code, error.message, { ...error.details, path }, { cause: error.cause });
+	}
+	return error;
+}

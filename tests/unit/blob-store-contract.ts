@@ -1,0 +1,330 @@
+// The BlobStore contract, run on every implementation (memory in Node, OPFS in Chromium). It uses only
+// what both runtimes have: WebCrypto for reference SHA-256 values and a table CRC-32.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ShelfError } from '../../src/lib/core/errors.ts';
+import type { BlobDigest, BlobStore, BlobWriter } from '../../src/lib/core/store-types.ts';
+
+/** A store under test, with the hooks the contract needs. */
+export interface ContractSubject {
+	store: BlobStore;
+	/** Leaves a temporary file named `name` behind in the store's storage, as a crash would. */
+	plantTemp(name: string, bytes: Uint8Array): Promise<void>;
+	/** Releases the store (workers, directories) after each test. */
+	dispose?(): Promise<void>;
+}
+
+/** Opens a fresh, empty store; `quotaBytes` must be honoured when given. */
+export type MakeStore = (options: { quotaBytes?: number }) => ContractSubject | Promise<ContractSubject>;
+
+/**
+ * Declares the BlobStore contract suite for one implementation.
+ * @param name implementation name shown in the report
+ * @param makeStore opens a fresh, empty store for each test
+ */
+export function describeBlobStoreContract(name: string, makeStore: MakeStore): void {
+	describe(`BlobStore contract: ${name}`, () => {
+		const opened: ContractSubject[] = [];
+		const open = async (storeOptions: { quotaBytes?: number } = {}) => {
+			const subject = await makeStore(storeOptions);
+			opened.push(subject);
+			return subject;
+		};
+		afterEach(async () => {
+			for (const subject of opened.splice(0)) await subject.dispose?.();
+		});
+
+		it('commits bytes written in several chunks under their SHA-256, size and CRC-32', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(300_001, 1);
+			const writer = await store.create();
+			await writeInChunks(writer, bytes, 65_536);
+			expect(await writer.commit()).toEqual({ ...(await reference(bytes)), deduplicated: false });
+		});
+
+		it('reads back identical bytes', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(1_000_003, 2);
+			const { sha256 } = await save(store, bytes, 77_777);
+			expect(await store.has(sha256)).toBe(true);
+			expectSameBytes(await readBytes(await store.read(sha256)), bytes);
+		});
+
+		it('copies chunks that are views into a bigger buffer and leaves that buffer usable', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(50_000, 3);
+			const writer = await store.create();
+			for (let at = 0; at < bytes.length; at += 9_999) await writer.write(bytes.subarray(at, at + 9_999));
+			expect(bytes.byteLength).toBe(50_000);
+			const { sha256 } = await writer.commit(await reference(bytes));
+			expectSameBytes(await readBytes(await store.read(sha256)), bytes);
+		});
+
+		it('keeps writes in order when the caller does not await each one', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(200_000, 4);
+			const writer = await store.create();
+			const writes = chunksOf(bytes, 10_000).map((chunk) => writer.write(chunk));
+			const [digest] = await Promise.all([writer.commit(), ...writes]);
+			expect(digest.sha256).toBe((await reference(bytes)).sha256);
+		});
+
+		it('stores identical bytes once and reports the second commit as deduplicated', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(123_456, 5);
+			const first = await save(store, bytes, 50_000);
+			const second = await save(store, bytes, 30_000);
+			expect(first.deduplicated).toBe(false);
+			expect(second).toEqual({ ...first, deduplicated: true });
+			expect(await store.list()).toEqual([first.sha256]);
+			expect(await store.storedBytes()).toBe(bytes.length);
+		});
+
+		it('keeps concurrent writers apart', async () => {
+			const { store } = await open();
+			const [a, b] = [pseudoRandom(100_000, 6), pseudoRandom(80_000, 7)];
+			const [wa, wb] = [await store.create(), await store.create()];
+			const [ca, cb] = [chunksOf(a, 7_000), chunksOf(b, 5_000)];
+			for (let i = 0; i < Math.max(ca.length, cb.length); i++) {
+				if (ca[i]) await wa.write(ca[i]!);
+				if (cb[i]) await wb.write(cb[i]!);
+			}
+			expect(await wb.commit()).toEqual({ ...(await reference(b)), deduplicated: false });
+			expect(await wa.commit()).toEqual({ ...(await reference(a)), deduplicated: false });
+			expect((await store.list()).sort()).toEqual([(await reference(a)).sha256, (await reference(b)).sha256].sort());
+		});
+
+		it('stores an empty blob', async () => {
+			const { store } = await open();
+			const writer = await store.create();
+			await writer.write(new Uint8Array(0));
+			const digest = await writer.commit({ size: 0, crc32: 0 });
+			expect(digest).toEqual({ sha256: EMPTY_SHA256, size: 0, crc32: 0, deduplicated: false });
+			expect((await store.read(EMPTY_SHA256)).size).toBe(0);
+			expect(await store.list()).toEqual([EMPTY_SHA256]);
+		});
+
+		it('accepts an expectation that matches, in full or in part', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(10_000, 8);
+			const expected = await reference(bytes);
+			expect((await save(store, bytes, 4_096, expected)).sha256).toBe(expected.sha256);
+			expect((await save(store, bytes, 4_096, { size: expected.size })).deduplicated).toBe(true);
+		});
+
+		for (const field of ['sha256', 'size', 'crc32'] as const) {
+			it(`refuses a wrong ${field} with INTEGRITY and stores nothing`, async () => {
+				const { store } = await open();
+				const bytes = pseudoRandom(20_000, 9);
+				const actual = await reference(bytes);
+				const wrong = { sha256: 'f'.repeat(64), size: 19_999, crc32: (actual.crc32 + 1) >>> 0 }[field];
+				const writer = await store.create();
+				await writeInChunks(writer, bytes, 6_000);
+				const error = await rejection(writer.commit({ ...actual, [field]: wrong }));
+				expect(error.code).toBe('INTEGRITY');
+				expect(error.details).toMatchObject({ expected: { [field]: wrong }, actual });
+				await writer.abort();
+				expect(await store.list()).toEqual([]);
+				expect(await store.has(actual.sha256)).toBe(false);
+				expect(await store.storedBytes()).toBe(0);
+				expect(await store.clearTemp()).toBe(0);
+			});
+		}
+
+		it('stores nothing when aborted, and abort() may be called again', async () => {
+			const { store } = await open();
+			const writer = await store.create();
+			await writeInChunks(writer, pseudoRandom(30_000, 10), 8_000);
+			await writer.abort();
+			await writer.abort();
+			expect(await store.list()).toEqual([]);
+			expect(await store.clearTemp()).toBe(0);
+			expect((await rejection(writer.write(new Uint8Array(1)))).code).toBe('ABORTED');
+			expect((await rejection(writer.commit())).code).toBe('ABORTED');
+		});
+
+		it('keeps a committed blob when abort() follows commit', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(5_000, 11);
+			const writer = await store.create();
+			await writer.write(bytes.slice());
+			const { sha256 } = await writer.commit();
+			await writer.abort();
+			expectSameBytes(await readBytes(await store.read(sha256)), bytes);
+			await expect(writer.write(new Uint8Array(1))).rejects.toBeInstanceOf(ShelfError);
+		});
+
+		it('answers unknown and malformed digests with false, NOT_FOUND and a quiet delete', async () => {
+			const { store } = await open();
+			for (const digest of ['a'.repeat(64), 'tmp', '../blobs', 'A'.repeat(64), '']) {
+				expect(await store.has(digest)).toBe(false);
+				expect((await rejection(store.read(digest))).code).toBe('NOT_FOUND');
+				await store.delete(digest);
+			}
+		});
+
+		it('deletes a blob and its bytes from storedBytes, leaving the others', async () => {
+			const { store } = await open();
+			const a = await save(store, pseudoRandom(4_000, 12), 1_000);
+			const b = await save(store, pseudoRandom(6_000, 13), 1_000);
+			expect(await store.storedBytes()).toBe(10_000);
+			await store.delete(a.sha256);
+			await store.delete(a.sha256);
+			expect(await store.has(a.sha256)).toBe(false);
+			expect(await store.list()).toEqual([b.sha256]);
+			expect(await store.storedBytes()).toBe(6_000);
+		});
+
+		it('lists every stored digest and sums their sizes', async () => {
+			const { store } = await open();
+			expect(await store.list()).toEqual([]);
+			expect(await store.storedBytes()).toBe(0);
+			const digests = [];
+			for (let i = 0; i < 5; i++) digests.push((await save(store, pseudoRandom(1_000 * (i + 1), 20 + i), 700)).sha256);
+			expect((await store.list()).sort()).toEqual(digests.sort());
+			expect(await store.storedBytes()).toBe(15_000);
+		});
+
+		it('clearTemp() leaves the temporary bytes of a live writer alone', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(40_000, 14);
+			const writer = await store.create();
+			await writer.write(bytes.slice(0, 20_000));
+			expect(await store.clearTemp()).toBe(0);
+			await writer.write(bytes.slice(20_000));
+			expect(await writer.commit(await reference(bytes))).toMatchObject({ size: 40_000 });
+		});
+
+		it('clearTemp() removes crash leftovers and counts them', async () => {
+			const subject = await open();
+			await subject.plantTemp('leftover-1', pseudoRandom(1_000, 15));
+			await subject.plantTemp('leftover-2', new Uint8Array(0));
+			const writer = await subject.store.create();
+			await writer.write(pseudoRandom(100, 16));
+			expect(await subject.store.clearTemp()).toBe(2);
+			expect(await subject.store.clearTemp()).toBe(0);
+			expect((await writer.commit()).size).toBe(100);
+		});
+
+		it('refuses a write beyond the quota with STORAGE_FULL and keeps earlier blobs intact', async () => {
+			const { store } = await open({ quotaBytes: 100_000 });
+			const kept = pseudoRandom(60_000, 17);
+			const { sha256 } = await save(store, kept, 16_384);
+			const writer = await store.create();
+			await writer.write(pseudoRandom(30_000, 18));
+			const error = await rejection(writer.write(pseudoRandom(20_000, 19)));
+			expect(error.code).toBe('STORAGE_FULL');
+			expect(error.details).toMatchObject({ quotaBytes: 100_000, needed: 110_000 });
+			// The writer is unusable until aborted, and aborting it frees its bytes.
+			expect((await rejection(writer.write(new Uint8Array(1)))).code).toBe('STORAGE_FULL');
+			expect((await rejection(writer.commit())).code).toBe('STORAGE_FULL');
+			await writer.abort();
+			expect(await store.list()).toEqual([sha256]);
+			expect(await store.storedBytes()).toBe(60_000);
+			expect(await store.clearTemp()).toBe(0);
+			expectSameBytes(await readBytes(await store.read(sha256)), kept);
+			// Exactly up to the quota still fits.
+			expect((await save(store, pseudoRandom(40_000, 20), 10_000)).size).toBe(40_000);
+			expect(await store.storedBytes()).toBe(100_000);
+		});
+
+		it('counts the bytes of writes in progress against the quota', async () => {
+			const { store } = await open({ quotaBytes: 50_000 });
+			const [first, second] = [await store.create(), await store.create()];
+			await first.write(pseudoRandom(30_000, 21));
+			expect((await rejection(second.write(pseudoRandom(30_000, 22)))).code).toBe('STORAGE_FULL');
+			await second.abort();
+			await first.abort();
+			expect((await save(store, pseudoRandom(50_000, 23), 25_000)).size).toBe(50_000);
+		});
+
+		it('frees the quota held by a write that turns out to be a duplicate', async () => {
+			const { store } = await open({ quotaBytes: 45_000 });
+			const bytes = pseudoRandom(20_000, 24);
+			await save(store, bytes, 8_000);
+			expect((await save(store, bytes, 8_000)).deduplicated).toBe(true);
+			expect(await store.storedBytes()).toBe(20_000);
+			expect((await save(store, pseudoRandom(25_000, 25), 8_000)).size).toBe(25_000);
+			expect(await store.storedBytes()).toBe(45_000);
+		});
+	});
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** SHA-256 of no bytes. */
+export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
+export function pseudoRandom(size: number, seed: number): Uint8Array<ArrayBuffer> {
+	const bytes = new Uint8Array(size);
+	let x = (seed * 2_654_435_761) >>> 0 || 1;
+	for (let i = 0; i < size; i++) {
+		x ^= x << 13;
+		x ^= x >>> 17;
+		x ^= x << 5;
+		bytes[i] = x & 0xff;
+	}
+	return bytes;
+}
+
+/** The digest of `bytes` from references independent of hash-wasm: WebCrypto and a table CRC-32. */
+export async function reference(bytes: Uint8Array<ArrayBuffer>): Promise<BlobDigest> {
+	const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+	const sha256 = Array.from(hash, (byte) => byte.toString(16).padStart(2, '0')).join('');
+	return { sha256, size: bytes.byteLength, crc32: tableCrc32(bytes) };
+}
+
+/** CRC-32 (IEEE, as in zip and zlib) computed with the classic 256-entry table. */
+export function tableCrc32(bytes: Uint8Array): number {
+	let crc = 0xffffffff;
+	for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+	return (crc ^ 0xffffffff) >>> 0;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+	let c = n;
+	for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+	return c >>> 0;
+});
+
+/** Fresh copies of `bytes` in pieces of `size`: writers may transfer (detach) what they are given. */
+function chunksOf(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer>[] {
+	const chunks = [];
+	for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.slice(at, at + size));
+	return chunks;
+}
+
+async function writeInChunks(writer: BlobWriter, bytes: Uint8Array, size: number): Promise<void> {
+	for (const chunk of chunksOf(bytes, size)) await writer.write(chunk);
+}
+
+async function save(store: BlobStore, bytes: Uint8Array, chunkSize: number, expected?: Partial<BlobDigest>) {
+	const writer = await store.create();
+	try {
+		await writeInChunks(writer, bytes, chunkSize);
+		return await writer.commit(expected);
+	} catch (error) {
+		await writer.abort();
+		throw error;
+	}
+}
+
+/** Compares bytes by their first difference: deep equality on megabytes is slow and prints pages. */
+function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+	expect(actual.byteLength).toBe(expected.byteLength);
+	expect(actual.findIndex((byte, i) => byte !== expected[i])).toBe(-1);
+}
+
+async function readBytes(blob: Blob): Promise<Uint8Array> {
+	return new Uint8Array(await blob.arrayBuffer());
+}
+
+/** The ShelfError a promise rejects with (fails the test when it resolves or rejects with something else). */
+async function rejection(promise: Promise<unknown>): Promise<ShelfError> {
+	const outcome = await promise.then(
+		() => new Error('expected a rejection, the promise resolved'),
+		(error: unknown) => error
+	);
+	expect(outcome).toBeInstanceOf(ShelfError);
+	return outcome as ShelfError;
+}

@@ -1,0 +1,272 @@
+// The IndexedDB catalogue in Node, on fake-indexeddb (the auto import installs the IDB globals idb needs;
+// each test still gets its own IDBFactory, so databases never leak between tests).
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseSelector } from '../../src/lib/core/selector.ts';
+import { openCatalogue, type IdbCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
+import { planQuery, type PlanStats } from '../../src/lib/worker/catalogue/query-plan.ts';
+import { DB_VERSION, MIGRATIONS, openCatalogueDatabase, type Migration } from '../../src/lib/worker/catalogue/schema.ts';
+import { addAll, bruteForce, codeOf, file, freshCatalogue, listEverything, randomRecords, record } from './catalogue-fixtures.ts';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('adding and reading versions', () => {
+	it('returns exactly the stored record, without index fields', async () => {
+		const catalogue = await freshCatalogue();
+		const iris = record('iris:v1', { labels: { stage: 'prod' } });
+		await catalogue.add(iris);
+		const got = await catalogue.get('iris:v1');
+		expect(got).toEqual(iris);
+		expect(Object.keys(got as object).sort()).toEqual(Object.keys(iris).sort());
+		expect(await catalogue.get('iris:v9')).toBeUndefined();
+	});
+
+	it('lists versions newest first and points latest at the newest creation time, whatever the add order', async () => {
+		const catalogue = await freshCatalogue();
+		await addAll(catalogue, [record('iris:b', { second: 2 }), record('iris:c', { second: 3 }), record('iris:a', { second: 1 }), record('fraud:x')]);
+		expect((await catalogue.versions('iris')).map(({ tag }) => tag)).toEqual(['iris:c', 'iris:b', 'iris:a']);
+		expect((await catalogue.latest('iris'))?.tag).toBe('iris:c');
+		expect(await catalogue.latest('nope')).toBeUndefined();
+		expect(await catalogue.names()).toEqual([
+			{ name: 'fraud', count: 1, latest: 'fraud:x', latestCreatedKey: record('fraud:x').createdKey, size: 100 },
+			{ name: 'iris', count: 3, latest: 'iris:c', latestCreatedKey: record('iris:c', { second: 3 }).createdKey, size: 300 }
+		]);
+	});
+
+	it('breaks ties in creation time by tag, deterministically', async () => {
+		for (const order of [['m:b', 'm:a', 'm:c'], ['m:c', 'm:b', 'm:a']]) {
+			const catalogue = await freshCatalogue();
+			await addAll(catalogue, order.map((tag) => record(tag, { second: 5 })));
+			expect((await catalogue.versions('m')).map(({ tag }) => tag)).toEqual(['m:c', 'm:b', 'm:a']);
+			expect((await catalogue.latest('m'))?.tag).toBe('m:c');
+			expect((await catalogue.list({ order: 'oldest' })).items.map(({ tag }) => tag)).toEqual(['m:a', 'm:b', 'm:c']);
+		}
+	});
+
+	it('refuses an existing tag with TAG_EXISTS and leaves the store unchanged', async () => {
+		const catalogue = await freshCatalogue();
+		const original = record('iris:v1', { labels: { stage: 'prod' } });
+		await catalogue.add(original);
+		const before = await catalogue.names();
+		const clash = record('iris:v1', { second: 9, labels: { stage: 'dev' }, files: [file('other', 'x', 5)] });
+		expect(await codeOf(catalogue.add(clash))).toBe('TAG_EXISTS');
+		expect(await catalogue.get('iris:v1')).toEqual(original);
+		expect(await catalogue.names()).toEqual(before);
+		expect(await catalogue.count({ selector: parseSelector('stage=dev') })).toBe(0);
+		expect(await catalogue.isReferenced(file('other').sha256)).toBe(false);
+	});
+
+	it('turns a quota failure into STORAGE_FULL and writes nothing', async () => {
+		const catalogue = await freshCatalogue();
+		// The version is added first; the names summary write then hits the quota.
+		vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementationOnce(() => {
+			throw new DOMException('Quota exceeded', 'QuotaExceededError');
+		});
+		expect(await codeOf(catalogue.add(record('iris:v1')))).toBe('STORAGE_FULL');
+		expect(await catalogue.get('iris:v1')).toBeUndefined();
+		expect(await catalogue.names()).toEqual([]);
+		await catalogue.add(record('iris:v1'));
+		expect(await catalogue.count()).toBe(1);
+	});
+
+	it('refuses a record whose createdKey does not end with its tag', async () => {
+		const catalogue = await freshCatalogue();
+		expect(await codeOf(catalogue.add({ ...record('iris:v1'), createdKey: record('iris:v2').createdKey }))).toBe('INTERNAL');
+	});
+});
+
+describe('removing versions', () => {
+	it('repoints latest to the next newest, and removes the name with its last version', async () => {
+		const catalogue = await freshCatalogue();
+		await addAll(catalogue, [record('iris:v1', { second: 1 }), record('iris:v2', { second: 2 }), record('iris:v3', { second: 3 })]);
+		expect((await catalogue.remove('iris:v3')).latest).toBe('iris:v2');
+		expect((await catalogue.latest('iris'))?.tag).toBe('iris:v2');
+		expect((await catalogue.remove('iris:v1')).latest).toBe('iris:v2');
+		expect(await catalogue.names()).toMatchObject([{ name: 'iris', count: 1, latest: 'iris:v2', size: 100 }]);
+		const last = await catalogue.remove('iris:v2');
+		expect(last).toMatchObject({ removed: record('iris:v2', { second: 2 }), latest: null });
+		expect(await catalogue.names()).toEqual([]);
+		expect(await catalogue.latest('iris')).toBeUndefined();
+	});
+
+	it('fails with NOT_FOUND for an unknown tag', async () => {
+		const catalogue = await freshCatalogue();
+		const error = await catalogue.remove('iris:v1').catch((caught: unknown) => caught);
+		expect(error).toMatchObject({ code: 'NOT_FOUND', details: { tag: 'iris:v1' } });
+	});
+
+	it('reports only the digests no remaining version references when two versions share a file', async () => {
+		const catalogue = await freshCatalogue();
+		const [a, b, c] = [file('a'), file('b'), file('c')];
+		await catalogue.add(record('iris:v1', { files: [a, b, { ...a, path: 'copy-of-a.bin' }] }));
+		await catalogue.add(record('iris:v2', { second: 1, files: [b, c] }));
+		expect(await catalogue.referencedDigests()).toEqual(new Set([a.sha256, b.sha256, c.sha256]));
+		expect((await catalogue.remove('iris:v1')).unreferenced).toEqual([a.sha256]);
+		expect(await catalogue.isReferenced(a.sha256)).toBe(false);
+		expect(await catalogue.isReferenced(b.sha256)).toBe(true);
+		expect((await catalogue.remove('iris:v2')).unreferenced.sort()).toEqual([b.sha256, c.sha256]);
+		expect(await catalogue.referencedDigests()).toEqual(new Set());
+	});
+});
+
+describe('listing against a brute-force reference (2,000 seeded versions)', () => {
+	const records = randomRecords(2000, 42);
+	let catalogue: IdbCatalogue;
+	beforeAll(async () => {
+		catalogue = await freshCatalogue();
+		await addAll(catalogue, records);
+	}, 60_000);
+
+	it('walks newest and oldest first, and pages with limit 1, 3 and 50 yield every item exactly once in order', async () => {
+		for (const order of ['newest', 'oldest'] as const) {
+			expect(await listEverything(catalogue, { order, limit: 50 })).toEqual(bruteForce(records, { order }));
+			for (const limit of [1, 3]) {
+				expect(await listEverything(catalogue, { order, limit, name: 'yolo' })).toEqual(bruteForce(records, { order, name: 'yolo' }));
+				const selector = parseSelector('stage=prod,team=cv,env in (a,b)');
+				expect(await listEverything(catalogue, { order, limit, selector })).toEqual(bruteForce(records, { order, selector }));
+			}
+		}
+		expect((await catalogue.list({})).items).toHaveLength(50);
+	}, 60_000);
+
+	const selectors = [
+		'stage=prod', 'stage==staging', 'stage!=prod', 'team in (cv,nlp)', 'team notin (cv)', 'deprecated', '!deprecated',
+		'note=', 'note', 'n>5', 'n<3,stage=dev', 'stage=prod,team=cv', 'stage=prod,env in (a,b),!deprecated',
+		'env in (a,b),team in (nlp,speech)', 'env notin (a,b),team!=cv', 'stage in (prod,staging,dev)', 'team in (cv)',
+		'stage=prod,stage=dev', 'team=missing', '!stage,!team', 'n,env=d,team', 'stage=dev,n in (1,2,3),!note'
+	];
+	it.each(selectors)('answers selector %j exactly like a full filter, in both orders and several page sizes', async (text) => {
+		const selector = parseSelector(text);
+		for (const [order, limit] of [['newest', 50], ['oldest', 7], ['newest', 333]] as const) {
+			expect(await listEverything(catalogue, { selector, order, limit })).toEqual(bruteForce(records, { selector, order }));
+		}
+		expect(await catalogue.count({ selector })).toBe(bruteForce(records, { selector }).length);
+	}, 60_000);
+
+	it.each([
+		[{ text: 'iris' }], [{ text: 'IRIS ' }], [{ text: 'ris_' }], [{ text: 'fraud:' }], [{ text: 'zzz' }],
+		[{ text: `${records[0]?.tag.slice(0, 8)}` }], [{ text: 'r' }], [{ text: 'e', selector: parseSelector('stage=prod') }],
+		[{ name: 'iris', selector: parseSelector('team in (cv,speech)') }], [{ name: 'iris', text: 'big' }], [{ name: 'unknown' }]
+	])('answers %j exactly like a full filter', async (query) => {
+		for (const [order, limit] of [['newest', 50], ['oldest', 9]] as const) {
+			expect(await listEverything(catalogue, { ...query, order, limit })).toEqual(bruteForce(records, { ...query, order }));
+		}
+		expect(await catalogue.count(query)).toBe(bruteForce(records, query).length);
+	}, 60_000);
+
+	it('counts by name, by equality and in total from indexes', async () => {
+		expect(await catalogue.count()).toBe(2000);
+		expect(await catalogue.count({ name: 'bert' })).toBe(bruteForce(records, { name: 'bert' }).length);
+		expect(await catalogue.count({ selector: parseSelector('env in (a,c)') })).toBe(bruteForce(records, { selector: parseSelector('env in (a,c)') }).length);
+	});
+
+	it('refuses a cursor that no page returned', async () => {
+		expect(await codeOf(catalogue.list({ cursor: 'not-a-cursor' }))).toBe('UNSUPPORTED');
+	});
+});
+
+describe('query planning', () => {
+	const stats = (pairs: Record<string, number>, names: Record<string, number> = {}): PlanStats => {
+		const summaries = Object.entries(names).map(([name, count]) => ({ name, count, latest: `${name}:x`, latestCreatedKey: '', size: 0 }));
+		return {
+			summary: async (name) => summaries.find((summary) => summary.name === name),
+			summaries: async () => summaries,
+			pairCount: async (pair) => pairs[pair] ?? 0,
+			keyCount: async (key) => Object.entries(pairs).reduce((sum, [pair, n]) => (pair.startsWith(`${key}=`) ? sum + n : sum), 0)
+		};
+	};
+
+	it('picks the most selective equality pair', async () => {
+		const plan = await planQuery({ selector: parseSelector('stage=prod,team=cv') }, stats({ 'stage=prod': 900, 'team=cv': 40 }));
+		expect(plan).toEqual({ kind: 'label', sources: [{ index: 'by-label-created', pair: 'team=cv' }], estimate: 40 });
+	});
+
+	it('merges the pairs of an in list, uses the key range for exists, and walks everything otherwise', async () => {
+		const s = stats({ 'env=a': 5, 'env=b': 6, 'n=1': 1000 });
+		expect(await planQuery({ selector: parseSelector('env in (a,b),n') }, s)).toMatchObject({ kind: 'label-union', estimate: 11 });
+		expect(await planQuery({ selector: parseSelector('n>3') }, s)).toMatchObject({ kind: 'label-key', sources: [{ index: 'by-key-created', key: 'n' }] });
+		expect(await planQuery({ selector: parseSelector('stage!=prod,!n') }, s)).toMatchObject({ kind: 'created' });
+		expect(await planQuery({}, s)).toMatchObject({ kind: 'created' });
+		expect(await planQuery({ selector: parseSelector('env=zz,n') }, s)).toMatchObject({ kind: 'empty' });
+	});
+
+	it('uses the name range, or a smaller label range when there is one', async () => {
+		const s = stats({ 'stage=prod': 3 }, { iris: 5000, tiny: 10 });
+		expect(await planQuery({ name: 'iris' }, s)).toMatchObject({ kind: 'name', estimate: 5000 });
+		expect(await planQuery({ name: 'iris', selector: parseSelector('stage=prod') }, s)).toMatchObject({ kind: 'label', estimate: 3 });
+		expect(await planQuery({ name: 'tiny', selector: parseSelector('stage=prod') }, s)).toMatchObject({ kind: 'name' });
+		expect(await planQuery({ name: 'nope' }, s)).toMatchObject({ kind: 'empty' });
+	});
+
+	it('merges the ranges of the names free text matches, and walks everything above 16 names', async () => {
+		const few = stats({}, { iris: 1, iris_big: 2, fraud: 3 });
+		expect(await planQuery({ text: 'Iris' }, few)).toMatchObject({ kind: 'text-names', estimate: 3, sources: [{ name: 'iris' }, { name: 'iris_big' }] });
+		expect(await planQuery({ text: 'fraud:v1' }, few)).toMatchObject({ kind: 'text-names', sources: [{ name: 'fraud' }] });
+		expect(await planQuery({ text: 'zzz' }, few)).toMatchObject({ kind: 'empty' });
+		const many = stats({}, Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`model-${i}`, 1])));
+		expect(await planQuery({ text: 'model' }, many)).toMatchObject({ kind: 'created' });
+	});
+
+	it('answers a selector page on 10,000 versions through an index plan', async () => {
+		const catalogue = await freshCatalogue();
+		const records = randomRecords(10_000, 7);
+		await addAll(catalogue, records);
+		// stage=dev is on ~45% of versions, env in (a,b) on ~30%: the union of two ranges is the smaller walk.
+		const selector = parseSelector('stage=dev,env in (a,b),team!=cv');
+		expect(await catalogue.plan({ selector })).toMatchObject({ kind: 'label-union', sources: [{ pair: 'env=a' }, { pair: 'env=b' }] });
+		expect(await catalogue.plan({ selector: parseSelector('stage=dev,team=nlp') })).toMatchObject({ kind: 'label', sources: [{ pair: 'team=nlp' }] });
+		expect(await catalogue.plan({ selector: parseSelector('deprecated,stage=dev') })).toMatchObject({ kind: 'label-key' });
+		const page = await catalogue.list({ selector, limit: 50 });
+		expect(page.items.map(({ tag }) => tag)).toEqual(bruteForce(records, { selector }).slice(0, 50));
+	}, 120_000);
+});
+
+describe('schema migrations', () => {
+	it('builds every store and index from version 0', async () => {
+		expect(DB_VERSION).toBe(1);
+		expect(MIGRATIONS).toHaveLength(DB_VERSION);
+		const db = await openCatalogueDatabase({ factory: new IDBFactory() });
+		expect([...db.objectStoreNames].sort()).toEqual(['names', 'versions']);
+		const tx = db.transaction(['versions', 'names']);
+		expect(tx.objectStore('names').keyPath).toBe('name');
+		const versions = tx.objectStore('versions');
+		expect(versions.keyPath).toBe('tag');
+		const indexes = Object.fromEntries(
+			[...versions.indexNames].map((name) => {
+				const index = versions.index(name);
+				return [name, { keyPath: index.keyPath, unique: index.unique, multiEntry: index.multiEntry }];
+			})
+		);
+		expect(indexes).toEqual({
+			'by-created': { keyPath: 'createdKey', unique: true, multiEntry: false },
+			'by-name-created': { keyPath: ['name', 'createdKey'], unique: false, multiEntry: false },
+			'by-label': { keyPath: 'labelPairs', unique: false, multiEntry: true },
+			'by-label-key': { keyPath: 'labelKeys', unique: false, multiEntry: true },
+			'by-label-created': { keyPath: 'labelCreated', unique: false, multiEntry: true },
+			'by-key-created': { keyPath: 'keyCreated', unique: false, multiEntry: true },
+			'by-digest': { keyPath: 'digests', unique: false, multiEntry: true }
+		});
+		db.close();
+	});
+
+	it('runs only the new steps on a version-1 database and keeps its data', async () => {
+		const factory = new IDBFactory();
+		const v1 = await openCatalogue({ factory, name: 'shelf' });
+		await v1.add(record('iris:v1', { labels: { stage: 'prod' } }));
+		v1.close();
+		const ran: number[] = [];
+		const addSavedAt: Migration = (_db, tx) => {
+			ran.push(2);
+			// A later schema would declare this index in its DBSchema; the cast stands in for that.
+			(tx.objectStore('versions') as unknown as { createIndex(name: string, keyPath: string): void }).createIndex('by-saved', 'savedAt');
+		};
+		const db = await openCatalogueDatabase({ factory, name: 'shelf', migrations: [...MIGRATIONS, addSavedAt] });
+		expect(ran).toEqual([2]);
+		expect(db.version).toBe(2);
+		expect([...db.transaction('versions').store.indexNames]).toContain('by-saved');
+		expect((await db.get('versions', 'iris:v1'))?.labelPairs).toEqual(['stage=prod']);
+		db.close();
+		expect(await codeOf(openCatalogue({ factory, name: 'shelf' }))).toBe('UNSUPPORTED');
+	});
+});
