@@ -21,7 +21,7 @@ const CONTENT_TYPES = {
  * Starts a static server for `root`; resolves with the listening server and its URL.
  * @param {{ root?: string, port?: number, host?: string }} options
  */
-export function serveStatic({ root = 'build', port = 4173, host = '127.0.0.1' } = {}) {
+export function serveStatic({ root = process.env.SHELF_BUILD_DIR ?? 'build', port = 4173, host = '127.0.0.1' } = {}) {
 	const rootDir = resolve(root);
 	const server = createServer((request, response) => {
 		const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);

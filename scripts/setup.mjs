@@ -24,6 +24,6 @@ export function run(command, args, env = {}) {
 
 /** Builds the static site into build/ from scratch (a failed build must not leave an old one to test). */
 export function buildSite() {
-	run('rm', ['-rf', 'build']);
+	run('rm', ['-rf', process.env.SHELF_BUILD_DIR ?? 'build']);
 	run('npm', ['run', 'build', '--silent']);
 }

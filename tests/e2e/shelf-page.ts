@@ -98,3 +98,21 @@ export function seededBytes(size: number, seed: number): Uint8Array {
 	}
 	return bytes;
 }
+
+/** Hands files from disk (or memory) to the page as `File` objects and imports each; returns per-file outcomes. */
+export async function importFiles(page: Page, files: Array<{ name: string; bytes: Uint8Array }>) {
+	return page.evaluate(async (files) => {
+		const decode = (base64: string) => Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+		return Promise.all(
+			files.map(async ({ name, base64 }) => {
+				try {
+					const result = await window.modelShelf!.api.importBundle({ file: new File([decode(base64)], name) });
+					return { name, status: result.status, tag: result.record.tag };
+				} catch (error) {
+					const { code, details, message } = error as { code: string; details?: Record<string, unknown>; message: string };
+					return { name, code, reason: details?.reason as string | undefined, message };
+				}
+			})
+		);
+	}, files.map(({ name, bytes }) => ({ name, base64: Buffer.from(bytes).toString('base64') })));
+}

@@ -26,14 +26,15 @@ test('after the first visit the app reloads, deep-links and uses its worker with
 	);
 	expect(saved.record.files[0]!.sha256).toBe(createHash('sha256').update('offline bytes').digest('hex'));
 	await page.reload();
-	await expect(page.getByRole('list', { name: 'Model versions' })).toContainText('offline-model:v1');
+	await expect(page.getByText('offline-model:v1').first()).toBeVisible();
 
-	await page.goto('/storage?selector=stage%3Dproduction&q=bert');
-	await expect(page.getByTestId('storage-page')).toBeVisible();
-	await expect(page.getByText('?selector=stage%3Dproduction&q=bert')).toBeVisible();
-
+	// A deep link into a dynamic route, with a query string, straight from the precache.
+	await page.goto('/models/offline-model/v1?from=bookmark&utm_source=mail');
+	await expect(page.getByRole('heading', { level: 1 })).toContainText('offline-model');
 	await page.reload();
-	await expect(page.getByTestId('storage-page')).toBeVisible();
+	await expect(page.getByRole('heading', { level: 1 })).toContainText('offline-model');
+	await page.goto('/storage?panel=usage');
+	await expect(page.getByRole('heading', { name: 'Storage', level: 1 })).toBeVisible();
 });
 
 test('Chromium finds the app installable', async ({ page }, testInfo) => {

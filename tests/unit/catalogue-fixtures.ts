@@ -65,7 +65,7 @@ export function randomRecords(count: number, seed: number): VersionRecord[] {
 	const records = new Map<string, VersionRecord>();
 	while (records.size < count) {
 		const name = pick(NAMES);
-		const version = Array.from({ length: 8 }, () => pick('abcdefghijklmnopqrstuvwxyz234567')).join('');
+		const version = Array.from({ length: 8 }, () => pick([...'abcdefghijklmnopqrstuvwxyz234567'])).join('');
 		const labels: Record<string, string> = {};
 		if (random() < 0.9) labels.stage = pick(['prod', 'staging', 'dev', 'dev']);
 		if (random() < 0.7) labels.team = pick(['cv', 'nlp', 'speech']);

@@ -76,6 +76,18 @@ describe('adding and reading versions', () => {
 	});
 });
 
+describe('labels the composite keys cannot hold as is', () => {
+	it('keeps a label value with U+0000 out of the ranges of other pairs', async () => {
+		const catalogue = await freshCatalogue();
+		await catalogue.add(record('iris:v1', { labels: { stage: 'prod\u0000x' } }));
+		await catalogue.add(record('iris:v2', { second: 1, labels: { stage: 'prod' } }));
+		const tags = async (text: string) => (await catalogue.list({ selector: parseSelector(text) })).items.map(({ tag }) => tag);
+		expect(await tags('stage=prod')).toEqual(['iris:v2']);
+		expect(await tags('stage')).toEqual(['iris:v2', 'iris:v1']);
+		expect(await catalogue.count({ selector: parseSelector('stage=prod') })).toBe(1);
+	});
+});
+
 describe('removing versions', () => {
 	it('repoints latest to the next newest, and removes the name with its last version', async () => {
 		const catalogue = await freshCatalogue();
@@ -161,6 +173,17 @@ describe('listing against a brute-force reference (2,000 seeded versions)', () =
 		expect(await catalogue.count({ selector: parseSelector('env in (a,c)') })).toBe(bruteForce(records, { selector: parseSelector('env in (a,c)') }).length);
 	});
 
+	it('resumes strictly after the cursor when versions are added between pages', async () => {
+		const small = await freshCatalogue();
+		await addAll(small, [1, 2, 3, 4].map((second) => record(`m:v${second}`, { second })));
+		const first = await small.list({ limit: 2 });
+		await small.add(record('m:v0', { second: 0 }));
+		await small.add(record('m:v9', { second: 9 }));
+		const rest = await small.list({ limit: 2, cursor: first.next });
+		expect([...first.items, ...rest.items].map(({ tag }) => tag)).toEqual(['m:v4', 'm:v3', 'm:v2', 'm:v1']);
+		expect((await small.list({ limit: 2, cursor: rest.next })).items.map(({ tag }) => tag)).toEqual(['m:v0']);
+	});
+
 	it('refuses a cursor that no page returned', async () => {
 		expect(await codeOf(catalogue.list({ cursor: 'not-a-cursor' }))).toBe('UNSUPPORTED');
 	});
@@ -204,6 +227,7 @@ describe('query planning', () => {
 		expect(await planQuery({ text: 'Iris' }, few)).toMatchObject({ kind: 'text-names', estimate: 3, sources: [{ name: 'iris' }, { name: 'iris_big' }] });
 		expect(await planQuery({ text: 'fraud:v1' }, few)).toMatchObject({ kind: 'text-names', sources: [{ name: 'fraud' }] });
 		expect(await planQuery({ text: 'zzz' }, few)).toMatchObject({ kind: 'empty' });
+		expect(await planQuery({ name: 'fraud', text: 'iris' }, few)).toMatchObject({ kind: 'empty' });
 		const many = stats({}, Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`model-${i}`, 1])));
 		expect(await planQuery({ text: 'model' }, many)).toMatchObject({ kind: 'created' });
 	});

@@ -7,20 +7,28 @@ import type { ListPage, NameSummary, VersionRecord } from '../core/store-types.t
 import { openCatalogue } from './catalogue/idb-catalogue.ts';
 import { openOpfsBlobStore } from './blobs/opfs-blob-store.ts';
 import { cancelOperation, startOperation, throttleProgress, type ProgressListener } from './operations.ts';
+import { bundleFileName, writeBundle } from './bundle/export.ts';
+import { clearOldExports, opfsExportTarget, pickedFileTarget } from './bundle/export-target.ts';
+import { importBundle } from './bundle/import.ts';
 import { browserCoordination, type StoreChange } from './store/coordination.ts';
 import { fsck, usage, verify, type FsckReport, type UsageReport, type VerifyReport } from './store/maintenance.ts';
 import { ModelStore, type ListRequest, type SaveRequest, type StoreResult } from './store/model-store.ts';
 
 const coordination = browserCoordination();
 let storageLimit: number | undefined;
-let opened: Promise<{ store: ModelStore; startup: FsckReport }> | undefined;
+let opened: Promise<{ store: ModelStore; startup: Promise<FsckReport> }> | undefined;
 
-/** Opens the catalogue and blob store once, and cleans up after any crash before first use. */
+/**
+ * Opens the catalogue and blob store once. The start-up clean-up (fsck) runs in the background under
+ * the write lock: reads need not wait for it, and every write queues behind it anyway.
+ */
 function open() {
 	opened ??= (async () => {
 		const [catalogue, blobs] = await Promise.all([openCatalogue(), openOpfsBlobStore({ quotaBytes: storageLimit })]);
 		const store = new ModelStore(catalogue, blobs, coordination);
-		return { store, startup: await fsck(store) };
+		const startup = clearOldExports().then(() => fsck(store));
+		startup.catch(() => undefined); // reported through api.fsck()
+		return { store, startup };
 	})();
 	opened.catch(() => (opened = undefined));
 	return opened.then(({ store }) => store);
@@ -41,6 +49,36 @@ const api = {
 	async save(request: SaveRequest & { opId?: string }, onProgress?: ProgressListener): Promise<StoreResult> {
 		const store = await open();
 		return longOperation(request.opId, onProgress, (controls) => store.save(request, controls));
+	},
+	/**
+	 * Imports one bundle (our zip, BentoML's .zip, .bentomodel, .tar, .tar.gz, .tar.xz). Call once per file;
+	 * several calls run one after another, each with its own progress and result.
+	 */
+	async importBundle(request: { file: File; opId?: string }, onProgress?: ProgressListener): Promise<StoreResult> {
+		const store = await open();
+		return longOperation(request.opId, onProgress, (controls) => importBundle(store, request.file, controls));
+	},
+	/**
+	 * Exports a version as `<name>-<version>.zip`: into the file the user picked (`target`), or into the
+	 * shelf's own storage, returned as a disk-backed File for the page to download.
+	 */
+	async exportBundle(
+		request: { tag: string; target?: FileSystemFileHandle; opId?: string },
+		onProgress?: ProgressListener
+	): Promise<{ name: string; bytes: number; file: File | null }> {
+		const store = await open();
+		const record = await store.get(request.tag);
+		const name = bundleFileName(record);
+		return longOperation(request.opId, onProgress, async (controls) => {
+			const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name);
+			try {
+				const { bytes } = await writeBundle(store, record, target, controls);
+				return { name, bytes, file: await target.finish() };
+			} catch (error) {
+				await target.discard();
+				throw error;
+			}
+		});
 	},
 	/** One page of versions, newest first by default, filtered by name, label selector and text. */
 	async list(request: ListRequest = {}): Promise<ListPage> {
@@ -77,7 +115,7 @@ const api = {
 	/** Removes crash leftovers; the report of the start-up run is kept in `startup`. */
 	async fsck(): Promise<{ now: FsckReport; startup: FsckReport }> {
 		const store = await open();
-		const { startup } = await opened!;
+		const startup = await (await opened!).startup;
 		return { now: await fsck(store), startup };
 	},
 	/** Re-hashes stored files of one version or all, reporting mismatches as `INTEGRITY`. */

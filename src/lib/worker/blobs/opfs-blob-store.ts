@@ -113,7 +113,13 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 
 	return {
 		async create() {
-			return openOpfsWriter(host, hash.open());
+			let stream;
+			try {
+				stream = hash.open(); // starts the hash worker on first use
+			} catch (error) {
+				throw toShelfError(error);
+			}
+			return openOpfsWriter(host, stream);
 		},
 		async has(sha256) {
 			return isSha256(sha256) && (await _fileIn(blobs, sha256)) !== null;

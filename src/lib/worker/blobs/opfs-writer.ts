@@ -112,8 +112,6 @@ class OpfsBlobWriter implements BlobWriter {
 		this.#assertOpen();
 		const size = chunk.byteLength;
 		if (size === 0) return;
-		// Backpressure: wait until the hash worker has room, so at most a few chunks are held in memory.
-		await this.stream.room(size);
 		await this.host.ready();
 		this.#assertOpen(); // abort() may have run while we waited
 		const access = this.#access;
@@ -129,7 +127,10 @@ class OpfsBlobWriter implements BlobWriter {
 			this.#offset += written;
 			// A short write without an exception only happens when the disk or origin is out of space.
 			if (written !== size) throw new DOMException('Short write to the temporary file.', 'QuotaExceededError');
-			// Only now may the buffer go: transferring detaches it, and the bytes are already on disk.
+			// Backpressure after the bytes are on disk: this write overlapped the hashing of earlier chunks,
+			// and the caller's next chunk waits until the hash worker holds fewer than a few.
+			await this.stream.room(size);
+			// Only now may the buffer go: transferring detaches it.
 			this.stream.push(chunk);
 		} catch (error) {
 			throw this.#fail(this.host.convert(error, pending));

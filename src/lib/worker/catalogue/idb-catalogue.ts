@@ -21,8 +21,9 @@ export type OpenCatalogueOptions = Pick<OpenDatabaseOptions, 'name' | 'factory'>
  * @throws ShelfError `UNSUPPORTED` without IndexedDB or when the stored schema is newer than this build
  * @example
  * const catalogue = await openCatalogue();
- * const page = await catalogue.list({ selector: parseSelector('stage=production'), limit: 20 });
- * const more = page.next ? await catalogue.list({ selector, limit: 20, cursor: page.next }) : null;
+ * const query = { selector: parseSelector('stage=production'), limit: 20 };
+ * const page = await catalogue.list(query);
+ * const more = page.next === null ? null : await catalogue.list({ ...query, cursor: page.next });
  */
 export async function openCatalogue(options: OpenCatalogueOptions = {}): Promise<IdbCatalogue> {
 	return new IdbCatalogue(await openCatalogueDatabase(options));
@@ -73,6 +74,9 @@ export class IdbCatalogue implements Catalogue {
 
 	/**
 	 * One page of matching versions, ordered by createdKey. `limit` is floored and at least 1 (default 50).
+	 * `next` is the last item's createdKey (treat it as opaque); the next page starts strictly after it, so
+	 * versions added or removed between pages neither repeat nor shift items.
+	 * @param query filters, order, page size and cursor
 	 * @throws ShelfError `UNSUPPORTED` for a cursor that no page returned
 	 */
 	async list(query: ListQuery): Promise<ListPage> {
@@ -106,11 +110,14 @@ export class IdbCatalogue implements Catalogue {
 			const exact = exactCount(query);
 			if (exact?.kind === 'all') return versions.count();
 			if (exact?.kind === 'name') return (await tx.objectStore('names').get(exact.name))?.count ?? 0;
-			if (exact?.kind === 'key') return versions.index('by-label-key').count(exact.key);
-			if (exact?.kind === 'pairs') {
-				let total = 0;
-				for (const pair of exact.pairs) total += await versions.index('by-label').count(pair);
-				return total;
+			if (exact !== null) {
+				const counts = await Promise.all([
+					exact.negate ? versions.count() : 0,
+					...(exact.kind === 'key' ? [versions.index('by-label-key').count(exact.key)] : exact.pairs.map((pair) => versions.index('by-label').count(pair)))
+				]);
+				const [total = 0, ...parts] = counts;
+				const selected = parts.reduce((sum, count) => sum + count, 0);
+				return exact.negate ? total - selected : selected;
 			}
 			const plan = await planQuery(query, _stats(tx));
 			const matches = compileFilter(query);

@@ -53,7 +53,7 @@ export interface RangeBounds {
 	upperOpen: boolean;
 }
 
-/** Above this many name ranges, free text walks `by-created` with a filter instead of merging cursors. */
+/** Above this many name ranges (or `in` values), a plan walks another range with a filter instead of merging them. */
 export const MAX_MERGED_RANGES = 16;
 
 /** A candidate this small is walked as is, without counting label ranges to look for a smaller one. */
@@ -71,6 +71,7 @@ export const SMALL_ENOUGH = 256;
  */
 export async function planQuery(query: QueryFilter, stats: PlanStats): Promise<QueryPlan> {
 	const text = normalizeText(query.text);
+	if (query.name !== undefined && text !== undefined && !textMatchesName(text, query.name)) return _EMPTY;
 	const known: QueryPlan[] = [];
 	if (query.name !== undefined) {
 		const summary = await stats.summary(query.name);
@@ -90,15 +91,19 @@ export async function planQuery(query: QueryFilter, stats: PlanStats): Promise<Q
 
 	const labels = _labelCandidates(query.selector);
 	if (labels.length === 1 && best === undefined) return labels[0] as QueryPlan;
-	for (const candidate of labels) {
-		let estimate = 0;
-		for (const source of candidate.sources) {
-			if (source.index === 'by-label-created') estimate += await stats.pairCount(source.pair);
-			else if (source.index === 'by-key-created') estimate += await stats.keyCount(source.key);
-		}
+	// All counts are requested at once, so their round trips overlap.
+	const estimates = await Promise.all(
+		labels.map(async ({ sources }) => {
+			const counts = sources.map((source) =>
+				source.index === 'by-key-created' ? stats.keyCount(source.key) : source.index === 'by-label-created' ? stats.pairCount(source.pair) : 0
+			);
+			return (await Promise.all(counts)).reduce((sum, count) => sum + count, 0);
+		})
+	);
+	for (const [i, candidate] of labels.entries()) {
 		// Every match carries one of these entries: none at all means no match.
-		if (estimate === 0) return _EMPTY;
-		known.push({ ...candidate, estimate });
+		if (estimates[i] === 0) return _EMPTY;
+		known.push({ ...candidate, estimate: estimates[i] as number });
 	}
 	best = _smallest(known);
 	return best ?? { kind: 'created', sources: [{ index: 'by-created' }], estimate: null };
@@ -164,24 +169,44 @@ export function textMatchesName(text: string, name: string): boolean {
 	return lower.includes(text) || (colon !== -1 && lower === text.slice(0, colon));
 }
 
+/** A count that indexes give exactly, without walking (see {@link exactCount}). */
+export type ExactCount =
+	| { kind: 'all' }
+	| { kind: 'name'; name: string }
+	/** Versions carrying one of the pairs or (`negate`) all versions but those. */
+	| { kind: 'pairs'; pairs: string[]; negate: boolean }
+	/** Versions having the key or (`negate`) all versions but those. */
+	| { kind: 'key'; key: string; negate: boolean };
+
 /**
- * A count that an index gives exactly, without walking: everything, one name, or one label requirement.
+ * How to count a query from index counts alone: everything, one name, or one label requirement other
+ * than `>`/`<` (a version has one value per key, so pair counts add up, and `!=`, `notin` and `!k` are
+ * the total minus the versions they exclude). Null when the versions must be walked.
  * @param query the filters
  */
-export function exactCount(
-	query: QueryFilter
-): { kind: 'all' } | { kind: 'name'; name: string } | { kind: 'pairs'; pairs: string[] } | { kind: 'key'; key: string } | null {
+export function exactCount(query: QueryFilter): ExactCount | null {
 	const selector = query.selector ?? [];
 	if (normalizeText(query.text) !== undefined) return null;
 	if (query.name !== undefined) return selector.length === 0 ? { kind: 'name', name: query.name } : null;
 	if (selector.length === 0) return { kind: 'all' };
 	const [only] = selector;
 	if (selector.length !== 1 || only === undefined) return null;
-	// A version has one value per key, so the pair counts of an `in` list add up exactly.
-	if (only.operator === '=' || only.operator === '==' || only.operator === 'in') {
-		return { kind: 'pairs', pairs: [...new Set(only.values)].map((value) => `${only.key}=${value}`) };
+	const pairs = [...new Set(only.values)].map((value) => `${only.key}=${value}`);
+	switch (only.operator) {
+		case '=':
+		case '==':
+		case 'in':
+			return { kind: 'pairs', pairs, negate: false };
+		case '!=':
+		case 'notin':
+			return { kind: 'pairs', pairs, negate: true };
+		case 'exists':
+			return { kind: 'key', key: only.key, negate: false };
+		case '!':
+			return { kind: 'key', key: only.key, negate: true };
+		default:
+			return null;
 	}
-	return only.operator === 'exists' ? { kind: 'key', key: only.key } : null;
 }
 
 // ---------------------------------------------------------------------------------------------------

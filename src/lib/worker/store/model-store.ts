@@ -3,7 +3,7 @@
 // last, so a crash at any point leaves the whole version or nothing (plus orphans fsck removes).
 import { ShelfError } from '../../core/errors.ts';
 import { newModelInfo, serializeModelYaml, type ModelInfo, type NewModelInfo } from '../../core/manifest.ts';
-import { normalizeModelPaths } from '../../core/paths.ts';
+import { normalizeModelPath, normalizeModelPaths } from '../../core/paths.ts';
 import { parseSelector } from '../../core/selector.ts';
 import { formatTag, isLatest, newVersion, parseTag } from '../../core/tags.ts';
 import {
@@ -53,6 +53,14 @@ export interface ListRequest {
 	cursor?: string | null;
 }
 
+/** A version being assembled: files first (each stored as it arrives), the manifest last. */
+export interface VersionDraft {
+	/** Stores one file's bytes; `onBytes` hears of every chunk written. */
+	addFile(file: IncomingFile, onBytes?: (bytes: number) => void): Promise<StoredFile>;
+	/** Writes the catalogue record for the files added so far, or reports an identical stored version. */
+	commit(info: ModelInfo): Promise<StoreResult>;
+}
+
 /** Per-call controls of long operations. */
 export interface OperationControls {
 	report?: (progress: Progress) => void;
@@ -81,7 +89,7 @@ export class ModelStore {
 	}
 
 	/**
-	 * Stores a version whose manifest is already known (save, bundle import, registry pull).
+	 * Stores a version whose manifest and files are known up front (save, zip import, registry pull).
 	 * Re-storing an identical version is a no-op reported as `unchanged`.
 	 * @param info the version's model.yaml
 	 * @param files every file of the version
@@ -91,22 +99,56 @@ export class ModelStore {
 		const paths = normalizeModelPaths(files.map((file) => file.path));
 		const tag = formatTag(info);
 		const total = files.reduce((sum, file) => sum + (file.data instanceof Blob ? file.data.size : (file.expected?.size ?? 0)), 0);
-		return this.coordination.exclusive(async () => {
+		let loaded = 0;
+		return this.draft(async (draft) => {
 			const existing = await this.catalogue.get(tag);
+			// Cheap refusal before any byte is written: a different file list can never be the same version.
 			if (existing && !_sameLayout(existing, paths, files)) throw _tagExists(tag);
+			for (const [index, file] of files.entries()) {
+				await draft.addFile({ ...file, path: paths[index]! }, (bytes) => {
+					loaded += bytes;
+					controls.report?.({ phase: 'storing', loaded, total: Math.max(total, loaded), item: paths[index]! });
+				});
+			}
+			return draft.commit(info);
+		}, controls.signal);
+	}
+
+	/**
+	 * Assembles a version under the write lock when files arrive before the manifest (a tar stream).
+	 * Blobs written by a draft that fails or is not committed are removed again.
+	 * @param build adds files, then commits the manifest
+	 * @param signal cancels between chunks
+	 */
+	async draft<T>(build: (draft: VersionDraft) => Promise<T>, signal?: AbortSignal): Promise<T> {
+		return this.coordination.exclusive(async () => {
 			const fresh: string[] = [];
-			try {
-				const stored = await this.#writeFiles(files, paths, total, fresh, controls);
-				const record = _buildRecord(info, stored);
-				if (existing) {
-					if (!_sameContent(existing, record)) throw _tagExists(tag);
-					return { status: 'unchanged', record: existing };
+			const stored: StoredFile[] = [];
+			const draft: VersionDraft = {
+				addFile: async (file, onBytes) => {
+					const storedFile = await this.#writeFile(file, signal, onBytes);
+					if (!storedFile.deduplicated) fresh.push(storedFile.sha256);
+					const { deduplicated: _, ...entry } = storedFile;
+					stored.push(entry);
+					return entry;
+				},
+				commit: async (info) => {
+					normalizeModelPaths(stored.map((file) => file.path)); // refuses collisions among streamed files
+					const record = _buildRecord(info, stored);
+					const existing = await this.catalogue.get(record.tag);
+					if (existing) {
+						if (!_sameContent(existing, record)) throw _tagExists(record.tag);
+						return { status: 'unchanged', record: existing };
+					}
+					throwIfAborted(signal);
+					await this.catalogue.add(record);
+					fresh.length = 0; // the catalogue references them now
+					this.coordination.announce({ kind: 'added', tag: record.tag });
+					return { status: 'created', record };
 				}
-				throwIfAborted(controls.signal);
-				await this.catalogue.add(record);
-				fresh.length = 0; // the catalogue references them now
-				this.coordination.announce({ kind: 'added', tag });
-				return { status: 'created', record };
+			};
+			try {
+				return await build(draft);
 			} finally {
 				await this.#dropUnreferenced(fresh);
 			}
@@ -191,29 +233,23 @@ export class ModelStore {
 
 	// ---------------------------------------------------------------------------
 
-	async #writeFiles(files: IncomingFile[], paths: string[], total: number, fresh: string[], controls: OperationControls) {
-		const stored: StoredFile[] = [];
-		let loaded = 0;
-		for (const [index, file] of files.entries()) {
-			const path = paths[index]!;
-			throwIfAborted(controls.signal);
-			const writer = await this.blobs.create();
-			try {
-				for await (const chunk of readChunks(file.data)) {
-					throwIfAborted(controls.signal);
-					loaded += chunk.byteLength;
-					await writer.write(chunk);
-					controls.report?.({ phase: 'storing', loaded, total: Math.max(total, loaded), item: path });
-				}
-				const digest = await writer.commit(file.expected);
-				if (!digest.deduplicated) fresh.push(digest.sha256);
-				stored.push({ path, size: digest.size, sha256: digest.sha256, crc32: digest.crc32 });
-			} catch (error) {
-				await writer.abort();
-				throw _withPath(error, path);
+	async #writeFile(file: IncomingFile, signal: AbortSignal | undefined, onBytes?: (bytes: number) => void) {
+		const path = normalizeModelPath(file.path);
+		throwIfAborted(signal);
+		const writer = await this.blobs.create();
+		try {
+			for await (const chunk of readChunks(file.data)) {
+				throwIfAborted(signal);
+				const bytes = chunk.byteLength;
+				await writer.write(chunk);
+				onBytes?.(bytes);
 			}
+			const digest = await writer.commit(file.expected);
+			return { path, size: digest.size, sha256: digest.sha256, crc32: digest.crc32, deduplicated: digest.deduplicated };
+		} catch (error) {
+			await writer.abort();
+			throw _withPath(error, path);
 		}
-		return stored;
 	}
 
 	/** Removes blobs this operation wrote that no version references (after a failure or a no-op). */
