@@ -62,11 +62,11 @@ const CATALOGUE = [
 
 const PAGES = [
 	{ name: 'models', path: '/' },
-	{ name: 'models-filtered', path: '/?selector=stage%3Dproduction&view=grouped' },
+	{ name: 'models-filtered', path: '/?selector=team%20in%20(growth%2Caudio)&view=grouped' },
 	{ name: 'model', path: '/models/churn_classifier' },
 	{ name: 'version', path: '/models/churn_classifier/v4' },
 	{ name: 'compare', path: '/models/churn_classifier/v4?compare=v3', scrollTo: '[data-testid="comparison"]' },
-	{ name: 'save', path: '/save' },
+	{ name: 'save', path: '/save', prepare: fillSaveForm },
 	{ name: 'storage', path: '/storage' }
 ];
 
@@ -95,6 +95,7 @@ try {
 			await page.waitForLoadState('networkidle');
 			await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached' }).catch(() => undefined);
 			if (shot.scrollTo) await page.locator(shot.scrollTo).scrollIntoViewIfNeeded();
+			if (shot.prepare) await shot.prepare(page);
 			await page.waitForTimeout(300);
 			await page.screenshot({ path: `${outDir}${shot.name}-${colorScheme}.png` });
 		}
@@ -104,6 +105,19 @@ try {
 } finally {
 	await browser.close();
 	server.close();
+}
+
+/** Fills the Save form the way a user would before pressing Save. */
+async function fillSaveForm(page) {
+	await page.getByLabel('Name', { exact: true }).fill('churn_classifier');
+	await page.getByLabel('Framework (optional)').fill('sklearn');
+	await page.getByLabel('Labels').fill('stage=dev\nteam=growth\nowner=ana');
+	await page.getByLabel('Metadata (JSON)').fill('{"accuracy": 0.924, "loss": 0.281, "epochs": 14}');
+	await page.getByLabel('Choose files…').setInputFiles([
+		{ name: 'model.pkl', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3_500_000, 1) },
+		{ name: 'metrics.json', mimeType: 'application/json', buffer: Buffer.from('{"accuracy": 0.924}') }
+	]);
+	await page.evaluate(() => document.activeElement?.blur());
 }
 
 /** Saves the catalogue through the page's worker. */

@@ -9,7 +9,7 @@ const sharedFixtures = fileURLToPath(new URL('../../../shared/fixtures/', import
 const expected = JSON.parse(readFileSync(`${sharedFixtures}expected.json`, 'utf8')) as {
 	bundles: Array<{ tag: string; file: string; created: string; labels: Record<string, string>; metadata: Record<string, unknown>; files: Array<{ path: string; size: number; sha256: string }> }>;
 };
-const fixtureFiles = expected.bundles.map((bundle) => ({ name: bundle.file, bytes: readFileSync(sharedFixtures + bundle.file) }));
+const fixtureFiles = expected.bundles.map((bundle) => sharedFixtures + bundle.file);
 
 /** Reads a zip with Python's zipfile (an independent reader): model.yaml text and every file's size and SHA-256. */
 function readZipWithPython(path: string) {
@@ -42,7 +42,7 @@ test.describe('bundles: import and export', () => {
 	test('re-importing an identical bundle is a no-op; the same tag with other content is TAG_EXISTS', async ({ page }) => {
 		await openShelf(page);
 		await importFiles(page, [fixtureFiles[0]!]);
-		expect(await importFiles(page, [fixtureFiles[0]!])).toEqual([{ name: fixtureFiles[0]!.name, status: 'unchanged', tag: expected.bundles[0]!.tag }]);
+		expect(await importFiles(page, [fixtureFiles[0]!])).toEqual([{ name: expected.bundles[0]!.file, status: 'unchanged', tag: expected.bundles[0]!.tag }]);
 		// A version saved under the same tag with different bytes blocks the import, which stores nothing.
 		const other = await save(page, { name: 'speech_encoder', version: 'kls3cagggc4amo3b', files: [{ path: 'saved_model.onnx', text: 'different' }] });
 		expect(other.status).toBe('created');
@@ -90,7 +90,7 @@ test.describe('bundles: import and export', () => {
 		const fresh = await browser.newContext();
 		const other = await fresh.newPage();
 		await openShelf(other);
-		expect(await importFiles(other, [{ name: 'roundtrip-v1.zip', bytes: readFileSync(path) }])).toEqual([{ name: 'roundtrip-v1.zip', status: 'created', tag: 'roundtrip:v1' }]);
+		expect(await importFiles(other, [path])).toEqual([{ name: 'roundtrip-v1.zip', status: 'created', tag: 'roundtrip:v1' }]);
 		const imported = await other.evaluate(() => window.modelShelf!.api.get({ tag: 'roundtrip:v1' }));
 		expect(imported.files).toEqual(saved.record.files);
 		expect(imported.info).toEqual(saved.record.info);

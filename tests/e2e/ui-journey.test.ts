@@ -98,6 +98,8 @@ test('the journey: offline, import two, filter, chip, reload, open, copy, export
 	await dialog.getByRole('button', { name: 'Delete version' }).click();
 	await expect(page.getByRole('status').filter({ hasText: `fraud_detector:latest is ${FRAUD.tag}` })).toBeVisible();
 	await expect(page).toHaveURL(/\/models\/fraud_detector$/);
-	await expect(page.getByText(`latest is ${FRAUD.tag}`)).toBeVisible();
-	await expect(page.getByRole('list', { name: 'Versions, newest first' }).getByRole('listitem')).toHaveCount(1);
+	await expect(page.getByTestId('model-summary')).toContainText(`1 version · 256 KiB in total · latest is ${FRAUD.tag}`);
+	const timeline = page.getByRole('list', { name: 'Versions, newest first' }).getByTestId('timeline-entry');
+	await expect(timeline).toHaveCount(1);
+	await expect(timeline.filter({ has: page.getByTestId('latest-badge') })).toContainText(FRAUD.tag.split(':')[1]!);
 });

@@ -38,6 +38,12 @@ describe('the bundle corpus', () => {
 		expect(readFileSync(join(corpusDir, 'expected.json'), 'utf8')).toBe(_expectedJson(corpus));
 	}, 60_000);
 
+	it('has a row in tests/fixtures/bundles/README.md for every file', () => {
+		const readme = readFileSync(fileURLToPath(new URL('../fixtures/bundles/README.md', import.meta.url)), 'utf8');
+		const rows = new Set([...readme.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]));
+		expect(corpus.map((bundle) => bundle.file).filter((file) => !rows.has(file))).toEqual([]);
+	});
+
 	it('stays under 20 MiB and names every refusal reason at least once', () => {
 		expect(corpus.reduce((sum, bundle) => sum + bundle.bytes.length, 0)).toBeLessThan(20 * 1024 ** 2);
 		const reasons = new Set(hostile.flatMap((bundle) => ('reason' in bundle.expect ? [bundle.expect.reason] : [])));

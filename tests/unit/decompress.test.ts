@@ -55,21 +55,20 @@ describe('detectArchive', () => {
 		['a v7 header (no magic, valid checksum)', tarHeader({ name: 'a', magic: 'v7' }), 'old.tar', 'tar'],
 		['a text file', text, 'notes.txt', null],
 		['a text file named like an export', text, 'notes.bentomodel', null],
-		['a head too short to tell, named .bentomodel', ascii('abc'), 'm.bentomodel', 'tar.xz'],
-		['a head too short to tell, named .tar.gz', ascii('abc'), 'm.tar.gz', 'tar.gz'],
-		['a head too short to tell, named .txt', ascii('abc'), 'm.txt', null],
+		['a short text file named .bentomodel', ascii('abc'), 'm.bentomodel', null],
+		['a short text file named .tar.gz', ascii('abc'), 'm.tar.gz', null],
 		['an empty file', new Uint8Array(0), 'm.tar', null]
-	])('%s', (_, head, name, kind) => {
-		expect(detectArchive(head.subarray(0, 512), name)).toBe(kind);
+	])('%s', (_, head, _name, kind) => {
+		expect(detectArchive(head.subarray(0, 512))).toBe(kind);
 	});
 
 	it("names BentoML's own exports from their bytes", () => {
-		expect(detectArchive(readFileSync(here(`${SHARED}speech_encoder-kls3cagggc4amo3b.bentomodel`)).subarray(0, 512), 'a')).toBe('tar.xz');
-		expect(detectArchive(readFileSync(here(`${SHARED}fraud_detector-6st47ifytwe2p45h.zip`)).subarray(0, 512), 'a')).toBe('zip');
+		expect(detectArchive(readFileSync(here(`${SHARED}speech_encoder-kls3cagggc4amo3b.bentomodel`)).subarray(0, 512))).toBe('tar.xz');
+		expect(detectArchive(readFileSync(here(`${SHARED}fraud_detector-6st47ifytwe2p45h.zip`)).subarray(0, 512))).toBe('zip');
 	});
 
 	it('names every file Python wrote', () => {
-		const kinds = ['gnu.tar', 'model.tar.gz', 'model.tar.xz', 'model.tar.bz2'].map((name) => detectArchive(bytesOf(name).subarray(0, 512), name));
+		const kinds = ['gnu.tar', 'model.tar.gz', 'model.tar.xz', 'model.tar.bz2'].map((name) => detectArchive(bytesOf(name).subarray(0, 512)));
 		expect(kinds).toEqual(['tar', 'tar.gz', 'tar.xz', 'tar.bz2']);
 	});
 });

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BUNDLE_LIMITS } from '../../src/lib/core/bundle/bundle-errors.ts';
 import { crc32, readZipDirectory, readZipEntry, zipEntryData, type ZipEntry } from '../../src/lib/core/bundle/zip-reader.ts';
 import { ZipWriter } from '../../src/lib/core/bundle/zip-writer.ts';
-import { decodeCp437, encodeUtf8, writeU16 } from '../../src/lib/core/bundle/zip-format.ts';
+import { concatBytes, decodeCp437, encodeUtf8, writeU16 } from '../../src/lib/core/bundle/zip-format.ts';
 import { HAS_PYTHON, collect, craftZip, expectSameBytes, fileSource, memorySink, memorySource, python, pythonBytes, randomBytes, refusal, type CraftEntry } from './zip-craft.ts';
 
 const MiB = 1024 * 1024;
@@ -236,7 +236,7 @@ describe('readZipEntry refusals', () => {
 		['data that inflates to fewer bytes than declared', deflated(randomBytes(2000), { uncompressedSize: 3000 }), 'size-mismatch'],
 		['invalid deflate data', { name: 'a.bin', method: 8, data: Uint8Array.of(0x07, 0, 0, 0), uncompressedSize: 10 }, 'corrupt'],
 		['a deflate stream cut in half', ((d: Uint8Array) => ({ name: 'a.bin', method: 8, data: d.subarray(0, d.length >> 1), uncompressedSize: 50_000 }))(deflateSync(randomBytes(50_000))), 'corrupt'],
-		['megabytes of bytes after the end of the deflate stream', { name: 'a.bin', method: 8, data: new Uint8Array([...deflateSync(encodeUtf8('hello')), ...new Uint8Array(2 * MiB)]), uncompressedSize: 5 }, 'corrupt']
+		['megabytes of bytes after the end of the deflate stream', { name: 'a.bin', method: 8, data: concatBytes([deflateSync(encodeUtf8('hello')), new Uint8Array(2 * MiB)]), uncompressedSize: 5 }, 'corrupt']
 	])('refuses %s', async (_, craft, reason) => {
 		const { source, entry } = await firstEntry(craftZip([craft]));
 		expect(await refusal(collect(readZipEntry(source, entry)))).toEqual({ code: 'BAD_BUNDLE', reason });

@@ -54,7 +54,7 @@ export function deflateSmall(bytes: Uint8Array): Uint8Array | null {
  * Streams a zip archive to a sink, one entry at a time. If an entry's data turns out to differ from its
  * declared size, the writer throws `INTEGRITY` and refuses further use: discard what the sink holds.
  * @example
- * const writer = new ZipWriter({ write: (chunk) => handle.write(chunk) });
+ * const writer = new ZipWriter({ write: async (chunk) => void (await handle.write(chunk)) });
  * await writer.addEntry({ path: 'saved_model.onnx', size, crc32, sha256, data: blobChunks });
  * const { bytesWritten } = await writer.finish();
  */
@@ -66,6 +66,8 @@ export class ZipWriter {
 	readonly #written = new Map<string, { path: string; isDirectory: boolean }>();
 	readonly #implied = new Set<string>();
 	#offset = 0;
+	/** Sink writes started, counting ones that failed: a failure after any of them leaves a broken archive. */
+	#writes = 0;
 	#state: 'ready' | 'busy' | 'finished' | 'failed' = 'ready';
 
 	/**
@@ -124,13 +126,13 @@ export class ZipWriter {
 			throw new ShelfError('INTERNAL', `The zip writer is ${this.#state}: add entries one at a time, and none after finish() or a failure.`, { state: this.#state });
 		}
 		this.#state = 'busy';
-		const before = this.#offset;
+		const before = this.#writes;
 		try {
 			await run();
 			this.#state = 'ready';
 		} catch (error) {
 			// Refusals before the first byte leave the archive whole; anything later has broken it.
-			this.#state = this.#offset === before ? 'ready' : 'failed';
+			this.#state = this.#writes === before ? 'ready' : 'failed';
 			throw error;
 		}
 	}
@@ -199,6 +201,7 @@ export class ZipWriter {
 	}
 
 	async #write(chunk: Uint8Array): Promise<void> {
+		this.#writes++;
 		await this.#sink.write(chunk);
 		this.#offset += chunk.length;
 	}

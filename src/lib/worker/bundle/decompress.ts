@@ -23,26 +23,24 @@ export type ArchiveKind = 'zip' | 'tar' | 'tar.gz' | 'tar.xz' | 'tar.bz2';
 export const ARCHIVE_HEAD_BYTES = 512;
 
 /**
- * Names a file's container from its first bytes, falling back to BentoML's file-name rules only
- * when the head is too short to tell.
+ * Names a file's container from its first bytes alone. BentoML picks the format from the file
+ * extension, but every format it writes has a signature, so the bytes are the truth: a text file
+ * renamed `.bentomodel` is "not an archive", not a "corrupt xz stream".
  *
  * @param head the file's first {@link ARCHIVE_HEAD_BYTES} bytes (or the whole file when smaller)
- * @param fileName the picked file's name, e.g. `speech_encoder-kls3cagggc4amo3b.bentomodel`
  * @returns the container, or `null` when this is no archive we know
  * @example
  * const head = new Uint8Array(await file.slice(0, ARCHIVE_HEAD_BYTES).arrayBuffer());
- * detectArchive(head, file.name); // 'tar.xz'
+ * detectArchive(head); // 'tar.xz'
  */
-export function detectArchive(head: Uint8Array, fileName: string): ArchiveKind | null {
+export function detectArchive(head: Uint8Array): ArchiveKind | null {
 	const starts = (...magic: number[]): boolean => magic.every((byte, i) => head[i] === byte);
 	if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06)) return 'zip';
 	if (starts(0x1f, 0x8b)) return 'tar.gz';
 	if (starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) return 'tar.xz';
 	if (starts(0x42, 0x5a, 0x68) && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39) return 'tar.bz2';
 	if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return 'tar';
-	if (head.length >= ARCHIVE_HEAD_BYTES) return _isV7TarHeader(head) ? 'tar' : null;
-	if (head.length === 0) return null;
-	return _kindFromName(fileName);
+	return head.length >= ARCHIVE_HEAD_BYTES && _isV7TarHeader(head) ? 'tar' : null;
 }
 
 /**
@@ -158,15 +156,4 @@ function _isV7TarHeader(head: Uint8Array): boolean {
 	let sum = 8 * 0x20;
 	for (let i = 0; i < ARCHIVE_HEAD_BYTES; i++) if (i < 148 || i >= 156) sum += head[i]!;
 	return sum === Number.parseInt(field, 8);
-}
-
-/** BentoML's exporter rules for a name (bentoml/_internal/exportable.py), for heads too short to tell. */
-function _kindFromName(fileName: string): ArchiveKind | null {
-	const name = fileName.toLowerCase();
-	if (name.endsWith('.zip')) return 'zip';
-	if (name.endsWith('.tar')) return 'tar';
-	if (name.endsWith('.gz') || name.endsWith('.tgz')) return 'tar.gz';
-	if (name.endsWith('.xz') || name.endsWith('.txz') || name.endsWith('.bentomodel')) return 'tar.xz';
-	if (name.endsWith('.bz2') || name.endsWith('.tbz2')) return 'tar.bz2';
-	return null;
 }

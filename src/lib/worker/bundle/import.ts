@@ -20,7 +20,7 @@ import { decompressedChunks, detectArchive } from './decompress.ts';
  */
 export async function importBundle(store: ModelStore, file: File, controls: OperationControls = {}, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Promise<StoreResult> {
 	const head = new Uint8Array(await file.slice(0, 512).arrayBuffer());
-	const kind = detectArchive(head, file.name);
+	const kind = detectArchive(head);
 	if (kind === null) {
 		throw badBundle('not-an-archive', `"${file.name}" is not a model bundle: expected a .zip or a BentoML export (.bentomodel, .tar, .tar.gz, .tar.xz).`, { file: file.name });
 	}

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { importFiles, opfsFiles, openShelf } from './shelf-page.ts';
+
+// The corpus is built by tests/fixtures/bundles/make-bundles.ts (a unit test keeps the files in step).
+const corpusDir = fileURLToPath(new URL('../fixtures/bundles/corpus/', import.meta.url));
+type Expectation = { ok: true; tag: string; files: Array<{ path: string; size: number; sha256: string }> } | { code: string; reason?: string };
+const corpus = Object.entries(JSON.parse(readFileSync(`${corpusDir}expected.json`, 'utf8')) as Record<string, { expect: Expectation; note: string }>);
+const hostile = corpus.filter(([, entry]) => !('ok' in entry.expect));
+const valid = corpus.filter(([, entry]) => 'ok' in entry.expect);
+
+test.describe('the bundle corpus in a real browser', () => {
+	test.setTimeout(180_000);
+
+	test(`rejects each of the ${hostile.length} hostile or broken bundles with its code and stores nothing`, async ({ page }) => {
+		await openShelf(page);
+		const outcomes = await importFiles(page, hostile.map(([file]) => corpusDir + file));
+		for (const [file, entry] of hostile) {
+			const outcome = outcomes.find((candidate) => candidate.name === file)!;
+			const expected = entry.expect as { code: string; reason?: string };
+			expect({ file, code: outcome.code, reason: outcome.reason }, entry.note).toEqual({ file, code: expected.code, reason: expected.reason });
+		}
+		expect((await page.evaluate(() => window.modelShelf!.api.list({}))).items).toEqual([]);
+		expect(await opfsFiles(page, 'blobs')).toEqual([]);
+		expect(await opfsFiles(page, 'tmp')).toEqual([]);
+	});
+
+	test(`imports each of the ${valid.length} valid bundles with the right files`, async ({ page }) => {
+		await openShelf(page);
+		const outcomes = await importFiles(page, valid.map(([file]) => corpusDir + file));
+		for (const [file, entry] of valid) {
+			const expected = entry.expect as Extract<Expectation, { ok: true }>;
+			expect(outcomes.find((candidate) => candidate.name === file), entry.note).toMatchObject({ status: expect.any(String), tag: expected.tag });
+			const record = await page.evaluate((tag) => window.modelShelf!.api.get({ tag }), expected.tag);
+			const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : 1);
+			expect(record.files.map(({ path, size, sha256 }) => ({ path, size, sha256 })).sort(byPath), file).toEqual([...expected.files].sort(byPath));
+		}
+	});
+});
