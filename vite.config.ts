@@ -27,7 +27,7 @@ export default defineConfig({
 					{ src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
 				]
 			},
-			kit: { adapterFallback: 'index.html', spa: true, outDir: process.env.SHELF_KIT_DIR ?? '.svelte-kit' },
+			kit: { adapterFallback: 'index.html', spa: true },
 			workbox: {
 				globPatterns: ['client/**/*.{js,css,html,svg,png,ico,webmanifest,wasm,json}'],
 				// Offline deep links and bookmarked filters: every navigation is answered by the app shell,

@@ -26,15 +26,17 @@ test.describe('the bundle corpus in a real browser', () => {
 		expect(await opfsFiles(page, 'tmp')).toEqual([]);
 	});
 
-	test(`imports each of the ${valid.length} valid bundles with the right files`, async ({ page }) => {
-		await openShelf(page);
-		const outcomes = await importFiles(page, valid.map(([file]) => corpusDir + file));
-		for (const [file, entry] of valid) {
+	for (const [file, entry] of valid) {
+		test(`imports ${file} with the right files`, async ({ page }) => {
+			// TODO(issue 7): 10,001 tiny files take ~19 ms each (four OPFS calls per blob); small blobs belong in IndexedDB.
+			if (file.includes('10001')) test.setTimeout(600_000);
+			await openShelf(page);
 			const expected = entry.expect as Extract<Expectation, { ok: true }>;
-			expect(outcomes.find((candidate) => candidate.name === file), entry.note).toMatchObject({ status: expect.any(String), tag: expected.tag });
+			const [outcome] = await importFiles(page, [corpusDir + file]);
+			expect(outcome, entry.note).toMatchObject({ status: 'created', tag: expected.tag });
 			const record = await page.evaluate((tag) => window.modelShelf!.api.get({ tag }), expected.tag);
 			const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : 1);
-			expect(record.files.map(({ path, size, sha256 }) => ({ path, size, sha256 })).sort(byPath), file).toEqual([...expected.files].sort(byPath));
-		}
-	});
+			expect(record.files.map(({ path, size, sha256 }) => ({ path, size, sha256 })).sort(byPath)).toEqual([...expected.files].sort(byPath));
+		});
+	}
 });

@@ -1,0 +1,65 @@
+// The bench's report as text: the tables on stdout, and the same block in docs/benchmarks.md.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { markdown, memoryTable, speedTable } from './report.mjs';
+
+const DOCS = 'docs/benchmarks.md';
+const START = '<!-- bench:latest:start -->';
+const END = '<!-- bench:latest:end -->';
+
+/**
+ * Everything a reader needs from one run, as Markdown: machine, speed, memory, per-file costs, profiles.
+ * @param {object} report what bench/run.mjs writes to JSON
+ */
+export function writeSummary(report) {
+	const { machine } = report;
+	const parts = [
+		`Run of ${report.date} (${report.durationS} s): ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ` +
+			`Chromium ${machine.chromium}, Node ${machine.node}, Linux ${machine.os}; load average ${machine.loadAverage.before.join(' / ')} before, ` +
+			`${machine.loadAverage.after.join(' / ')} after. ${report.options.reps} repetitions; MB/s = 10^6 bytes/s.`,
+		'### Speed',
+		speedTable(report.speed)
+	];
+	if (report.memory.length > 0) {
+		parts.push(
+			'### Peak memory during each operation',
+			'Peaks of samples every 100 ms (CDP `Runtime.getHeapUsage`): V8 heap in use and array-buffer backing store, of the page and of the app\'s workers summed (shelf worker + hash worker).',
+			memoryTable(report.memory, report.memoryLimitBytes)
+		);
+	}
+	if (report.probe) {
+		const steps = Object.entries(report.probe.steps).map(([step, { medianUs, meanUs }]) => [step, `${(medianUs / 1000).toFixed(2)} ms`, `${(meanUs / 1000).toFixed(2)} ms`]);
+		parts.push(
+			'### One tiny file, step by step',
+			`The store's per-file steps timed in isolation over ${report.probe.files} two-byte files (${report.probe.msPerFile.toFixed(2)} ms per file for all steps).`,
+			markdown(['step', 'median', 'mean'], steps)
+		);
+	}
+	for (const profile of report.profiles) {
+		parts.push(`### CPU profile: ${profile.label} (${(profile.wallMs / 1000).toFixed(1)} s wall)`);
+		for (const worker of profile.workers) {
+			const rows = worker.top.map(({ fn, ms, share }) => [fn, `${ms} ms`, `${(share * 100).toFixed(1)} %`]);
+			parts.push(`${worker.worker} worker: ${worker.totalMs} ms sampled, ${(worker.idleShare * 100).toFixed(0)} % idle (${worker.file})`, markdown(['function (self time)', 'time', 'share'], rows));
+		}
+	}
+	if (report.catalogue) {
+		const { seed, startupFsckMs } = report.catalogue;
+		parts.push(`Catalogue: ${seed.versions.toLocaleString('en')} versions over ${seed.names.toLocaleString('en')} names, seeded in ${(seed.ms / 1000).toFixed(1)} s; an fsck over it took ${startupFsckMs.toFixed(0)} ms.`);
+	}
+	return parts.join('\n\n');
+}
+
+/**
+ * Replaces the latest-results block of docs/benchmarks.md with this run's summary.
+ * @param {object} report
+ * @param {string} jsonPath where the run's JSON was written
+ * @returns {string} the docs path
+ */
+export function updateDocs(report, jsonPath) {
+	const text = readFileSync(DOCS, 'utf8');
+	const start = text.indexOf(START);
+	const end = text.indexOf(END);
+	if (start === -1 || end < start) throw new Error(`${DOCS} has no ${START} … ${END} block to replace.`);
+	const block = `${START}\n${writeSummary(report)}\n\nRaw figures: \`${jsonPath}\`.\n${END}`;
+	writeFileSync(DOCS, text.slice(0, start) + block + text.slice(end + END.length));
+	return DOCS;
+}

@@ -1,0 +1,128 @@
+// `npm run bench`: import, export, save, list and start-up of the production build in headless Chromium,
+// against the in-browser physical limit (raw OPFS + SHA-256) measured in the same run. Prints the tables,
+// writes bench/results/<date>.json and, after a full default run, the latest tables in docs/benchmarks.md.
+// Flags (or env): --quick (64 MiB, 10,000 versions), --size=<MiB> (BENCH_SIZE_MIB, default 1024),
+// --reps=<n> (BENCH_REPS, default 3), --versions=<n> (BENCH_VERSIONS, default 100000),
+// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue, --no-build (reuse build-bench/).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ensureChromium } from '../scripts/ensure-tools.mjs';
+import { serveStatic } from '../scripts/serve.mjs';
+import { ensureNpmPackages } from '../scripts/setup.mjs';
+import { BUILD_DIR, buildForBench } from './build.mjs';
+import { findBrowserPid, WorkerTargets } from './cdp.mjs';
+import { updateDocs, writeSummary } from './output.mjs';
+import { makeBundles } from './make-bundles.mjs';
+import { evaluateMemory, evaluateSpeed } from './report.mjs';
+import { runCatalogue } from './suite-catalogue.mjs';
+import { runTransfers } from './suite-transfer.mjs';
+
+const MIB = 1024 * 1024;
+const MEMORY_LIMIT = 64 * MIB;
+const MANY_FILES = 'tests/fixtures/bundles/corpus/valid-10001-files.zip';
+const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+const options = parseOptions(process.argv.slice(2), process.env);
+const startedAt = new Date();
+const log = (line) => console.log(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+ensureNpmPackages();
+const executablePath = ensureChromium();
+if (options.build) buildForBench();
+const { server, url } = await serveStatic({ root: BUILD_DIR, port: 0 });
+// A switch no renderer inherits, so that `ps` can find this browser's main process among others.
+const marker = `--bench-run=${process.pid}-${Date.now()}`;
+const browser = await chromium.launch({ executablePath, args: [...BROWSER_ARGS, marker] });
+const loadBefore = loadavg();
+const env = { browser, url, log, browserPid: await findBrowserPid(marker), workers: new WorkerTargets(await browser.newBrowserCDPSession()) };
+await env.workers.start();
+
+const result = { speed: [], memory: [], probe: null, profiles: [], catalogue: null };
+try {
+	if (options.only !== 'catalogue') {
+		log(`Writing the input files (${options.size / MIB} MiB and ${options.memorySize / MIB} MiB) into ${options.dataDir}`);
+		const files = { full: makeBundles(options.dataDir, options.size), memory: makeBundles(options.dataDir, options.memorySize), manyFiles: MANY_FILES };
+		const transfers = await runTransfers(env, options, files);
+		Object.assign(result, { speed: transfers.rows, memory: transfers.memory, probe: transfers.probe, profiles: transfers.profiles });
+	}
+	if (options.only !== 'transfer') {
+		const catalogue = await runCatalogue(env, options);
+		result.speed.push(...catalogue.rows);
+		result.catalogue = { seed: catalogue.seed, startupFsckMs: catalogue.startupFsckMs };
+	}
+} finally {
+	await browser.close();
+	server.close();
+}
+
+const report = {
+	date: startedAt.toISOString(),
+	durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+	machine: {
+		cpus: cpus().length,
+		cpuModel: cpus()[0]?.model ?? 'unknown',
+		memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+		freeMemoryGiB: +(freemem() / 2 ** 30).toFixed(1),
+		loadAverage: { before: loadBefore.map((value) => +value.toFixed(2)), after: loadavg().map((value) => +value.toFixed(2)) },
+		chromium: browser.version(),
+		node: process.version,
+		os: release()
+	},
+	options: { ...options, dataDir: undefined },
+	speed: evaluateSpeed(result.speed),
+	memory: evaluateMemory(result.memory, MEMORY_LIMIT),
+	memoryLimitBytes: MEMORY_LIMIT,
+	probe: result.probe,
+	profiles: result.profiles,
+	catalogue: result.catalogue
+};
+const resultsDir = 'bench/results';
+mkdirSync(resultsDir, { recursive: true });
+const jsonPath = join(resultsDir, `${startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}${options.quick ? '-quick' : ''}.json`);
+writeFileSync(jsonPath, `${JSON.stringify(report, null, '\t')}\n`);
+console.log(`\n${writeSummary(report)}\n`);
+console.log(`Results: ${jsonPath} (${report.durationS} s in all)`);
+if (options.isDefault && options.only === null) console.log(`Latest tables written to ${updateDocs(report, jsonPath)}.`);
+process.exit(report.speed.some((row) => row.met === false) || report.memory.some((row) => !row.met) ? 2 : 0);
+
+// ---------------------------------------------------------------------------------------------------------
+
+function parseOptions(argv, env) {
+	const flags = new Map(argv.map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
+	for (const key of flags.keys()) {
+		if (!['quick', 'size', 'reps', 'versions', 'profile', 'only', 'no-build'].includes(key)) throw new Error(`Unknown flag --${key}. See the top of bench/run.mjs.`);
+	}
+	const quick = flags.has('quick') || env.BENCH_QUICK === '1';
+	const number = (flag, name, fallback) => {
+		const text = flags.get(flag) ?? env[name];
+		if (text === undefined) return fallback;
+		const value = Number(text);
+		if (!Number.isFinite(value) || value <= 0) throw new Error(`--${flag} must be a positive number, not "${text}".`);
+		return value;
+	};
+	const size = Math.round(number('size', 'BENCH_SIZE_MIB', quick ? 64 : 1024) * MIB);
+	const versions = Math.round(number('versions', 'BENCH_VERSIONS', quick ? 10_000 : 100_000));
+	const reps = Math.max(1, Math.round(number('reps', 'BENCH_REPS', 3)));
+	const only = flags.get('only') ?? env.BENCH_ONLY ?? null;
+	if (only !== null && only !== 'transfer' && only !== 'catalogue') throw new Error('--only takes transfer or catalogue.');
+	return {
+		quick,
+		size,
+		// The memory comparison point: 256 MiB against 1 GiB, a quarter of the size for other sizes.
+		memorySize: size > 256 * MIB ? 256 * MIB : Math.max(MIB, Math.round(size / 4 / MIB) * MIB),
+		reps,
+		// 10,001 tiny files take minutes per import: once in a quick run.
+		smallFileReps: quick ? 1 : reps,
+		versions,
+		names: Math.min(1000, versions),
+		queryReps: 20,
+		probeFiles: 500,
+		profile: flags.has('profile') || env.BENCH_PROFILE === '1',
+		only,
+		build: !flags.has('no-build') && env.BENCH_NO_BUILD !== '1',
+		isDefault: !quick && size === 1024 * MIB && versions === 100_000 && reps >= 3,
+		dataDir: env.BENCH_DATA_DIR ?? join(tmpdir(), 'model-shelf-bench')
+	};
+}

@@ -1,0 +1,78 @@
+// The catalogue at scale: many versions over many names, then the app's real worker API timed on it
+// (list pages, selector, search, latest, delete), cold start to the first rendered row, and the same
+// start with the network off (service worker only).
+import { baseline, openApp, timedCall, watchFirstRow } from './page.mjs';
+
+const QUERY_TARGET = { maxMs: 50 };
+/** The first row of the Models table (src/routes/VersionTable.svelte); the fallback survives a markup change. */
+const ROW = 'tr[data-testid="version-row"], table tbody tr';
+const SELECTOR = 'stage=production,team in (nlp,cv)';
+
+/**
+ * @param {object} env `{ browser, url, log }`
+ * @param {object} options `{ versions, names, reps, queryReps }`
+ */
+export async function runCatalogue(env, options) {
+	const { browser, url, log } = env;
+	const context = await browser.newContext();
+	await watchFirstRow(context, ROW);
+	const rows = [];
+	const add = (id, label, samples, target = null, extra = {}) => rows.push({ id, label, samples, target, sizeText: `${options.versions.toLocaleString('en')} versions`, ...extra });
+
+	// An empty store first: it registers the service worker, which the offline start needs.
+	const first = await context.newPage();
+	await openApp(first, `${url}/`);
+	await first.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+	log(`Seeding ${options.versions.toLocaleString('en')} versions over ${options.names.toLocaleString('en')} names`);
+	const seed = await baseline(first, 'seedCatalogue', { versions: options.versions, names: options.names });
+	log(`  seeded in ${(seed.ms / 1000).toFixed(1)} s`);
+	await first.close();
+
+	log('Cold start to the first rendered row');
+	const cold = [];
+	for (let rep = 1; rep <= options.reps; rep++) cold.push(await firstRow(context, url));
+	add('cold-start', 'cold start → first row rendered', cold);
+
+	const page = await context.newPage();
+	await openApp(page, `${url}/`);
+	// Reads never wait for the start-up clean-up, but deletes do (it holds the write lock): let it finish.
+	const fsck = await timedCall(page, 'fsck', {});
+	const timed = async (id, label, method, request, target = null) => {
+		await timedCall(page, method, request); // warm-up: the first call pays for code and caches once
+		const samples = [];
+		for (let rep = 0; rep < options.queryReps; rep++) samples.push((await timedCall(page, method, request)).ms);
+		add(id, label, samples, target);
+		log(`  ${label}: median ${samples.sort((a, b) => a - b)[samples.length >> 1].toFixed(1)} ms`);
+	};
+	log(`Catalogue queries (${options.queryReps} repetitions each)`);
+	await timed('list-newest', 'list, newest first, page of 50', 'list', { limit: 50 }, QUERY_TARGET);
+	await timed('list-name', 'list by name, page of 50', 'list', { name: seed.sampleName, limit: 50 }, QUERY_TARGET);
+	await timed('list-selector', `list by selector ${SELECTOR}`, 'list', { selector: SELECTOR, limit: 50 }, QUERY_TARGET);
+	await timed('list-search', `free-text search "${seed.searchText}"`, 'list', { text: seed.searchText, limit: 50 }, QUERY_TARGET);
+	await timed('latest', 'latest resolution (get name)', 'get', { tag: seed.sampleName });
+	const deletes = [];
+	for (const name of seed.deleteNames.slice(0, options.queryReps)) deletes.push((await timedCall(page, 'delete', { tag: name })).ms);
+	add('delete-latest', 'delete a latest version', deletes);
+	await page.close();
+
+	log('Offline start to the first rendered row');
+	await context.setOffline(true);
+	const offline = [];
+	for (let rep = 1; rep <= options.reps; rep++) offline.push(await firstRow(context, url));
+	await context.setOffline(false);
+	add('offline-start', 'offline start → first row rendered', offline, { maxMs: 1000 });
+	await context.close();
+	return { rows, seed, startupFsckMs: fsck.ms };
+}
+
+/** Opens a new tab (new page, worker and database connection) and returns ms from navigation to the first row. */
+async function firstRow(context, url) {
+	const page = await context.newPage();
+	try {
+		await page.goto(`${url}/`);
+		await page.waitForFunction(() => window.__benchFirstRow !== undefined && window.modelShelf !== undefined, null, { timeout: 60_000 });
+		return await page.evaluate(() => window.__benchFirstRow);
+	} finally {
+		await page.close();
+	}
+}
