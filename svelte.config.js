@@ -1,5 +1,6 @@
 import adapter from '@sveltejs/adapter-static';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { csp } from './csp.config.js';
 
 // SHELF_BUILD_DIR writes the site elsewhere (e.g. the benchmark's own build). Kit's own folder stays
 // .svelte-kit: @vite-pwa/sveltekit looks for its service worker there whatever kit.outDir says.
@@ -14,7 +15,9 @@ const config = {
 		adapter: adapter({ pages: pagesDir, assets: pagesDir, fallback: 'index.html', strict: true }),
 		// Workbox owns the service worker (see vite.config.ts); Kit must not register its own.
 		serviceWorker: { register: false },
-		alias: { $core: 'src/lib/core' }
+		alias: { $core: 'src/lib/core' },
+		// Strict CSP: see csp.config.js (also sent as a header by scripts/serve.mjs).
+		csp
 	}
 };
 

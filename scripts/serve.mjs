@@ -1,7 +1,7 @@
 // Serves the static build the way any static host would: files from build/, and the app shell
 // (index.html) for every other path so deep links and query strings open the app.
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const CONTENT_TYPES = {
@@ -31,9 +31,12 @@ export function serveStatic({ root = process.env.SHELF_BUILD_DIR ?? 'build', por
 			return;
 		}
 		const immutable = file.includes(`${sep}_app${sep}immutable${sep}`);
+		const policy = builtPolicy(rootDir);
 		response.writeHead(200, {
 			'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-			'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache'
+			'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+			// The policy of the page, also on scripts: a worker's or service worker's policy comes from its own response.
+			...(policy ? { 'content-security-policy': policy } : {})
 		});
 		if (request.method === 'HEAD') response.end();
 		else createReadStream(file).pipe(response);
@@ -45,6 +48,30 @@ export function serveStatic({ root = process.env.SHELF_BUILD_DIR ?? 'build', por
 			resolvePromise({ server, url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${address.port}` });
 		});
 	});
+}
+
+const policies = new Map();
+
+/**
+ * The Content-Security-Policy SvelteKit wrote into the build's index.html (csp.config.js plus the hashes
+ * of its inline script): one source of truth for the <meta> and the header. Re-read when the build changes.
+ * @param {string} rootDir the build folder
+ * @returns {string | null}
+ */
+export function builtPolicy(rootDir) {
+	const shell = join(rootDir, 'index.html');
+	let mtime;
+	try {
+		mtime = statSync(shell).mtimeMs;
+	} catch {
+		return null;
+	}
+	const cached = policies.get(rootDir);
+	if (cached?.mtime === mtime) return cached.policy;
+	const meta = /<meta http-equiv="content-security-policy" content="([^"]*)"/i.exec(readFileSync(shell, 'utf8'));
+	const policy = meta ? meta[1].replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&') : null;
+	policies.set(rootDir, { mtime, policy });
+	return policy;
 }
 
 function findFile(rootDir, urlPath) {

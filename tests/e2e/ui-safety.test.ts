@@ -1,7 +1,9 @@
 // Labels, metadata and file names are shown as text, never as HTML.
-import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
 import { save } from './shelf-page.ts';
-import { openApp, versionRows } from './ui-helpers.ts';
+import { importThroughPicker, openApp, versionRows } from './ui-helpers.ts';
 
 const SCRIPT = '<script>window.__pwned = "script"</script>';
 const IMG = '<img src=x onerror="window.__pwned = \'img\'">';
@@ -42,4 +44,91 @@ test('hostile labels, metadata and file names render inert, as the text they are
 	await expect(page.getByRole('alert')).toContainText('cannot be written as a selector');
 	await expect(page.getByRole('textbox', { name: /label selector/ })).toHaveValue('');
 	expect(dialogs).toEqual([]);
+});
+
+// Issue 8: the four classic payloads, each setting a flag only it would set, wherever outside text reaches the screen.
+const PAYLOADS = {
+	script: '<script>window.__pwned = "script"</script>',
+	img: '<img src=x onerror="window.__pwned = \'img\'">',
+	url: 'javascript:window.__pwned=\'url\'',
+	svg: '"><svg onload="window.__pwned = \'svg\'">'
+};
+
+/** Fails when a payload ran, or made an element: no flag, no handler attributes, no javascript: links, no injected script. */
+async function expectInert(page: Page, where: string) {
+	const found = await page.evaluate(() => ({
+		pwned: (window as unknown as { __pwned?: string }).__pwned ?? null,
+		handlers: [...document.querySelectorAll('body *')].filter((element) => [...element.attributes].some((attribute) => attribute.name.startsWith('on'))).length,
+		scriptLinks: document.querySelectorAll('a[href^="javascript:" i], [src^="javascript:" i]').length,
+		injected: document.querySelectorAll('main img, main svg[onload], main script, [role="status"] img, [role="alert"] img, body > svg').length
+	}));
+	expect(found, where).toEqual({ pwned: null, handlers: 0, scriptLinks: 0, injected: 0 });
+}
+
+/** A zip bundle whose model.yaml carries the payloads in every free-text field, written by Python's zipfile. */
+function hostileBundle(path: string, manifest: string, files: Record<string, string>) {
+	const script = 'import json, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n    for name, text in json.loads(sys.argv[2]).items(): z.writestr(name, text)';
+	execFileSync('python3', ['-c', script, path, JSON.stringify({ 'model.yaml': manifest, ...files })]);
+}
+
+test('script, img onerror, javascript: and svg onload payloads stay text in model.yaml values, errors and toasts', async ({ page }, testInfo) => {
+	test.setTimeout(120_000);
+	await openApp(page);
+	const yamlString = (text: string) => JSON.stringify(text); // JSON strings are YAML strings
+	const manifest = [
+		'name: xss', 'version: v1', `module: ${yamlString(PAYLOADS.svg)}`,
+		'labels:', `  note: ${yamlString(PAYLOADS.url)}`, `  ${yamlString(PAYLOADS.img)}: plain`,
+		'options: {}', 'metadata:', `  link: ${yamlString(PAYLOADS.url)}`, `  ${yamlString(PAYLOADS.svg)}:`, `    - ${yamlString(PAYLOADS.script)}`,
+		'context:', `  framework_name: ${yamlString(PAYLOADS.img)}`, '  framework_versions: {}', "  bentoml_version: '1.4.0'", "  python_version: '3.11'",
+		'signatures: {}', 'api_version: v1', "creation_time: '2025-01-01T00:00:00+00:00'", ''
+	].join('\n');
+	const good = testInfo.outputPath('xss-v1.zip');
+	hostileBundle(good, manifest, { [`${PAYLOADS.svg}.bin`]: 'weights' });
+	// A bundle refused for a climbing path, whose error names that path; and a non-bundle with a hostile file name.
+	const climbing = testInfo.outputPath('climbing.zip');
+	hostileBundle(climbing, manifest.replace('version: v1', 'version: v2'), { [`../${PAYLOADS.img}`]: 'x' });
+	const junk = testInfo.outputPath(`${PAYLOADS.img.replaceAll('/', '_')}.zip`);
+	writeFileSync(junk, 'not a bundle at all');
+
+	await importThroughPicker(page, [good, climbing, junk]);
+	await expect(page.getByTestId('import-job').filter({ hasText: 'Imported as xss:v1' })).toHaveCount(1);
+	await expect(page.getByTestId('import-job').filter({ hasText: 'Failed' })).toHaveCount(2);
+	await expect(page.getByTestId('import-job').filter({ hasText: PAYLOADS.img })).toHaveCount(2);
+	await expectInert(page, 'import panel');
+
+	for (const path of ['/', '/?view=grouped', '/models/xss', '/models/xss/v1']) {
+		await page.goto(path);
+		await expect(page.getByText(PAYLOADS.url).first()).toBeVisible();
+		await expectInert(page, path);
+	}
+	await expect(page.locator('main')).toContainText(PAYLOADS.svg);
+	await expect(page.locator('main')).toContainText(PAYLOADS.script);
+
+	// Error messages that echo what was asked for: a hostile version in the URL, a bad selector, a bad name on the Save page.
+	await page.goto(`/models/xss/${encodeURIComponent(PAYLOADS.svg)}`);
+	await expect(page.getByRole('alert')).toBeVisible();
+	await expectInert(page, 'unknown version');
+	await page.goto(`/?selector=${encodeURIComponent(`note in (${PAYLOADS.svg}`)}`);
+	await expect(page.locator('main')).toContainText(PAYLOADS.svg);
+	await expectInert(page, 'selector error');
+	await page.goto('/save');
+	await page.getByLabel('Name', { exact: true }).fill(PAYLOADS.svg);
+	await page.getByLabel('Labels').fill(`note=${PAYLOADS.img}`);
+	await page.getByLabel('Metadata (JSON)').fill(JSON.stringify({ [PAYLOADS.script]: PAYLOADS.url }));
+	await page.getByRole('button', { name: 'Save version' }).click();
+	await expect(page.locator('[aria-invalid="true"]').first()).toBeVisible();
+	await expectInert(page, 'save page errors');
+
+	// An error toast naming a hostile file: damage its blob, then export (INTEGRITY names the path).
+	const record = await page.evaluate(() => window.modelShelf!.api.get({ tag: 'xss:v1' }));
+	await page.evaluate(async (sha) => {
+		const blobs = await (await navigator.storage.getDirectory()).getDirectoryHandle('blobs');
+		const writable = await (await blobs.getFileHandle(sha)).createWritable({ keepExistingData: true });
+		await writable.write({ type: 'write', position: 0, data: new Uint8Array([0]) });
+		await writable.close();
+	}, record.files[0]!.sha256);
+	await page.goto('/models/xss/v1');
+	await page.getByRole('button', { name: 'Export bundle' }).click();
+	await expect(page.getByRole('alert').or(page.getByRole('status')).filter({ hasText: `${PAYLOADS.svg}.bin` }).first()).toBeVisible();
+	await expectInert(page, 'export error toast');
 });

@@ -66,7 +66,7 @@ export interface ModelInfo {
 
 /** Why a model.yaml was refused: `details.reason` of an `INVALID_MANIFEST` error. */
 export type ManifestProblem = 'syntax' | 'duplicate-key' | 'complex-key' | 'unknown-tag' | 'aliases'
-	| 'missing' | 'wrong-type' | 'invalid-tag' | 'invalid-time';
+	| 'missing' | 'wrong-type' | 'invalid-tag' | 'invalid-time' | 'too-deep';
 
 /** `details.field` when the problem is the document as a whole (bad YAML, not a mapping). */
 export const DOCUMENT_FIELD = '(document)';
@@ -227,13 +227,25 @@ function _entries<T>(obj: _Obj, prefix: string, check: _Check<T>, skip: readonly
 // BentoML's cattrs converter would turn `team: 1` into '1' (with a warning); we refuse, so that what we
 // store is what the file says.
 const _stringMap = (value: unknown, field: string): Record<string, string> => _entries(_mapping(value, field), field, _string);
-const _valueMap = (value: unknown, field: string): Record<string, YamlValue> => _entries(_mapping(value, field), field, _value);
+const _valueMap = (value: unknown, field: string, depth = 0): Record<string, YamlValue> =>
+	_entries(_mapping(value, field), field, (item, itemField) => _value(item, itemField, depth + 1));
 
-function _value(value: unknown, field: string): YamlValue {
+/**
+ * Deepest nesting of lists and mappings in a free-form value (metadata, options, context). Issue 8: without
+ * a bound, a deeply nested value saved through the API overflowed the stack somewhere later (INTERNAL, not
+ * INVALID_MANIFEST); PyYAML, which BentoML reads model.yaml with, gives up not far beyond this depth either.
+ */
+export const MAX_VALUE_DEPTH = 100;
+
+function _value(value: unknown, field: string, depth = 0): YamlValue {
 	if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
 	if (value instanceof Uint8Array) return new Uint8Array(value); // Node's yaml gives a Buffer: keep plain bytes
-	if (Array.isArray(value)) return value.map((item: unknown, i) => _value(item, `${field}.${i}`));
-	if (typeof value === 'object') return _valueMap(value, field); // refuses a Date, a Map and the like
+	if (depth >= MAX_VALUE_DEPTH && typeof value === 'object') {
+		const top = field.split('.')[0]!;
+		throw manifestError(top, 'too-deep', `model.yaml: "${top}" nests lists and mappings more than ${MAX_VALUE_DEPTH} levels deep. Hint: flatten it.`, { depth: MAX_VALUE_DEPTH });
+	}
+	if (Array.isArray(value)) return value.map((item: unknown, i) => _value(item, `${field}.${i}`, depth + 1));
+	if (typeof value === 'object') return _valueMap(value, field, depth); // refuses a Date, a Map and the like
 	throw _wrongType(field, 'a YAML value (string, number, boolean, null, bytes, list or mapping)', value);
 }
 

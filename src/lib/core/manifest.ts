@@ -23,7 +23,7 @@ import {
 } from './manifest-schema.ts';
 
 export type { ManifestProblem, ModelContext, ModelInfo, ModelSignature, YamlValue } from './manifest-schema.ts';
-export { DOCUMENT_FIELD } from './manifest-schema.ts';
+export { DOCUMENT_FIELD, MAX_VALUE_DEPTH } from './manifest-schema.ts';
 export type { CreationInstant } from './manifest-time.ts';
 export { compareByCreationTime, creationTimeKey, creationTimeMs, formatCreationTime, parseCreationTime } from './manifest-time.ts';
 

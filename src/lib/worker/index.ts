@@ -70,7 +70,9 @@ const api = {
 		const record = await store.get(request.tag);
 		const name = bundleFileName(record);
 		return longOperation(request.opId, onProgress, async (controls) => {
-			const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name);
+			// Issue 8: an export into the shelf's own storage counts against the storage limit like any write.
+			const spaceLeft = storageLimit === undefined ? undefined : Math.max(0, storageLimit - (await store.blobs.storedBytes()));
+			const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name, spaceLeft);
 			try {
 				const { bytes } = await writeBundle(store, record, target, controls);
 				return { name, bytes, file: await target.finish() };

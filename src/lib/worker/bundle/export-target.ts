@@ -17,8 +17,10 @@ export interface ExportTarget extends ByteSink {
 /**
  * Opens `exports/<name>` in OPFS for writing with a sync access handle (fast, worker-only).
  * @param name the file name
+ * @param spaceLeft bytes the shelf's storage limit leaves for the export (absent: only the browser's quota).
+ * The export is written into the same origin storage as the blobs, so it must honour the same limit.
  */
-export async function opfsExportTarget(name: string): Promise<ExportTarget> {
+export async function opfsExportTarget(name: string, spaceLeft?: number): Promise<ExportTarget> {
 	const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(EXPORTS_DIR, { create: true });
 	const handle = await dir.getFileHandle(name, { create: true });
 	const access = await handle.createSyncAccessHandle();
@@ -31,6 +33,7 @@ export async function opfsExportTarget(name: string): Promise<ExportTarget> {
 	};
 	return {
 		async write(chunk) {
+			if (spaceLeft !== undefined && position + chunk.byteLength > spaceLeft) throw storageFull(spaceLeft, position + chunk.byteLength);
 			try {
 				position += access.write(chunk, { at: position });
 			} catch (error) {

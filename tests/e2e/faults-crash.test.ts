@@ -1,0 +1,118 @@
+// Issue 8, faults: a tab closed (its workers killed) at many points of a save, an import, an export and
+// a delete. After reopening, each version is whole or absent, latest is right, verify finds every byte
+// and fsck leaves exactly the referenced blobs. `npm test` tries a few points; `npm run test:faults`
+// (SHELF_FAULTS=full) tries every MiB, both archive kinds and more delete timings.
+import { expect, test, type Page } from '@playwright/test';
+import { FULL, MiB, closeTabAt, manifestText, reopenAndCheck, seededFile, serveFile, startOperation, writeBundle, type Attempt } from './fault-helpers.ts';
+import { openShelf, opfsFiles, save } from './shelf-page.ts';
+
+test.describe.configure({ mode: 'serial' });
+test.setTimeout(FULL ? 1_800_000 : 180_000);
+
+/** Four files of 3 MiB: kill points inside each file, on each boundary and after the last byte (move, commit). */
+const FILE_SIZE = 3 * MiB;
+const TOTAL = 4 * FILE_SIZE;
+const killPoints = FULL ? Array.from({ length: TOTAL / MiB }, (_, index) => (index + 1) * MiB).flatMap((point) => [point, point]) : [MiB, 2 * FILE_SIZE, TOTAL];
+
+const tally = { tried: 0, passed: 0, committed: 0 };
+test.afterAll(() => console.log(`fault kill points: ${tally.tried} tried, ${tally.passed} passed (${tally.committed} ended committed, the rest absent)`));
+
+function filesFor(round: number) {
+	return Array.from({ length: 4 }, (_, index) => seededFile(`part-${index}.bin`, FILE_SIZE, round * 10 + index + 1));
+}
+
+/** Runs `crash` at each point with a fresh tab, then reopens and checks the whole store. */
+async function crashAt(page: Page, points: number[], run: (page: Page, point: number, round: number) => Promise<Attempt[]>, label: string) {
+	let current = page;
+	const attempts: Attempt[] = [];
+	for (const [round, point] of points.entries()) {
+		tally.tried++;
+		attempts.push(...(await run(current, point, round)));
+		const { page: reopened, committed } = await reopenAndCheck(current.context(), attempts, `${label} at ${point} bytes, round ${round}`);
+		tally.passed++;
+		tally.committed += committed.includes(attempts.at(-1)?.tag ?? '') ? 1 : 0;
+		current = reopened;
+	}
+	return current;
+}
+
+test('a save killed at any point leaves the whole version or nothing', async ({ page }) => {
+	await openShelf(page);
+	await save(page, { name: 'crash_save', version: 'base', creationTime: '2024-01-01T00:00:00+00:00', files: [{ path: 'part-0.bin', size: MiB, seed: 999 }] });
+	await crashAt(page, killPoints, async (tab, point, round) => {
+		const files = filesFor(round);
+		const tag = `crash_save:r${round}`;
+		const creationTime = `2025-01-01T00:00:${String(round).padStart(2, '0')}+00:00`;
+		await startOperation(tab, 'save', { name: 'crash_save', version: `r${round}`, creationTime, files: files.map(({ path, size, seed }) => ({ path, size, seed })) });
+		await closeTabAt(tab, point);
+		return [{ tag, files }];
+	}, 'save');
+});
+
+for (const kind of FULL ? (['zip', 'tar'] as const) : (['zip'] as const)) {
+	test(`importing a ${kind} killed at any point leaves the whole version or nothing`, async ({ page }, testInfo) => {
+		await openShelf(page);
+		await crashAt(page, killPoints, async (tab, point, round) => {
+			const files = filesFor(100 + round);
+			const name = `crash_import_${kind}-r${round}.${kind}`;
+			const path = testInfo.outputPath(name);
+			writeBundle(path, kind, manifestText('crash_import', `r${round}`, `2025-01-01T00:00:${String(round).padStart(2, '0')}+00:00`), files);
+			await serveFile(tab, path);
+			await startOperation(tab, 'import', { name });
+			await closeTabAt(tab, point);
+			return [{ tag: `crash_import:r${round}`, files }];
+		}, `import ${kind}`);
+	});
+}
+
+test('an export killed at any point changes nothing stored, and the next export completes', async ({ page }) => {
+	await openShelf(page);
+	const files = filesFor(500);
+	await save(page, { name: 'crash_export', version: 'v1', files: files.map(({ path, size, seed }) => ({ path, size, seed })) });
+	const attempts = [{ tag: 'crash_export:v1', files }];
+	const last = await crashAt(page, killPoints, async (tab, point) => {
+		await startOperation(tab, 'export', { tag: 'crash_export:v1' });
+		await closeTabAt(tab, point);
+		return attempts;
+	}, 'export');
+	const exported = await last.evaluate(async () => {
+		const { file, bytes } = await window.modelShelf!.api.exportBundle({ tag: 'crash_export:v1' });
+		return { size: file!.size, bytes };
+	});
+	expect(exported.size).toBe(exported.bytes);
+	expect(exported.size).toBeGreaterThan(TOTAL);
+});
+
+test('a delete killed at once or soon after leaves the version whole or gone, and latest on an existing version', async ({ page }) => {
+	await openShelf(page);
+	const rounds = FULL ? 12 : 3;
+	const attempts: Attempt[] = [];
+	let current = page;
+	for (let round = 0; round < rounds; round++) {
+		// Twenty small files: the delete has twenty blob removals after its catalogue commit to be cut in.
+		const files = Array.from({ length: 20 }, (_, index) => seededFile(`f${index}.bin`, 64 << 10, 1000 + round * 20 + index));
+		const tag = `crash_delete:r${round}`;
+		await save(current, { name: 'crash_delete', version: `r${round}`, creationTime: `2025-01-01T00:00:${String(round).padStart(2, '0')}+00:00`, files: files.map(({ path, size, seed }) => ({ path, size, seed })) });
+		attempts.push({ tag, files });
+		tally.tried++;
+		const blobsBefore = (await opfsFiles(current, 'blobs')).length;
+		await startOperation(current, 'delete', { tag });
+		// Where the kill lands: right away; after the first blob left OPFS (the record is gone by then, the
+		// other blobs not yet); or after the delete finished.
+		if (round % 3 === 1) await current.waitForFunction(blobsFewerThan, blobsBefore, { polling: 1 });
+		if (round % 3 === 2) await current.waitForFunction(() => (window as unknown as { __outcome?: string }).__outcome !== undefined);
+		await current.close();
+		const { page: reopened } = await reopenAndCheck(current.context(), attempts, `delete round ${round}`);
+		tally.passed++;
+		current = reopened;
+	}
+});
+
+/** In the page: true once fewer than `count` blobs are stored, or the running operation ended. */
+async function blobsFewerThan(count: number) {
+	if ((window as unknown as { __outcome?: string }).__outcome !== undefined) return true;
+	const blobs = await (await navigator.storage.getDirectory()).getDirectoryHandle('blobs');
+	let stored = 0;
+	for await (const _ of (blobs as unknown as { keys(): AsyncIterable<string> }).keys()) stored++;
+	return stored < count;
+}
