@@ -1,5 +1,5 @@
-// One place that hears about store changes: the worker's `watch` (every change, from any tab or caller)
-// and this tab's own operations (announced at once, before the debounced echo), so every page refreshes the same way.
+// One place that hears about store changes: from other tabs (the worker's `watch`) and from this tab's
+// own operations (which the worker does not echo back), so every page refreshes the same way.
 import { callback, shelf } from '../client/shelf.ts';
 
 /** What a listener hears: a change from another tab, or one this tab made. */

@@ -141,7 +141,7 @@ const api = {
 	async cancel({ opId }: { opId: string }): Promise<boolean> {
 		return cancelOperation(opId);
 	},
-	/** Calls `listener` whenever the store changes, from this tab or another. */
+	/** Calls `listener` whenever another tab changes the store. */
 	async watch(listener: ((change: StoreChange) => void) & ProxyMarked): Promise<void> {
 		coordination.subscribe((change) => void Promise.resolve(listener(change)).catch(() => undefined));
 	}

@@ -12,35 +12,23 @@ export interface Coordination {
 	exclusive<T>(task: () => Promise<T>): Promise<T>;
 	/** Tells every other store instance (other tabs) about a change. */
 	announce(change: StoreChange): void;
-	/** Subscribes to every change, this instance's and other tabs'; returns an unsubscribe function. */
+	/** Subscribes to changes announced by other instances; returns an unsubscribe function. */
 	subscribe(listener: (change: StoreChange) => void): () => void;
 }
 
 const LOCK_NAME = 'model-shelf:write';
 const CHANNEL_NAME = 'model-shelf:changes';
 
-/**
- * Web Locks + BroadcastChannel: works across every tab and worker of the origin. Subscribers hear
- * this worker's own changes too (a channel never delivers to its sender), so a page stays current
- * whatever called the API: its own UI, DevTools, or a test.
- */
+/** Web Locks + BroadcastChannel: works across every tab and worker of the origin. */
 export function browserCoordination(): Coordination {
 	const channel = new BroadcastChannel(CHANNEL_NAME);
-	const local = new Set<(change: StoreChange) => void>();
 	return {
 		exclusive: (task) => navigator.locks.request(LOCK_NAME, { mode: 'exclusive' }, task),
-		announce(change) {
-			channel.postMessage(change);
-			for (const listener of local) listener(change);
-		},
+		announce: (change) => channel.postMessage(change),
 		subscribe(listener) {
 			const onMessage = (event: MessageEvent<StoreChange>) => listener(event.data);
 			channel.addEventListener('message', onMessage);
-			local.add(listener);
-			return () => {
-				channel.removeEventListener('message', onMessage);
-				local.delete(listener);
-			};
+			return () => channel.removeEventListener('message', onMessage);
 		}
 	};
 }
