@@ -3,7 +3,7 @@
 // every tab's Models page converges to the same list. SHELF_FAULTS=full runs more rounds.
 import { expect, test, type Page } from '@playwright/test';
 import { FULL, manifestText, seededFile, writeBundle } from './fault-helpers.ts';
-import { opfsFiles, openShelf } from './shelf-page.ts';
+import { opfsFiles, openShelf, save } from './shelf-page.ts';
 import { expectTags } from './ui-helpers.ts';
 
 /** Rows on the Models page's first page (PAGE_SIZE in src/lib/ui/paged-versions.svelte.ts, a rune module Node cannot load). */
@@ -85,6 +85,13 @@ for (const tabCount of [2, 4]) {
 			tally.rounds++;
 		}
 		// Every tab's Models page, refreshed only by the change feed, shows the same first page in the same order.
+		// The rounds called the API directly, which tells only other tabs; one last change from a tab of
+		// its own reaches all of them.
+		const announcer = await context.newPage();
+		await openShelf(announcer);
+		await save(announcer, { name: 'zz-announce', version: 'v1', files: [{ path: 'a', text: 'a' }] });
+		await announcer.evaluate(() => window.modelShelf!.api.delete({ tag: 'zz-announce:v1' }));
+		await announcer.close();
 		const order = (await tabs[0]!.evaluate(() => window.modelShelf!.api.list({ limit: 1000 }))).items.map((item) => item.tag);
 		for (const tab of tabs) await expectTags(tab, order.slice(0, PAGE_SIZE));
 		const report = await tabs[0]!.evaluate(async () => ({ verify: await window.modelShelf!.api.verify({}), fsck: (await window.modelShelf!.api.fsck()).now }));
