@@ -25,7 +25,7 @@ else _serveRequests();
 // ---------------------------------------------------------------------------------------------------------
 
 const OPS: Record<string, (args: never) => Promise<unknown>> = {
-	writeHash: (args: { bytes: number; parallel: boolean }) => writeHash(args.bytes, args.parallel),
+	writeHash: (args: { bytes: number; parallel: boolean; preallocate?: boolean }) => writeHash(args.bytes, args.parallel, args.preallocate ?? true),
 	readHash: (args: { bytes: number }) => readHash(args.bytes),
 	hashOnly: (args: { bytes: number; crc: boolean }) => hashOnly(args.bytes, args.crc),
 	readBlob: (args: { file: Blob }) => readBlob(args.file),
@@ -39,14 +39,16 @@ const OPS: Record<string, (args: never) => Promise<unknown>> = {
  * same bytes, either one after the other in this thread or with the hash in a second worker (what the
  * store does). The file is sized up front: a writer that knows N can, and extending writes are slower.
  */
-async function writeHash(bytes: number, parallel: boolean) {
+async function writeHash(bytes: number, parallel: boolean, preallocate: boolean) {
 	const buffers = Array.from({ length: parallel ? IN_FLIGHT : 1 }, () => _randomBuffer(CHUNK));
 	const hasher = parallel ? _hashWorker() : null;
 	const started = performance.now();
 	const dir = await _benchDir();
 	await dir.removeEntry(BASELINE_FILE).catch(() => undefined);
 	const access = await (await dir.getFileHandle(BASELINE_FILE, { create: true })).createSyncAccessHandle();
-	access.truncate(bytes);
+	const truncateStarted = performance.now();
+	if (preallocate) access.truncate(bytes);
+	const truncateMs = performance.now() - truncateStarted;
 	const sha = parallel ? null : await createSHA256();
 	sha?.init();
 	let digest: string;
@@ -64,7 +66,7 @@ async function writeHash(bytes: number, parallel: boolean) {
 	access.close();
 	if (sha) digest = sha.digest('hex');
 	else digest = await hasher!.finish();
-	return { ms: performance.now() - started, digest };
+	return { ms: performance.now() - started, truncateMs, digest };
 }
 
 /** Baseline (b): N bytes read back from OPFS through a sync access handle, with streaming SHA-256. */

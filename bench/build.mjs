@@ -7,13 +7,16 @@ import { run } from '../scripts/setup.mjs';
 export const BUILD_DIR = 'build-bench';
 export const KIT_DIR = '.svelte-kit-bench';
 
-/** A fresh production build of the app plus the baseline worker; returns the folder to serve. */
-export function buildForBench() {
+/**
+ * A fresh production build of the app plus the baseline worker; returns the folder to serve.
+ * @param {{ minify?: boolean }} [options] `minify: false` keeps function names readable in CPU profiles
+ */
+export function buildForBench({ minify = true } = {}) {
 	const env = { SHELF_BUILD_DIR: BUILD_DIR, SHELF_KIT_DIR: KIT_DIR };
 	// A failed build must not leave an old one to measure (TOOLCHAIN.md §3).
 	run('rm', ['-rf', BUILD_DIR]);
 	run('npx', ['svelte-kit', 'sync'], env);
-	run('npx', ['vite', 'build', '--logLevel', 'warn'], env);
+	run('npx', ['vite', 'build', '--logLevel', 'warn', ...(minify ? [] : ['--minify', 'false'])], env);
 	restoreServiceWorker();
 	run('npx', ['vite', 'build', '--config', 'bench/vite.config.ts'], env);
 	return BUILD_DIR;

@@ -40,7 +40,13 @@ export class WorkerTargets {
 	 * The workers attached now: `{ sessionId, name, url }`.
 	 * @param {'app' | 'bench' | 'all'} [which] the app's workers (shelf and hash), the bench's own, or all
 	 */
-	list(which = 'all') {
+	async list(which = 'all') {
+		// A worker's URL is empty at creation and targetInfoChanged does not always reach us: ask again.
+		for (const info of this.#sessions.values()) {
+			if (info.url !== '') continue;
+			const { targetInfo } = await this.#browserSession.send('Target.getTargetInfo', { targetId: info.targetId }).catch(() => ({ targetInfo: null }));
+			if (targetInfo) this.#describe(targetInfo);
+		}
 		const all = [...this.#sessions].map(([sessionId, info]) => ({ sessionId, ...info }));
 		if (which === 'all') return all;
 		return all.filter((worker) => worker.url !== '' && worker.url.includes('/bench/') === (which === 'bench'));
@@ -99,6 +105,8 @@ export class WorkerTargets {
 /**
  * Samples, every `intervalMs` while running, the JS heap (V8 used size) and the array-buffer backing
  * store of the page and of all workers together, plus the renderers' resident set; keeps the peaks.
+ * Every 2 s it also forces a garbage collection in the workers and samples right after it: `workerLive`
+ * is what the workers really hold mid-operation, where the plain peak also counts garbage not yet collected.
  */
 export class MemorySampler {
 	#page;
@@ -106,6 +114,7 @@ export class MemorySampler {
 	#browserPid;
 	#timer = null;
 	#busy = false;
+	#count = 0;
 	peaks = null;
 
 	/**
@@ -121,7 +130,8 @@ export class MemorySampler {
 
 	/** Starts a fresh window of samples. */
 	start(intervalMs = 100) {
-		this.peaks = { pageHeap: 0, pageBuffers: 0, workerHeap: 0, workerBuffers: 0, rendererRss: 0, samples: 0 };
+		this.peaks = { pageHeap: 0, pageBuffers: 0, workerHeap: 0, workerBuffers: 0, workerLive: 0, rendererRss: 0, samples: 0 };
+		this.#count = 0;
 		this.#timer = setInterval(() => void this.#sample(), intervalMs);
 		return this.#sample();
 	}
@@ -138,20 +148,32 @@ export class MemorySampler {
 		if (this.#busy) return; // a slow sample (busy worker) is not stacked behind
 		this.#busy = true;
 		try {
-			const [page, workers, rss] = await Promise.all([
+			const collect = this.#count++ % 20 === 10;
+			const workers = await this.#workers.list('app');
+			const heap = (sessionId) => this.#workers.send(sessionId, 'Runtime.getHeapUsage').catch(() => null);
+			const [page, usages, rss] = await Promise.all([
 				this.#page.send('Runtime.getHeapUsage').catch(() => null),
-				Promise.all(this.#workers.list('app').map(({ sessionId }) => this.#workers.send(sessionId, 'Runtime.getHeapUsage').catch(() => null))),
+				Promise.all(workers.map(({ sessionId }) => heap(sessionId))),
 				this.#browserPid === null ? 0 : rendererRss(this.#browserPid)
 			]);
 			const peaks = this.peaks;
+			const sum = (list, field) => list.filter(Boolean).reduce((total, usage) => total + (usage[field] ?? 0), 0);
 			if (page) {
 				peaks.pageHeap = Math.max(peaks.pageHeap, page.usedSize);
 				peaks.pageBuffers = Math.max(peaks.pageBuffers, page.backingStorageSize ?? 0);
 			}
-			const live = workers.filter(Boolean);
-			peaks.workerHeap = Math.max(peaks.workerHeap, live.reduce((sum, usage) => sum + usage.usedSize, 0));
-			peaks.workerBuffers = Math.max(peaks.workerBuffers, live.reduce((sum, usage) => sum + (usage.backingStorageSize ?? 0), 0));
+			peaks.workerHeap = Math.max(peaks.workerHeap, sum(usages, 'usedSize'));
+			peaks.workerBuffers = Math.max(peaks.workerBuffers, sum(usages, 'backingStorageSize'));
 			peaks.rendererRss = Math.max(peaks.rendererRss, rss);
+			if (collect) {
+				const live = await Promise.all(
+					workers.map(async ({ sessionId }) => {
+						await this.#workers.send(sessionId, 'HeapProfiler.collectGarbage').catch(() => null);
+						return heap(sessionId);
+					})
+				);
+				peaks.workerLive = Math.max(peaks.workerLive, sum(live, 'usedSize') + sum(live, 'backingStorageSize'));
+			}
 			peaks.samples++;
 		} finally {
 			this.#busy = false;
@@ -204,14 +226,24 @@ export function findBrowserPid(marker) {
  * @param {number} [limit]
  */
 export function summariseProfile(profile, limit = 12) {
+	const GAP_US = 10_000;
 	const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
 	const self = new Map();
 	let total = 0;
+	const gaps = '(gaps: thread not scheduled)';
 	profile.samples.forEach((nodeId, index) => {
-		const delta = Math.max(0, profile.timeDeltas[index] ?? 0);
+		let delta = Math.max(0, profile.timeDeltas[index] ?? 0);
+		// On a loaded machine the sampler thread itself is descheduled for tens or hundreds of ms, and the
+		// whole gap lands on whatever frame happens to be on the stack next: count it apart.
+		if (delta > GAP_US) {
+			self.set(gaps, (self.get(gaps) ?? 0) + delta - GAP_US);
+			total += delta - GAP_US;
+			delta = GAP_US;
+		}
 		const frame = byNode.get(nodeId)?.callFrame ?? {};
 		const file = (frame.url ?? '').split('/').at(-1);
-		const key = frame.functionName ? `${frame.functionName} (${file}:${frame.lineNumber + 1})` : frame.url ? `(anonymous) (${file}:${frame.lineNumber + 1})` : `${frame.functionName || '(root)'}`;
+		// Native entries such as (idle), (program) and (garbage collector) have no URL.
+		const key = !frame.url ? frame.functionName || '(root)' : `${frame.functionName || '(anonymous)'} (${file}:${frame.lineNumber + 1})`;
 		self.set(key, (self.get(key) ?? 0) + delta);
 		total += delta;
 	});

@@ -1,6 +1,6 @@
 // The bench's report as text: the tables on stdout, and the same block in docs/benchmarks.md.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { markdown, memoryTable, speedTable } from './report.mjs';
+import { markdown, memoryTable, speedTable, stats } from './report.mjs';
 
 const DOCS = 'docs/benchmarks.md';
 const START = '<!-- bench:latest:start -->';
@@ -19,10 +19,13 @@ export function writeSummary(report) {
 		'### Speed',
 		speedTable(report.speed)
 	];
+	const many = report.speed.find((row) => row.id === 'import-10001');
+	if (many) parts.push(`The 10,001-file import costs ${(many.median / 10_001).toFixed(2)} ms per file (median run).`);
 	if (report.memory.length > 0) {
 		parts.push(
 			'### Peak memory during each operation',
-			'Peaks of samples every 100 ms (CDP `Runtime.getHeapUsage`): V8 heap in use and array-buffer backing store, of the page and of the app\'s workers summed (shelf worker + hash worker).',
+			'Peaks of samples every 100 ms (CDP `Runtime.getHeapUsage`): V8 heap in use and array-buffer backing store, of the page and of the app\'s workers summed (shelf worker + hash worker). ' +
+				'"Live after GC" samples the workers right after a forced garbage collection every 2 s. The target is judged on the V8 heaps and on that live figure; the plain buffer peak also counts dropped chunks not yet collected and is reported, not judged.',
 			memoryTable(report.memory, report.memoryLimitBytes)
 		);
 	}
@@ -40,6 +43,17 @@ export function writeSummary(report) {
 			const rows = worker.top.map(({ fn, ms, share }) => [fn, `${ms} ms`, `${(share * 100).toFixed(1)} %`]);
 			parts.push(`${worker.worker} worker: ${worker.totalMs} ms sampled, ${(worker.idleShare * 100).toFixed(0)} % idle (${worker.file})`, markdown(['function (self time)', 'time', 'share'], rows));
 		}
+	}
+	const starts = report.speed.filter((row) => row.breakdown);
+	if (starts.length > 0) {
+		const marks = ['htmlLoaded', 'domContentLoaded', 'heading', 'skeleton', 'row'];
+		const median = (values) => stats(values.filter((value) => value !== null)).median;
+		const rows = marks.map((mark) => [mark, ...starts.map((row) => `${median(row.breakdown.map((start) => start[mark])) ?? '—'} ms`)]);
+		parts.push(
+			'### Where a start goes (median ms since navigation start)',
+			'heading: the app shell rendered; skeleton: the list asked the worker; row: the first version row rendered.',
+			markdown(['milestone', ...starts.map((row) => row.label)], rows)
+		);
 	}
 	if (report.catalogue) {
 		const { seed, startupFsckMs } = report.catalogue;

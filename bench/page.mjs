@@ -86,18 +86,36 @@ export function timedCall(page, method, request, options = {}) {
 }
 
 /**
- * Records, from the first byte of every document in this context, when the first row of the model
- * list appears (ms since navigation start), in `window.__benchFirstRow`.
+ * Records, from the first byte of every document in this context, when the app shell's heading, the list's
+ * loading skeleton and the first row of the model list appear (ms since navigation start), in
+ * `window.__benchMarks`; `__benchMarks.row` is the figure, the others say where the time went.
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} rowSelector
  */
 export async function watchFirstRow(context, rowSelector) {
 	await context.addInitScript((selector) => {
-		const seen = () => {
-			if (window.__benchFirstRow !== undefined || !document.querySelector(selector)) return false;
-			window.__benchFirstRow = performance.now();
-			return true;
+		const marks = (window.__benchMarks = {});
+		const watched = { heading: 'h1', skeleton: '[aria-busy="true"]', row: selector };
+		const look = () => {
+			for (const [mark, css] of Object.entries(watched)) if (marks[mark] === undefined && document.querySelector(css)) marks[mark] = performance.now();
+			return marks.row !== undefined;
 		};
-		new MutationObserver((_, observer) => seen() && observer.disconnect()).observe(document, { childList: true, subtree: true });
+		new MutationObserver((_, observer) => look() && observer.disconnect()).observe(document, { childList: true, subtree: true });
 	}, rowSelector);
+}
+
+/**
+ * Where a start's time went: navigation timing and the marks of {@link watchFirstRow} (ms since navigation start).
+ * @param {import('playwright-core').Page} page
+ */
+export function startBreakdown(page) {
+	return page.evaluate(() => {
+		const navigation = performance.getEntriesByType('navigation')[0];
+		const round = (value) => (value === undefined ? null : Math.round(value));
+		return {
+			htmlLoaded: round(navigation?.responseEnd),
+			domContentLoaded: round(navigation?.domContentLoadedEventEnd),
+			...Object.fromEntries(Object.entries(window.__benchMarks).map(([mark, value]) => [mark, round(value)]))
+		};
+	});
 }

@@ -30,7 +30,8 @@ const log = (line) => console.log(`[${((Date.now() - startedAt.getTime()) / 1000
 
 ensureNpmPackages();
 const executablePath = ensureChromium();
-if (options.build) buildForBench();
+// Profiles need readable function names; minifying changes nothing that these byte-bound paths spend time on.
+if (options.build) buildForBench({ minify: !options.profile });
 const { server, url } = await serveStatic({ root: BUILD_DIR, port: 0 });
 // A switch no renderer inherits, so that `ps` can find this browser's main process among others.
 const marker = `--bench-run=${process.pid}-${Date.now()}`;
@@ -51,6 +52,7 @@ try {
 		const catalogue = await runCatalogue(env, options);
 		result.speed.push(...catalogue.rows);
 		result.catalogue = { seed: catalogue.seed, startupFsckMs: catalogue.startupFsckMs };
+		result.profiles.push(...catalogue.profiles);
 	}
 } finally {
 	await browser.close();

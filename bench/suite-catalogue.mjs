@@ -1,7 +1,8 @@
 // The catalogue at scale: many versions over many names, then the app's real worker API timed on it
 // (list pages, selector, search, latest, delete), cold start to the first rendered row, and the same
 // start with the network off (service worker only).
-import { baseline, openApp, timedCall, watchFirstRow } from './page.mjs';
+import { baseline, openApp, startBreakdown, timedCall, watchFirstRow } from './page.mjs';
+import { profiled } from './profile.mjs';
 
 const QUERY_TARGET = { maxMs: 50 };
 /** The first row of the Models table (src/routes/VersionTable.svelte); the fallback survives a markup change. */
@@ -31,7 +32,8 @@ export async function runCatalogue(env, options) {
 	log('Cold start to the first rendered row');
 	const cold = [];
 	for (let rep = 1; rep <= options.reps; rep++) cold.push(await firstRow(context, url));
-	add('cold-start', 'cold start → first row rendered', cold);
+	add('cold-start', 'cold start → first row rendered', cold.map((start) => start.row), null, { breakdown: cold });
+	const profiles = options.profile ? [await profileColdStart(env, context)] : [];
 
 	const page = await context.newPage();
 	await openApp(page, `${url}/`);
@@ -50,6 +52,13 @@ export async function runCatalogue(env, options) {
 	await timed('list-selector', `list by selector ${SELECTOR}`, 'list', { selector: SELECTOR, limit: 50 }, QUERY_TARGET);
 	await timed('list-search', `free-text search "${seed.searchText}"`, 'list', { text: seed.searchText, limit: 50 }, QUERY_TARGET);
 	await timed('latest', 'latest resolution (get name)', 'get', { tag: seed.sampleName });
+	if (options.profile) {
+		const repeat = (request) => async () => {
+			for (let rep = 0; rep < options.queryReps; rep++) await timedCall(page, 'list', request);
+		};
+		profiles.push((await profiled(env.workers, `free-text search x${options.queryReps}`, repeat({ text: seed.searchText, limit: 50 }))).profile);
+		profiles.push((await profiled(env.workers, `selector x${options.queryReps}`, repeat({ selector: SELECTOR, limit: 50 }))).profile);
+	}
 	const deletes = [];
 	for (const name of seed.deleteNames.slice(0, options.queryReps)) deletes.push((await timedCall(page, 'delete', { tag: name })).ms);
 	add('delete-latest', 'delete a latest version', deletes);
@@ -60,19 +69,36 @@ export async function runCatalogue(env, options) {
 	const offline = [];
 	for (let rep = 1; rep <= options.reps; rep++) offline.push(await firstRow(context, url));
 	await context.setOffline(false);
-	add('offline-start', 'offline start → first row rendered', offline, { maxMs: 1000 });
+	add('offline-start', 'offline start → first row rendered', offline.map((start) => start.row), { maxMs: 1000 }, { breakdown: offline });
 	await context.close();
-	return { rows, seed, startupFsckMs: fsck.ms };
+	return { rows, seed, startupFsckMs: fsck.ms, profiles };
 }
 
-/** Opens a new tab (new page, worker and database connection) and returns ms from navigation to the first row. */
+/** Opens a new tab (new page, worker and database connection); returns ms from navigation to the first row, and where they went. */
 async function firstRow(context, url) {
 	const page = await context.newPage();
 	try {
 		await page.goto(`${url}/`);
-		await page.waitForFunction(() => window.__benchFirstRow !== undefined && window.modelShelf !== undefined, null, { timeout: 60_000 });
-		return await page.evaluate(() => window.__benchFirstRow);
+		await page.waitForFunction(() => window.__benchMarks.row !== undefined && window.modelShelf !== undefined, null, { timeout: 60_000 });
+		return await startBreakdown(page);
 	} finally {
 		await page.close();
 	}
+}
+
+/** One more cold start (not timed) with the page and the app's workers profiled. */
+async function profileColdStart(env, context) {
+	const page = await context.newPage();
+	const session = await context.newCDPSession(page);
+	const { profile } = await profiled(
+		env.workers,
+		'cold start',
+		async () => {
+			await page.goto(`${env.url}/`);
+			await page.waitForFunction(() => window.__benchMarks.row !== undefined, null, { timeout: 60_000 });
+		},
+		session
+	);
+	await page.close();
+	return profile;
 }
