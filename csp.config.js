@@ -7,8 +7,11 @@
 // - style-src 'self': Svelte sets dynamic styles through CSSOM (allowed); our markup has no style
 //   attributes. The one Kit writes itself (its visually hidden route announcer) is allowed by its hash
 //   alone ('unsafe-hashes' applies to exactly that text); without it the announcer shows on screen.
-// - img-src data: blob:: icons and object URLs of stored files; connect-src 'self': the app fetches
-//   nothing from anywhere else (no telemetry, no CDN).
+// - img-src data: blob:: icons and object URLs of stored files.
+// - connect-src: 'self', plus where OCI registries live, since the user types a registry's address at run
+//   time (issue 9): any https origin, and plain http on this machine only. The app itself fetches nothing
+//   from anywhere (no telemetry, no CDN; tested). A team can pin its own registry (and its token service)
+//   at build time: SHELF_CONNECT_SRC="https://registry.acme.dev https://auth.acme.dev" npm run build.
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -28,6 +31,10 @@ function kitAnnouncerStyleHash() {
 	return `sha256-${createHash('sha256').update(style).digest('base64')}`;
 }
 
+const registrySources = process.env.SHELF_CONNECT_SRC?.trim()
+	? process.env.SHELF_CONNECT_SRC.trim().split(/\s+/)
+	: ['https:', 'http://localhost:*', 'http://127.0.0.1:*'];
+
 /** @type {import('@sveltejs/kit').Config['kit']['csp']} */
 export const csp = {
 	mode: 'hash',
@@ -35,7 +42,7 @@ export const csp = {
 		'default-src': ['self'],
 		'script-src': ['self', 'wasm-unsafe-eval'],
 		'worker-src': ['self'],
-		'connect-src': ['self'],
+		'connect-src': ['self', ...registrySources],
 		'img-src': ['self', 'data:', 'blob:'],
 		'style-src': ['self', 'unsafe-hashes', kitAnnouncerStyleHash()],
 		'font-src': ['self'],

@@ -55,6 +55,14 @@ export function writeSummary(report) {
 			markdown(['milestone', ...starts.map((row) => row.label)], rows)
 		);
 	}
+	if (report.registry) {
+		const { uploadedBytes, skippedBytes, uploadRequests } = report.registry.secondVersion;
+		parts.push(
+			`Registry: push and pull are compared with the read+hash and write+hash baselines measured in the same repetition. ` +
+				`A second version sharing the weights uploaded ${uploadedBytes.toLocaleString('en')} bytes in ${uploadRequests} requests (model.yaml, the new file, the manifest); ` +
+				`${skippedBytes.toLocaleString('en')} bytes were already on the registry.`
+		);
+	}
 	if (report.catalogue) {
 		const { seed, startupFsckMs } = report.catalogue;
 		parts.push(`Catalogue: ${seed.versions.toLocaleString('en')} versions over ${seed.names.toLocaleString('en')} names, seeded in ${(seed.ms / 1000).toFixed(1)} s; an fsck over it took ${startupFsckMs.toFixed(0)} ms.`);

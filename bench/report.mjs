@@ -29,7 +29,8 @@ export function evaluateSpeed(rows) {
 	return rows.map((row) => {
 		const s = stats(row.samples);
 		const mbps = row.bytes ? row.bytes / 1e6 / (s.median / 1000) : null;
-		const base = row.compare ? baselineMs[row.compare] : null;
+		// A suite may measure its own baseline next to each sample (`baselineSamples`), e.g. the registry's.
+		const base = row.baselineSamples ?? (row.compare ? baselineMs[row.compare] : null);
 		const ratios = base && row.bytes && base.length === row.samples.length ? row.samples.map((ms, rep) => base[rep] / ms) : null;
 		const ratio = ratios ? stats(ratios) : null;
 		return { ...row, ...s, mbps, ratios, ratio: ratio?.median ?? null, ratioRange: ratio ? [ratio.min, ratio.max] : null, met: verdict(row.target, { ratio: ratio?.median ?? null, median: s.median }) };

@@ -3,7 +3,8 @@
 // writes bench/results/<date>.json and, after a full default run, the latest tables in docs/benchmarks.md.
 // Flags (or env): --quick (64 MiB, 10,000 versions), --size=<MiB> (BENCH_SIZE_MIB, default 1024),
 // --reps=<n> (BENCH_REPS, default 3), --versions=<n> (BENCH_VERSIONS, default 100000),
-// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue, --no-build (reuse build-bench/).
+// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue|registry, --no-build (reuse build-bench/),
+// --registry-size=<MiB> (BENCH_REGISTRY_MIB, default 256; 64 with --quick) for push/pull through a local registry.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { updateDocs, writeSummary } from './output.mjs';
 import { makeBundles } from './make-bundles.mjs';
 import { evaluateMemory, evaluateSpeed } from './report.mjs';
 import { runCatalogue } from './suite-catalogue.mjs';
+import { runRegistry } from './suite-registry.mjs';
 import { runTransfers } from './suite-transfer.mjs';
 
 const MIB = 1024 * 1024;
@@ -40,15 +42,21 @@ const loadBefore = loadavg();
 const env = { browser, url, log, browserPid: await findBrowserPid(marker), workers: new WorkerTargets(await browser.newBrowserCDPSession()) };
 await env.workers.start();
 
-const result = { speed: [], memory: [], probe: null, profiles: [], catalogue: null };
+const result = { speed: [], memory: [], probe: null, profiles: [], catalogue: null, registry: null };
 try {
-	if (options.only !== 'catalogue') {
+	if (options.only === null || options.only === 'transfer') {
 		log(`Writing the input files (${options.size / MIB} MiB and ${options.memorySize / MIB} MiB) into ${options.dataDir}`);
 		const files = { full: makeBundles(options.dataDir, options.size), memory: makeBundles(options.dataDir, options.memorySize), manyFiles: MANY_FILES };
 		const transfers = await runTransfers(env, options, files);
 		Object.assign(result, { speed: transfers.rows, memory: transfers.memory, probe: transfers.probe, profiles: transfers.profiles });
 	}
-	if (options.only !== 'transfer') {
+	if (options.only === null || options.only === 'registry') {
+		const { payload } = makeBundles(options.dataDir, options.registrySize);
+		const registry = await runRegistry(env, options, payload);
+		result.speed.push(...registry.rows);
+		result.registry = { secondVersion: registry.secondVersion };
+	}
+	if (options.only === null || options.only === 'catalogue') {
 		const catalogue = await runCatalogue(env, options);
 		result.speed.push(...catalogue.rows);
 		result.catalogue = { seed: catalogue.seed, startupFsckMs: catalogue.startupFsckMs };
@@ -78,7 +86,8 @@ const report = {
 	memoryLimitBytes: MEMORY_LIMIT,
 	probe: result.probe,
 	profiles: result.profiles,
-	catalogue: result.catalogue
+	catalogue: result.catalogue,
+	registry: result.registry
 };
 const resultsDir = 'bench/results';
 mkdirSync(resultsDir, { recursive: true });
@@ -94,7 +103,7 @@ process.exit(report.speed.some((row) => row.met === false) || report.memory.some
 function parseOptions(argv, env) {
 	const flags = new Map(argv.map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
 	for (const key of flags.keys()) {
-		if (!['quick', 'size', 'reps', 'versions', 'profile', 'only', 'no-build'].includes(key)) throw new Error(`Unknown flag --${key}. See the top of bench/run.mjs.`);
+		if (!['quick', 'size', 'reps', 'versions', 'profile', 'only', 'no-build', 'registry-size'].includes(key)) throw new Error(`Unknown flag --${key}. See the top of bench/run.mjs.`);
 	}
 	const quick = flags.has('quick') || env.BENCH_QUICK === '1';
 	const number = (flag, name, fallback) => {
@@ -108,7 +117,7 @@ function parseOptions(argv, env) {
 	const versions = Math.round(number('versions', 'BENCH_VERSIONS', quick ? 10_000 : 100_000));
 	const reps = Math.max(1, Math.round(number('reps', 'BENCH_REPS', 3)));
 	const only = flags.get('only') ?? env.BENCH_ONLY ?? null;
-	if (only !== null && only !== 'transfer' && only !== 'catalogue') throw new Error('--only takes transfer or catalogue.');
+	if (only !== null && !['transfer', 'catalogue', 'registry'].includes(only)) throw new Error('--only takes transfer, catalogue or registry.');
 	return {
 		quick,
 		size,
@@ -117,6 +126,7 @@ function parseOptions(argv, env) {
 		reps,
 		// 10,001 tiny files take minutes per import: once in a quick run.
 		smallFileReps: quick ? 1 : reps,
+		registrySize: Math.round(number('registry-size', 'BENCH_REGISTRY_MIB', quick ? 64 : 256) * MIB),
 		versions,
 		names: Math.min(1000, versions),
 		queryReps: 20,

@@ -36,6 +36,7 @@ export function installDebianPackages(packages, purpose) {
 	}
 	console.log(`Installing ${packages.join(', ')} with apt-get (${purpose})…`);
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+	/** @param {string[]} args */
 	const apt = (args) => execFileSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
 	try {
 		apt(['install', '-y', '--no-install-recommends', ...packages]);
@@ -46,6 +47,7 @@ export function installDebianPackages(packages, purpose) {
 	}
 }
 
+/** @param {string} message @returns {never} */
 function fail(message) {
 	console.error(message);
 	process.exit(1);

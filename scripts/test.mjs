@@ -6,11 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSite, ensureNpmPackages } from './setup.mjs';
 import { ensureChromium } from './ensure-tools.mjs';
+import { ensureRegistry } from './registry.mjs';
 
 ensureNpmPackages();
 const chromiumPath = ensureChromium();
+const registryPath = ensureRegistry();
 const reports = mkdtempSync(join(tmpdir(), 'shelf-test-'));
-const env = { ...process.env, CHROMIUM_PATH: chromiumPath, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
+const env = { ...process.env, CHROMIUM_PATH: chromiumPath, REGISTRY_BIN: registryPath, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
 
 /** One line per suite: what it counted. */
 const suites = [];

@@ -116,3 +116,59 @@ async function blobsFewerThan(count: number) {
 	for await (const _ of (blobs as unknown as { keys(): AsyncIterable<string> }).keys()) stored++;
 	return stored < count;
 }
+
+test('a save killed exactly between its last blob move and its catalogue commit leaves nothing but orphans fsck removes', async ({ page }) => {
+	await openShelf(page);
+	await save(page, { name: 'crash_commit', version: 'base', creationTime: '2024-01-01T00:00:00+00:00', files: [{ path: 'kept.bin', size: MiB, seed: 501 }] });
+	const files = [seededFile('a.bin', MiB, 502), seededFile('b.bin', MiB, 503)];
+
+	// Another tab holds a read-write transaction on the catalogue's `names` store. Reads of `versions` go on,
+	// blobs are written and moved, but the commit (versions + names, one transaction) must wait: the save
+	// is stopped at exactly the point between the last blob move and the catalogue commit.
+	tally.tried++;
+	const holder = await page.context().newPage();
+	await holder.goto('/__hold-names.txt'); // the origin's 404 page: not the app, so no second shelf worker
+	await holder.evaluate(
+		() =>
+			new Promise<void>((resolve, reject) => {
+				const open = indexedDB.open('model-shelf');
+				open.onerror = () => reject(open.error);
+				open.onsuccess = () => {
+					const db = open.result;
+					const store = db.transaction('names', 'readwrite').objectStore('names');
+					const state = window as unknown as { __release?: boolean; __db: IDBDatabase };
+					state.__db = db;
+					// Keep the transaction alive with one request after another until released.
+					const keepAlive = () => {
+						if (!state.__release) store.get('').onsuccess = keepAlive;
+					};
+					keepAlive();
+					resolve();
+				};
+			})
+	);
+	await startOperation(page, 'save', { name: 'crash_commit', version: 'r1', creationTime: '2025-02-01T00:00:00+00:00', files: files.map(({ path, size, seed }) => ({ path, size, seed })) });
+	await expect.poll(async () => (await opfsFiles(holder, 'blobs')).filter((name) => files.some((file) => file.sha256 === name)).length, { timeout: 30_000 }).toBe(2);
+	// Both blobs are in place and the save has not ended: its commit is waiting for the catalogue.
+	expect(await page.evaluate(() => (window as unknown as { __outcome?: string }).__outcome)).toBeUndefined();
+	// (The commit cannot have happened: it needs `names`, held since before the save began. Even a read of
+	// `versions` from here would now queue behind the waiting commit.)
+	// Crash the renderer (a closed tab would close its connection gracefully, which lets a commit already
+	// queued finish): the waiting transaction is aborted with the process, as in a real crash.
+	const crashed = page.waitForEvent('crash');
+	void (await page.context().newCDPSession(page)).send('Page.crash').catch(() => undefined);
+	await crashed;
+	await page.close();
+	await holder.evaluate(() => {
+		const state = window as unknown as { __release?: boolean; __db: IDBDatabase };
+		state.__release = true;
+		state.__db.close();
+	});
+
+	const { page: reopened, committed } = await reopenAndCheck(holder.context(), [{ tag: 'crash_commit:r1', files }], 'between blob move and commit');
+	expect(committed).toEqual([]);
+	const { startup } = await reopened.evaluate(() => window.modelShelf!.api.fsck());
+	expect(startup.orphanBlobsRemoved.sort()).toEqual(files.map((file) => file.sha256).sort());
+	tally.passed++;
+	await holder.close();
+});

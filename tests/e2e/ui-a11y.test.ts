@@ -12,7 +12,7 @@ async function seed(page: Page) {
 
 for (const colorScheme of ['light', 'dark'] as const) {
 	test(`axe finds no serious or critical violations on any page (${colorScheme})`, async ({ page }) => {
-		test.setTimeout(300_000); // axe runs on 14 page states; each run takes seconds
+		test.setTimeout(300_000); // axe runs on 15 page states; each run takes seconds
 		await page.emulateMedia({ colorScheme });
 		await openApp(page);
 		await expect(page.getByTestId('empty-shelf')).toBeVisible();
@@ -28,7 +28,9 @@ for (const colorScheme of ['light', 'dark'] as const) {
 			['Version compared', `/models/fraud_detector/v2?compare=${FRAUD.tag.split(':')[1]}`, () => expect(page.getByTestId('comparison')).toBeVisible()],
 			['Missing version', '/models/fraud_detector/v404', () => expect(page.getByRole('alert')).toBeVisible()],
 			['Save', '/save', () => expect(page.getByRole('button', { name: 'Save version' })).toBeVisible()],
-			['Storage', '/storage', () => expect(page.getByTestId('usage-versions')).toHaveText('3')]
+			['Storage', '/storage', () => expect(page.getByTestId('usage-versions')).toHaveText('3')],
+			// No registry set up; its connected, unreachable and offline states are checked in ui-remote.test.ts.
+			['Remote', '/remote', () => expect(page.getByRole('button', { name: 'Save and connect' })).toBeVisible()]
 		];
 		for (const [name, path, ready] of pages) {
 			await page.goto(path);

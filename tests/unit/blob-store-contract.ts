@@ -93,6 +93,29 @@ export function describeBlobStoreContract(name: string, makeStore: MakeStore): v
 			expect((await store.list()).sort()).toEqual([(await reference(a)).sha256, (await reference(b)).sha256].sort());
 		});
 
+		it('takes the size hint of create() as a hint: exact, too large, too small or absent, the bytes commit the same', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(200_003, 11);
+			const expected = { ...(await reference(bytes)), deduplicated: false };
+			for (const [index, hint] of [bytes.length, bytes.length * 3, 1_000, 0, undefined].entries()) {
+				const writer = await store.create(hint);
+				await writeInChunks(writer, bytes, 65_536);
+				expect(await writer.commit({ size: bytes.length }), `hint ${hint}`).toEqual({ ...expected, deduplicated: index > 0 });
+			}
+			expectSameBytes(await readBytes(await store.read(expected.sha256)), bytes);
+			expect(await store.storedBytes()).toBe(bytes.length);
+		});
+
+		it('refuses fewer bytes than a size hint announced only through commit(expected), leaving nothing behind', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(70_000, 12);
+			const writer = await store.create(100_000);
+			await writeInChunks(writer, bytes, 65_536);
+			expect((await rejection(writer.commit({ size: 100_000 }))).code).toBe('INTEGRITY');
+			expect(await store.list()).toEqual([]);
+			expect(await store.storedBytes()).toBe(0);
+		});
+
 		it('stores an empty blob', async () => {
 			const { store } = await open();
 			const writer = await store.create();

@@ -105,6 +105,8 @@ export interface Catalogue {
 	 * @throws ShelfError `NOT_FOUND`
 	 */
 	remove(tag: string): Promise<DeleteOutcome>;
+	/** A stored file with these bytes (size and CRC-32 for a blob the store already holds), or undefined. */
+	fileByDigest(sha256: string): Promise<StoredFile | undefined>;
 	/** True when some version references this digest. */
 	isReferenced(sha256: string): Promise<boolean>;
 	/** Every digest referenced by some version. */
@@ -140,8 +142,12 @@ export interface BlobWriter {
 
 /** The content-addressed blob store port. */
 export interface BlobStore {
-	/** Starts a new blob in the temporary area. */
-	create(): Promise<BlobWriter>;
+	/**
+	 * Starts a new blob in the temporary area.
+	 * @param expectedSize the blob's final size when known (a hint: the OPFS store sizes its temporary
+	 * file once instead of growing it; more or fewer bytes still work, and `commit(expected)` checks sizes)
+	 */
+	create(expectedSize?: number): Promise<BlobWriter>;
 	has(sha256: string): Promise<boolean>;
 	/**
 	 * The stored bytes as a Blob (in OPFS a `File` backed by disk, not memory).

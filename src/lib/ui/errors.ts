@@ -9,7 +9,25 @@ export interface ShownError {
 	message: string;
 	/** For `INVALID_SELECTOR`: the 0-based index of the offending character. */
 	position?: number;
+	/** A short heading for the registry's failures (`REMOTE_*`, `INVALID_REMOTE`), e.g. "Registry not reachable". */
+	title?: string;
+	/** `REMOTE_UNREACHABLE` because the browser is offline (not because the registry is down). */
+	offline?: boolean;
+	/** For `INVALID_REMOTE`: the setting at fault (`url`, `namespace`, `name`, `version`). */
+	field?: string;
+	/** An interrupted push: pushing again resumes, bytes already sent are not sent twice. */
+	resumable?: boolean;
 }
+
+/** Headings for the registry's failures; the message under them says what to do. */
+export const REMOTE_ERROR_TITLES: Partial<Record<ErrorCode, string>> = {
+	INVALID_REMOTE: 'Registry settings not valid',
+	REMOTE_UNREACHABLE: 'Registry not reachable',
+	REMOTE_CORS: 'Registry does not allow this app (CORS)',
+	REMOTE_AUTH: 'Registry refused the credentials',
+	REMOTE_QUOTA: 'Registry is out of space',
+	REMOTE_REJECTED: 'Registry refused the request'
+};
 
 /**
  * Describes a caught error in plain words; `INVALID_SELECTOR` also gets its position.
@@ -24,6 +42,11 @@ export function describeError(error: unknown): ShownError {
 		const position = shelfError.details?.position;
 		if (typeof position === 'number') shown.position = position;
 	}
+	const title = REMOTE_ERROR_TITLES[shelfError.code];
+	if (title) shown.title = shelfError.details?.offline === true ? 'Offline' : title;
+	if (shelfError.details?.offline === true) shown.offline = true;
+	if (shelfError.details?.resumable === true) shown.resumable = true;
+	if (shelfError.code === 'INVALID_REMOTE' && typeof shelfError.details?.field === 'string') shown.field = shelfError.details.field;
 	if (shelfError.code === 'INTERNAL') shown.message = shelfError.message.replace(/^Unexpected failure: /, 'Something went wrong: ');
 	return shown;
 }

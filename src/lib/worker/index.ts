@@ -12,26 +12,64 @@ import { clearOldExports, opfsExportTarget, pickedFileTarget } from './bundle/ex
 import { importBundle } from './bundle/import.ts';
 import { browserCoordination, type StoreChange } from './store/coordination.ts';
 import { fsck, usage, verify, type FsckReport, type UsageReport, type VerifyReport } from './store/maintenance.ts';
+import { remoteApi } from './remote/remote-api.ts';
 import { ModelStore, type ListRequest, type SaveRequest, type StoreResult } from './store/model-store.ts';
 
 const coordination = browserCoordination();
 let storageLimit: number | undefined;
-let opened: Promise<{ store: ModelStore; startup: Promise<FsckReport> }> | undefined;
+let opened: Promise<{ store: ModelStore; startup: Promise<FsckReport>; beginStartup: () => void }> | undefined;
+
+/** The longest the start-up clean-up waits for a first read to be answered. */
+const STARTUP_FSCK_DELAY_MS = 2000;
 
 /**
  * Opens the catalogue and blob store once. The start-up clean-up (fsck) runs in the background under
- * the write lock: reads need not wait for it, and every write queues behind it anyway.
+ * the write lock, but only once the first read has been answered (or after a short delay): it reads the
+ * whole `by-digest` index and walks OPFS on the same connection and thread, and the first page of the
+ * list should not queue behind it (issue 7). Writes wait for it, as they always did.
  */
-function open() {
+function opening() {
 	opened ??= (async () => {
 		const [catalogue, blobs] = await Promise.all([openCatalogue(), openOpfsBlobStore({ quotaBytes: storageLimit })]);
 		const store = new ModelStore(catalogue, blobs, coordination);
-		const startup = clearOldExports().then(() => fsck(store));
+		let beginStartup!: () => void;
+		const gate = new Promise<void>((resolve) => (beginStartup = resolve));
+		const timer = setTimeout(beginStartup, STARTUP_FSCK_DELAY_MS);
+		const startup = gate.then(() => {
+			clearTimeout(timer);
+			return clearOldExports().then(() => fsck(store));
+		});
 		startup.catch(() => undefined); // reported through api.fsck()
-		return { store, startup };
+		return { store, startup, beginStartup };
 	})();
-	opened.catch(() => (opened = undefined));
-	return opened.then(({ store }) => store);
+	const current = opened;
+	current.catch(() => {
+		if (opened === current) opened = undefined;
+	});
+	return current;
+}
+
+/** The store, opened on first use. */
+async function open(): Promise<ModelStore> {
+	return (await opening()).store;
+}
+
+/** Answers a read, then lets the start-up clean-up begin. */
+async function read<T>(run: (store: ModelStore) => Promise<T>): Promise<T> {
+	const { store, beginStartup } = await opening();
+	try {
+		return await run(store);
+	} finally {
+		beginStartup();
+	}
+}
+
+/** The store for a write, once the start-up clean-up is done: no write overtakes it. */
+async function forWriting(): Promise<ModelStore> {
+	const { store, startup, beginStartup } = await opening();
+	beginStartup();
+	await startup.catch(() => undefined);
+	return store;
 }
 
 /** Runs a long operation with cancellation by `opId` and throttled progress. */
@@ -47,7 +85,7 @@ async function longOperation<T>(opId: string | undefined, listener: ProgressList
 const api = {
 	/** Creates a new version from files; see `ModelStore.save`. */
 	async save(request: SaveRequest & { opId?: string }, onProgress?: ProgressListener): Promise<StoreResult> {
-		const store = await open();
+		const store = await forWriting();
 		return longOperation(request.opId, onProgress, (controls) => store.save(request, controls));
 	},
 	/**
@@ -55,7 +93,7 @@ const api = {
 	 * several calls run one after another, each with its own progress and result.
 	 */
 	async importBundle(request: { file: File; opId?: string }, onProgress?: ProgressListener): Promise<StoreResult> {
-		const store = await open();
+		const store = await forWriting();
 		return longOperation(request.opId, onProgress, (controls) => importBundle(store, request.file, controls));
 	},
 	/**
@@ -84,41 +122,41 @@ const api = {
 	},
 	/** One page of versions, newest first by default, filtered by name, label selector and text. */
 	async list(request: ListRequest = {}): Promise<ListPage> {
-		return (await open()).list(request);
+		return read((store) => store.list(request));
 	},
 	/** A version by exact tag, or the newest for `name` / `name:latest`. */
 	async get({ tag }: { tag: string }): Promise<VersionRecord> {
-		return (await open()).get(tag);
+		return read((store) => store.get(tag));
 	},
 	/** Every version of one model, newest first. */
 	async versions({ name }: { name: string }): Promise<VersionRecord[]> {
-		return (await open()).catalogue.versions(name);
+		return read((store) => store.catalogue.versions(name));
 	},
 	/** Every model name with its version count and latest tag. */
 	async names(): Promise<NameSummary[]> {
-		return (await open()).catalogue.names();
+		return read((store) => store.catalogue.names());
 	},
 	/** A stored file as a disk-backed File. */
 	async readFile({ tag, path }: { tag: string; path: string }): Promise<File> {
-		return (await open()).readFile(tag, path);
+		return read((store) => store.readFile(tag, path));
 	},
 	/** The version's model.yaml as text. */
 	async manifest({ tag }: { tag: string }): Promise<string> {
-		return (await open()).manifestText(tag);
+		return read((store) => store.manifestText(tag));
 	},
 	/** Deletes one version and reports where `latest` points now. */
 	async delete({ tag }: { tag: string }): Promise<{ removed: string; latest: string | null }> {
-		return (await open()).delete(tag);
+		return (await forWriting()).delete(tag);
 	},
 	/** Deletes every version of a model. */
 	async deleteModel({ name }: { name: string }): Promise<string[]> {
-		return (await open()).deleteModel(name);
+		return (await forWriting()).deleteModel(name);
 	},
 	/** Removes crash leftovers; the report of the start-up run is kept in `startup`. */
 	async fsck(): Promise<{ now: FsckReport; startup: FsckReport }> {
-		const store = await open();
-		const startup = await (await opened!).startup;
-		return { now: await fsck(store), startup };
+		const { store, startup, beginStartup } = await opening();
+		beginStartup();
+		return { startup: await startup, now: await fsck(store) };
 	},
 	/** Re-hashes stored files of one version or all, reporting mismatches as `INTEGRITY`. */
 	async verify(request: { tag?: string; opId?: string } = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
@@ -144,7 +182,9 @@ const api = {
 	/** Calls `listener` whenever another tab changes the store. */
 	async watch(listener: ((change: StoreChange) => void) & ProxyMarked): Promise<void> {
 		coordination.subscribe((change) => void Promise.resolve(listener(change)).catch(() => undefined));
-	}
+	},
+	// Registries: remote, setRemote, checkRemote, remoteModels, remoteTags, inspectRemote, push, pull, remoteCopies.
+	...remoteApi(open, longOperation)
 };
 
 /** The worker's API as the page sees it through Comlink. */

@@ -3,6 +3,7 @@ import { ShelfError } from '../../core/errors.ts';
 import type { BlobDigest } from '../../core/store-types.ts';
 import type { HashReply, HashRequest } from './hash-messages.ts';
 import { wholeBuffer } from './blob-shared.ts';
+import { giveBuffer, isLent, takeBuffer } from './buffer-pool.ts';
 
 /** At most this many chunks of one stream wait in the hash worker… */
 const MAX_CHUNKS_IN_FLIGHT = 4;
@@ -18,10 +19,12 @@ export interface HashStream {
 	 */
 	room(size: number): Promise<void>;
 	/**
-	 * Sends a chunk, transferring its buffer when it owns it whole (a copy goes otherwise).
+	 * Sends a chunk, transferring its buffer when it owns it whole or took it from the buffer pool (a copy
+	 * goes otherwise). Once hashed, the bytes come back: to `onReturn` when given, else to the pool.
 	 * @param chunk bytes already written to disk; the caller must not reuse its buffer
+	 * @param onReturn receives the same bytes after hashing (export holds its last chunk back this way)
 	 */
-	push(chunk: Uint8Array): void;
+	push(chunk: Uint8Array, onReturn?: (bytes: Uint8Array<ArrayBuffer>) => void): void;
 	/** Ends the stream and resolves to the digest of every pushed byte. */
 	finish(): Promise<BlobDigest>;
 	/** Forgets the stream here and in the worker; pending waits reject with `ABORTED`. Idempotent. */
@@ -30,8 +33,11 @@ export interface HashStream {
 
 /** One long-lived hash worker shared by a store's writers. */
 export interface HashLink {
-	/** Starts a new stream. */
-	open(): HashStream;
+	/**
+	 * Starts a new stream.
+	 * @param options `crc32: false` hashes SHA-256 alone (the digest's crc32 is then 0)
+	 */
+	open(options?: { crc32?: boolean }): HashStream;
 	/** Terminates the worker; open streams fail. */
 	close(): void;
 }
@@ -41,6 +47,8 @@ interface StreamState {
 	bytes: number;
 	failure: ShelfError | null;
 	wake: (() => void) | null;
+	/** Per pushed chunk, in order: who gets its bytes back (null: the pool). */
+	returns: (((bytes: Uint8Array<ArrayBuffer>) => void) | null)[];
 	done: { resolve: (digest: BlobDigest) => void; reject: (error: ShelfError) => void } | null;
 }
 
@@ -63,8 +71,15 @@ export function createHashLink(makeWorker: () => Worker): HashLink {
 	const onReply = (event: MessageEvent<HashReply>) => {
 		const reply = event.data;
 		const state = states.get(reply.stream);
-		if (!state) return; // dropped stream: late replies are expected
+		if (!state) {
+			// A dropped stream: late replies are expected, and their buffers are still good for reuse.
+			if (reply.type === 'ack') giveBuffer(reply.bytes.buffer);
+			return;
+		}
 		if (reply.type === 'ack') {
+			const onReturn = state.returns.shift();
+			if (onReturn) onReturn(reply.bytes);
+			else giveBuffer(reply.bytes.buffer);
 			state.chunks -= 1;
 			state.bytes -= reply.size;
 			const wake = state.wake;
@@ -100,11 +115,11 @@ export function createHashLink(makeWorker: () => Worker): HashLink {
 	const send = (request: HashRequest, transfer: Transferable[] = []) => connect().postMessage(request, transfer);
 
 	return {
-		open() {
+		open(options = {}) {
 			const id = nextId++;
-			const state: StreamState = { chunks: 0, bytes: 0, failure: null, wake: null, done: null };
+			const state: StreamState = { chunks: 0, bytes: 0, failure: null, wake: null, returns: [], done: null };
 			states.set(id, state);
-			send({ type: 'open', stream: id });
+			send({ type: 'open', stream: id, crc32: options.crc32 !== false });
 			const fits = (size: number) =>
 				state.chunks === 0 || (state.chunks < MAX_CHUNKS_IN_FLIGHT && state.bytes + size <= MAX_BYTES_IN_FLIGHT);
 			return {
@@ -113,12 +128,13 @@ export function createHashLink(makeWorker: () => Worker): HashLink {
 					while (!state.failure && !fits(size)) await new Promise<void>((resolve) => (state.wake = resolve));
 					if (state.failure) throw state.failure;
 				},
-				push(chunk) {
+				push(chunk, onReturn) {
 					if (state.failure) throw state.failure;
 					if (chunk.byteLength === 0) return;
 					state.chunks += 1;
 					state.bytes += chunk.byteLength;
-					const buffer = wholeBuffer(chunk);
+					state.returns.push(onReturn ?? null);
+					const buffer = wholeBuffer(chunk) ?? (isLent(chunk) ? (chunk.buffer as ArrayBuffer) : null);
 					if (buffer) {
 						try {
 							send({ type: 'chunk', stream: id, bytes: chunk as Uint8Array<ArrayBuffer> }, [buffer]);
@@ -127,7 +143,8 @@ export function createHashLink(makeWorker: () => Worker): HashLink {
 							// Not transferable (e.g. WebAssembly memory, or detached): postMessage sent nothing, so copy.
 						}
 					}
-					const copy = new Uint8Array(chunk);
+					const copy = takeBuffer(chunk.byteLength);
+					copy.set(chunk);
 					send({ type: 'chunk', stream: id, bytes: copy }, [copy.buffer]);
 				},
 				finish() {

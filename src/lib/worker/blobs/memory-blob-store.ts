@@ -48,7 +48,9 @@ export function createMemoryBlobStore(options: MemoryBlobStoreOptions = {}): Blo
 
 	const stored = () => [...volume.blobs.values()].reduce((sum, bytes) => sum + bytes.byteLength, 0);
 
-	async function create(): Promise<BlobWriter> {
+	// The size hint changes nothing here: chunks are kept as they come, so the memory store behaves the
+	// same with a hint that is right, wrong or absent (the OPFS store only uses it to size its file).
+	async function create(_expectedSize?: number): Promise<BlobWriter> {
 		const id = crypto.randomUUID();
 		const digest = await createDigest();
 		const chunks: Uint8Array<ArrayBuffer>[] = [];

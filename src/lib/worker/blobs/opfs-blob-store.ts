@@ -8,6 +8,7 @@ import type { BlobStore } from '../../core/store-types.ts';
 import { isNotFound, isQuotaExceeded, isSha256, storageFull } from './blob-shared.ts';
 import { createHashLink } from './hash-client.ts';
 import { openOpfsWriter, type WriterHost } from './opfs-writer.ts';
+import { openBlobReader, verifiedChunks, type VerifiedReads } from './verified-read.ts';
 
 /** Options of {@link openOpfsBlobStore}. */
 export interface OpfsBlobStoreOptions {
@@ -17,8 +18,8 @@ export interface OpfsBlobStoreOptions {
 	quotaBytes?: number;
 }
 
-/** A {@link BlobStore} in OPFS, plus `close()` to stop its hash worker. */
-export interface OpfsBlobStore extends BlobStore {
+/** A {@link BlobStore} in OPFS, plus verified reads hashed off-thread and `close()` to stop its hash worker. */
+export interface OpfsBlobStore extends BlobStore, VerifiedReads {
 	/** Terminates the hash worker; writers still open fail. Other methods keep working. */
 	close(): void;
 }
@@ -54,9 +55,14 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 
 	let stored = 0; // bytes in blobs/, valid once `scan` resolved
 	let reserved = 0; // bytes in live writers' temporary files
+	// Digests in blobs/ as this tab knows them (valid once `scan` resolved): the scan's, plus what this tab
+	// stored, minus what it deleted. Another tab may have changed blobs/ since, so "present" is always
+	// checked on disk, while "absent" skips the probe (a throwing getFileHandle, ~0.4 ms per file) and
+	// lets the move replace whatever another tab stored under the same name: the same bytes.
+	const known = new Set<string>();
 	let scan: Promise<void> | null = null;
 	const scanned = (): Promise<void> =>
-		(scan ??= _sumSizes(blobs).then(
+		(scan ??= _scan(blobs, known).then(
 			(total) => void (stored = total),
 			(error: unknown) => {
 				scan = null; // let the next call retry
@@ -93,18 +99,33 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 		finalize: (file, id, digest, settle) =>
 			serial(async () => {
 				await scanned();
-				const existing = await _fileIn(blobs, digest.sha256);
-				if (existing && existing.size === digest.size) {
+				const name = digest.sha256;
+				const deduplicate = async () => {
 					await tmp.removeEntry(id);
+					known.add(name);
 					settle();
 					return true;
-				}
+				};
+				// Without move() the copy would write into an existing blob in place: always look first then.
+				const renames = typeof (file as MovableFileHandle).move === 'function';
+				const existing = known.has(name) || !renames ? await _fileIn(blobs, name) : null;
+				if (existing && existing.size === digest.size) return deduplicate();
 				// A blob of the wrong size under this digest can only be a copy cut short; replace it.
 				if (existing) {
-					await blobs.removeEntry(digest.sha256);
+					await blobs.removeEntry(name);
 					stored -= existing.size;
 				}
-				await _move(file as MovableFileHandle, () => tmp.removeEntry(id), blobs, digest.sha256);
+				known.delete(name);
+				try {
+					await _move(file as MovableFileHandle, () => tmp.removeEntry(id), blobs, name);
+				} catch (error) {
+					// Stored meanwhile by another tab and open there for reading (the move cannot replace it):
+					// the bytes are already in place.
+					const now = await _fileIn(blobs, name).catch(() => null);
+					if (now && now.size === digest.size) return deduplicate();
+					throw error;
+				}
+				known.add(name);
 				stored += digest.size;
 				settle();
 				return false;
@@ -112,14 +133,14 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 	};
 
 	return {
-		async create() {
+		async create(expectedSize) {
 			let stream;
 			try {
 				stream = hash.open(); // starts the hash worker on first use
 			} catch (error) {
 				throw toShelfError(error);
 			}
-			return openOpfsWriter(host, stream);
+			return openOpfsWriter(host, stream, expectedSize);
 		},
 		async has(sha256) {
 			return isSha256(sha256) && (await _fileIn(blobs, sha256)) !== null;
@@ -130,18 +151,30 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 			if (!file) throw new ShelfError('NOT_FOUND', `No stored blob ${sha256}: it was never saved or has been deleted.`, { sha256 });
 			return file;
 		},
+		async *readVerified(sha256, mismatch) {
+			const reader = await openBlobReader(blobs, sha256);
+			try {
+				yield* verifiedChunks(reader, hash.open({ crc32: false }), sha256, mismatch);
+			} finally {
+				reader.close();
+			}
+		},
 		delete: (sha256) =>
 			serial(async () => {
 				if (!isSha256(sha256)) return;
 				await scanned();
 				const file = await _fileIn(blobs, sha256);
-				if (!file) return;
+				if (!file) return void known.delete(sha256);
 				try {
 					await blobs.removeEntry(sha256);
 				} catch (error) {
-					if (isNotFound(error)) return;
+					if (isNotFound(error)) return void known.delete(sha256);
+					// Open for reading (an export, here or in another tab): left for the next fsck, which
+					// removes unreferenced blobs. Failing here would fail a delete whose record is gone already.
+					if ((error as { name?: unknown }).name === 'NoModificationAllowedError') return;
 					throw toShelfError(error);
 				}
+				known.delete(sha256);
 				stored -= file.size;
 			}),
 		async list() {
@@ -187,11 +220,14 @@ async function _fileIn(dir: FileSystemDirectoryHandle, name: string): Promise<Fi
 	}
 }
 
-/** Total size of the blobs in `dir` (names that are not digests are ignored). */
-async function _sumSizes(dir: FileSystemDirectoryHandle): Promise<number> {
+/** Total size of the blobs in `dir` (names that are not digests are ignored); their names go into `names`. */
+async function _scan(dir: FileSystemDirectoryHandle, names: Set<string>): Promise<number> {
 	let total = 0;
+	names.clear();
 	for await (const [name, entry] of dir.entries()) {
-		if (entry.kind === 'file' && isSha256(name)) total += (await (entry as FileSystemFileHandle).getFile()).size;
+		if (entry.kind !== 'file' || !isSha256(name)) continue;
+		total += (await (entry as FileSystemFileHandle).getFile()).size;
+		names.add(name);
 	}
 	return total;
 }
@@ -214,12 +250,14 @@ async function _move(
 			const to = await target.createSyncAccessHandle();
 			try {
 				const buffer = new Uint8Array(COPY_CHUNK);
-				for (let at = 0, size = from.getSize(); at < size; ) {
+				const size = from.getSize();
+				for (let at = 0; at < size; ) {
 					const read = from.read(buffer, { at });
 					if (read === 0) break;
 					to.write(buffer.subarray(0, read), { at });
 					at += read;
 				}
+				to.truncate(size); // the target may exist already (stored by another tab), and be longer
 				to.flush();
 			} finally {
 				to.close();

@@ -26,6 +26,7 @@ export async function opfsExportTarget(name: string, spaceLeft?: number): Promis
 	const access = await handle.createSyncAccessHandle();
 	access.truncate(0);
 	let position = 0;
+	let allocated = 0; // file size set ahead by expectSize()
 	let open = true;
 	const close = () => {
 		if (open) access.close();
@@ -40,7 +41,19 @@ export async function opfsExportTarget(name: string, spaceLeft?: number): Promis
 				throw isQuotaExceeded(error) ? storageFull(null, chunk.byteLength, error) : toShelfError(error);
 			}
 		},
+		expectSize(bytes) {
+			const size = spaceLeft === undefined ? bytes : Math.min(bytes, spaceLeft);
+			if (size <= position) return;
+			try {
+				access.truncate(size);
+				allocated = size;
+			} catch (error) {
+				// No room to size the file ahead: the writes themselves will say whether the bytes fit.
+				if (!isQuotaExceeded(error)) throw toShelfError(error);
+			}
+		},
 		async finish() {
+			if (allocated > position) access.truncate(position); // an estimate above the real size
 			access.flush();
 			close();
 			return handle.getFile();

@@ -6,7 +6,8 @@ import { ShelfError } from '../../core/errors.ts';
 import { serializeModelYaml } from '../../core/manifest.ts';
 import { MANIFEST_PATH } from '../../core/paths.ts';
 import type { StoredFile, VersionRecord } from '../../core/store-types.ts';
-import { createDigest } from '../blobs/digest.ts';
+import { createDigest, type StreamingDigest } from '../blobs/digest.ts';
+import { hasVerifiedReads } from '../blobs/verified-read.ts';
 import { throwIfAborted } from '../operations.ts';
 import { readChunks } from '../store/chunks.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
@@ -14,7 +15,16 @@ import type { ModelStore, OperationControls } from '../store/model-store.ts';
 /** Where the zip's bytes go: an OPFS file, a file the user picked, or memory in tests. */
 export interface ByteSink {
 	write(chunk: Uint8Array): Promise<void>;
+	/**
+	 * Announces about how many bytes will come (at least as many, usually), so that a file sink can size
+	 * its file once: writes that extend a new OPFS file are slower than writes into room already made.
+	 * @param bytes the expected total
+	 */
+	expectSize?(bytes: number): void;
 }
+
+/** Per-entry zip overhead above the path, counted generously: local and central headers, SHA-256 and ZIP64 extras. */
+const ENTRY_OVERHEAD = 200;
 
 /** Files up to this size are read whole and deflated when that pays; larger ones (weights) are stored. */
 const DEFLATE_AT_MOST = 4 * 1024 * 1024;
@@ -39,18 +49,22 @@ export async function writeBundle(store: ModelStore, record: VersionRecord, sink
 	const zip = new ZipWriter(sink, { comment: `${record.tag} exported by Model Shelf` });
 	const modified = new Date(Date.parse(record.info.creationTime) || Date.now());
 	const manifest = new TextEncoder().encode(serializeModelYaml(record.info));
+	const paths = record.files.reduce((sum, file) => sum + 2 * file.path.length * 3, 0); // UTF-8, in both headers
+	sink.expectSize?.(record.size + manifest.byteLength + paths + ENTRY_OVERHEAD * (record.files.length + 2));
 	await _addSmall(zip, MANIFEST_PATH, manifest, modified);
 	const total = record.size;
 	let loaded = 0;
 	for (const file of record.files) {
 		throwIfAborted(controls.signal);
-		const blob = await store.blobs.read(file.sha256);
 		if (file.size <= DEFLATE_AT_MOST) {
-			const bytes = new Uint8Array(await blob.arrayBuffer());
+			const bytes = new Uint8Array(await (await store.blobs.read(file.sha256)).arrayBuffer());
 			_checkDigest(record, file, await _sha256(bytes));
 			await _addSmall(zip, file.path, bytes, modified, file);
 		} else {
-			await zip.addEntry({ path: file.path, size: file.size, crc32: file.crc32, sha256: file.sha256, modified, data: _verifiedChunks(record, file, blob, controls) });
+			const data = hasVerifiedReads(store.blobs)
+				? _abortable(store.blobs.readVerified(file.sha256, (actual) => _integrity(record, file, actual)), controls)
+				: _verifiedChunks(record, file, await store.blobs.read(file.sha256), controls);
+			await zip.addEntry({ path: file.path, size: file.size, crc32: file.crc32, sha256: file.sha256, modified, data });
 		}
 		loaded += file.size;
 		controls.report?.({ phase: 'exporting', loaded, total, item: file.path });
@@ -71,9 +85,20 @@ async function _addSmall(zip: ZipWriter, path: string, bytes: Uint8Array, modifi
 	);
 }
 
-/** Streams a blob's chunks while hashing them; the last chunk is held back until the digest is checked. */
+/** Stops between chunks when the operation is cancelled. */
+async function* _abortable(chunks: AsyncGenerator<Uint8Array>, controls: OperationControls): AsyncGenerator<Uint8Array> {
+	for await (const chunk of chunks) {
+		throwIfAborted(controls.signal);
+		yield chunk;
+	}
+}
+
+/**
+ * Streams a blob's chunks while hashing them here (stores without verified reads: the memory store);
+ * the last chunk is held back until the digest is checked. The CRC-32 is on record: SHA-256 alone.
+ */
 async function* _verifiedChunks(record: VersionRecord, file: StoredFile, blob: Blob, controls: OperationControls): AsyncGenerator<Uint8Array> {
-	const digest = await createDigest();
+	const digest = await createDigest({ crc32: false });
 	let held: Uint8Array | null = null;
 	for await (const chunk of readChunks(blob)) {
 		throwIfAborted(controls.signal);
@@ -86,16 +111,27 @@ async function* _verifiedChunks(record: VersionRecord, file: StoredFile, blob: B
 }
 
 function _checkDigest(record: VersionRecord, file: StoredFile, actual: string) {
-	if (actual === file.sha256) return;
-	throw new ShelfError(
+	if (actual !== file.sha256) throw _integrity(record, file, actual);
+}
+
+function _integrity(record: VersionRecord, file: StoredFile, actual: string): ShelfError {
+	return new ShelfError(
 		'INTEGRITY',
 		`"${file.path}" of ${record.tag} is damaged on disk (its SHA-256 changed), so the export was stopped. Hint: run "Check integrity" on the Storage page.`,
 		{ tag: record.tag, path: file.path, expected: file.sha256, actual }
 	);
 }
 
+/** One digest for every small file of this worker's exports: a new one per file instantiates WebAssembly. */
+let small: Promise<StreamingDigest> | null = null;
+
 async function _digest(bytes: Uint8Array) {
-	const digest = await createDigest();
+	// reset, update and digest run with no await in between: concurrent exports cannot interleave.
+	const digest = await (small ??= createDigest().catch((error: unknown) => {
+		small = null;
+		throw error;
+	}));
+	digest.reset();
 	digest.update(bytes);
 	return digest.digest();
 }

@@ -51,10 +51,12 @@ async function _importZip(store: ModelStore, file: File, controls: OperationCont
 	if (!manifestEntry) throw _missingManifest(file.name);
 	if (manifestEntry.uncompressedSize > limits.maxManifestBytes) throw _manifestTooLarge(manifestEntry.uncompressedSize, limits);
 	const info = _parseManifest(await _collect(readZipEntry(source, manifestEntry), limits.maxManifestBytes));
+	const windows = new _SmallEntryWindows(file, entries);
 	const files: IncomingFile[] = [];
 	for (const entry of entries) {
 		if (entry.isDirectory || entry === manifestEntry) continue;
-		files.push({ path: entry.path, data: await _entryBytes(file, source, entry), expected: _expected(entry) });
+		const data = windows.has(entry) ? windows.bytes(entry) : await _entryBytes(file, source, entry);
+		files.push({ path: entry.path, data, expected: _expected(entry) });
 	}
 	return store.storeVersion(info, files, controls);
 }
@@ -97,6 +99,98 @@ async function _entryBytes(file: File, source: RandomAccessSource, entry: ZipEnt
 	const { offset } = await zipEntryData(source, entry);
 	if (offset + entry.compressedSize > file.size) throw badBundle('truncated', `Entry "${entry.name}" runs past the end of the file.`, { entry: entry.name });
 	return file.slice(offset, offset + entry.compressedSize);
+}
+
+/** An entry at most this long (local header, name, extra field and data) is read together with its neighbours. */
+const _SMALL_ENTRY = 64 * 1024;
+/** Bytes read at once for a run of small entries. */
+const _WINDOW = 4 * 1024 * 1024;
+
+/**
+ * Small entries read in bulk (issue 7): a run of consecutive small entries, in directory order and adjacent
+ * in the file, is one window, read with a single `slice().arrayBuffer()` (local headers and data alike)
+ * when its first entry is consumed, and dropped once its last one has been. Two reads per entry cost
+ * ~1.1 ms each; the 10,001-file corpus is 0.9 MB, one read. Entries are handed over lazily, so at most the
+ * windows of the files in flight are in memory, whatever the bundle holds.
+ */
+class _SmallEntryWindows {
+	readonly #file: File;
+	readonly #windowOf = new Map<ZipEntry, _Window>();
+
+	constructor(file: File, entries: readonly ZipEntry[]) {
+		this.#file = file;
+		let current: _Window | undefined;
+		let previous: ZipEntry | undefined;
+		for (const entry of entries) {
+			const length = entry.nextOffset - entry.localHeaderOffset;
+			if (length > _SMALL_ENTRY) {
+				current = previous = undefined;
+				continue;
+			}
+			// Only adjacent entries share a window, so consuming files in directory order walks windows in turn.
+			if (current === undefined || previous?.nextOffset !== entry.localHeaderOffset || entry.nextOffset - current.start > _WINDOW) {
+				current = { start: entry.localHeaderOffset, end: entry.nextOffset, pending: 0, bytes: null };
+			}
+			current.end = entry.nextOffset;
+			previous = entry;
+			if (!entry.isDirectory) this.#windowOf.set(entry, current);
+		}
+	}
+
+	/** Whether the entry is read through a window. */
+	has(entry: ZipEntry): boolean {
+		return this.#windowOf.has(entry);
+	}
+
+	/** The entry's uncompressed bytes, read (with the rest of its window) when first iterated. */
+	bytes(entry: ZipEntry): AsyncIterable<Uint8Array> {
+		const window = this.#windowOf.get(entry)!;
+		window.pending++;
+		return this.#read(entry, window);
+	}
+
+	async *#read(entry: ZipEntry, window: _Window): AsyncGenerator<Uint8Array> {
+		let released = false;
+		const release = () => {
+			if (released) return;
+			released = true;
+			if (--window.pending === 0) window.bytes = null;
+		};
+		try {
+			window.bytes ??= this.#file.slice(window.start, window.end).arrayBuffer().then((buffer) => new Uint8Array(buffer));
+			const source = _windowSource(this.#file.size, window.start, await window.bytes);
+			if (entry.method !== 0) {
+				yield* readZipEntry(source, entry);
+				return;
+			}
+			const { offset } = await zipEntryData(source, entry);
+			const bytes = await source.read(offset, entry.compressedSize);
+			if (bytes.length < entry.compressedSize) throw badBundle('truncated', `Entry "${entry.name}" runs past the end of the file.`, { entry: entry.name });
+			release();
+			yield bytes.slice(); // a copy: the writer may transfer it
+		} finally {
+			release();
+		}
+	}
+}
+
+/** A run of small entries and, while any of them is still to be stored, its bytes. */
+interface _Window {
+	start: number;
+	end: number;
+	/** Entries handed out and not yet read from it. */
+	pending: number;
+	bytes: Promise<Uint8Array> | null;
+}
+
+/** The bytes [start, start + bytes.length) of a file of `size` bytes, as a source (shorter reads past its end). */
+function _windowSource(size: number, start: number, bytes: Uint8Array): RandomAccessSource {
+	return {
+		size,
+		// Reads never leave the window (entries are checked to end by the next one); if one did, it would come
+		// back short and fail as truncated rather than yield other bytes.
+		read: async (offset, length) => (offset < start ? new Uint8Array(0) : bytes.subarray(offset - start, Math.min(bytes.length, offset - start + length)))
+	};
 }
 
 function _expected(entry: ZipEntry): IncomingFile['expected'] {

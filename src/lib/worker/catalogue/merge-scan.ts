@@ -3,10 +3,11 @@
 //
 // Why batches: in Chromium every cursor step is a round trip to the database (~0.1 ms with values, measured
 // at 100,000 versions), while one `getAll` of a few hundred values costs about as much as a few steps.
+// Where `IDBIndex.getAllRecords` exists (Chromium 141+), a descending batch is one request instead of three.
 // Only IDB requests are awaited here, so the caller's transaction stays alive while it consumes the
 // generator, as long as the caller awaits nothing else either (idb README, "Transaction lifetime").
 
-import type { IDBPIndex, IDBPObjectStore, IndexNames, StoreNames } from 'idb';
+import { unwrap, type IDBPIndex, type IDBPObjectStore, type IndexNames, type StoreNames } from 'idb';
 import type { ListOrder } from '../../core/store-types.ts';
 import { sourceBounds, type PlanSource, type QueryPlan, type RangeBounds } from './query-plan.ts';
 import type { CatalogueSchema, StoredVersion } from './schema.ts';
@@ -19,7 +20,11 @@ export const MAX_BATCH = 1024;
 
 /** How {@link scanPlan} reads. */
 export interface ScanOptions {
-	/** Entries the first read of each range asks for (then doubling up to {@link MAX_BATCH}); a list asks for a page and one more. */
+	/**
+	 * Entries the whole first read asks for (a list asks for a page and one more). With k ranges, each range's
+	 * first read asks for ⌈firstBatch / k⌉ + 1, then doubles up to {@link MAX_BATCH} whenever it runs dry.
+	 * Default: {@link MAX_BATCH} per range (a count reads everything anyway).
+	 */
 	firstBatch?: number;
 }
 
@@ -40,7 +45,7 @@ export async function* scanPlan(
 	after: string | null,
 	options: ScanOptions = {}
 ): AsyncGenerator<StoredVersion, void, undefined> {
-	const batch = Math.max(1, Math.min(options.firstBatch ?? MAX_BATCH, MAX_BATCH));
+	const batch = options.firstBatch === undefined ? MAX_BATCH : firstBatchPerRange(options.firstBatch, plan.sources.length);
 	const streams = plan.sources.map((source): _Stream => ({ source, after, batch, buffer: [], at: 0, exhausted: false }));
 	await Promise.all(streams.map((stream) => _refill(store, stream, order)));
 	const comesFirst = order === 'newest' ? (a: string, b: string) => a > b : (a: string, b: string) => a < b;
@@ -60,6 +65,18 @@ export async function* scanPlan(
 		best.at++;
 		if (best.at === best.buffer.length && !best.exhausted) await _refill(store, best, order);
 	}
+}
+
+/**
+ * What each of `ranges` merged ranges reads first so that together they usually cover `wanted` entries in
+ * one read each: the page spread evenly, plus one for a range that turns out to hold more than its share
+ * (a text search merges up to 16 name ranges; reading a whole page from each deserialised 8× too much).
+ * @param wanted entries the caller expects to consume (a page and one more)
+ * @param ranges how many ranges are merged
+ */
+export function firstBatchPerRange(wanted: number, ranges: number): number {
+	const share = ranges > 1 ? Math.ceil(wanted / ranges) + 1 : wanted;
+	return Math.max(1, Math.min(share, MAX_BATCH));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -84,9 +101,19 @@ async function _refill(store: VersionsStore, stream: _Stream, order: ListOrder):
 	stream.batch = Math.min(stream.batch * 2, MAX_BATCH);
 }
 
-/** Up to `count` values of a range, in `order`, in at most three requests. */
+/** `IDBIndex.getAllRecords` (Chromium 141+; not yet in TypeScript's lib): reads in either direction. */
+type _RecordsIndex = IDBIndex & {
+	getAllRecords?(options: { query?: IDBKeyRange | null; count?: number; direction?: IDBCursorDirection }): IDBRequest<{ value: StoredVersion }[]>;
+};
+
+/** Up to `count` values of a range, in `order`, in one request (`getAllRecords`) or at most three. */
 async function _readBatch(index: _Index, bounds: RangeBounds, order: ListOrder, count: number): Promise<StoredVersion[]> {
 	if (order === 'oldest') return index.getAll(_keyRange(bounds), count);
+	const native = unwrap(index) as _RecordsIndex;
+	if (typeof native.getAllRecords === 'function') {
+		const records = await _request(native.getAllRecords({ query: _keyRange(bounds), count, direction: 'prev' }));
+		return records.map((record) => record.value);
+	}
 	// getAll reads ascending only (a direction option exists in recent Chromium alone). So a key cursor finds
 	// the count-th entry from the top (`advance` skips inside the database, without a round trip per entry),
 	// and one getAll reads up from there. Keys are unique in every index a plan uses.
@@ -95,6 +122,14 @@ async function _readBatch(index: _Index, bounds: RangeBounds, order: ListOrder, 
 	const bottom = count > 1 ? await top.advance(count - 1) : top;
 	const range = bottom === null ? bounds : { ...bounds, lower: bottom.key, lowerOpen: false };
 	return (await index.getAll(_keyRange(range), count)).reverse();
+}
+
+/** A native request as a promise; settles within the transaction, like idb's own wrappers. */
+function _request<T>(request: IDBRequest<T>): Promise<T> {
+	return new Promise((resolve, reject) => {
+		request.onsuccess = () => resolve(request.result);
+		request.onerror = () => reject(request.error);
+	});
 }
 
 function _keyRange({ lower, upper, lowerOpen, upperOpen }: RangeBounds): IDBKeyRange | null {

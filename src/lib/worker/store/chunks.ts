@@ -1,26 +1,21 @@
 // Reads model bytes in large chunks: per-chunk costs (postMessage to the hash worker, sync-handle
 // calls) dominate with the 64 KiB chunks a File's own stream yields.
+import { CHUNK_SIZE, takeBuffer } from '../blobs/buffer-pool.ts';
 
-/** Chunk size for reading and writing file bytes. */
-export const CHUNK_SIZE = 8 * 1024 * 1024;
+export { CHUNK_SIZE };
 
 /** Something the shelf can read bytes from: a Blob (random access), a stream, or chunks as they are decoded. */
 export type ByteSource = Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 /**
- * Yields the bytes of `source` in chunks of `chunkSize` (the last one shorter); each chunk is a
- * fresh buffer the caller may transfer.
+ * Yields the bytes of `source` in chunks of `chunkSize` (the last one shorter); each chunk is the
+ * caller's to keep or transfer (a fresh buffer, or one from the buffer pool the caller may transfer whole).
  * @param source a Blob (read by slices, never whole) or a byte stream (re-chunked)
  * @param chunkSize bytes per chunk
  */
 export async function* readChunks(source: ByteSource, chunkSize = CHUNK_SIZE): AsyncGenerator<Uint8Array> {
-	if (source instanceof Blob) {
-		for (let offset = 0; offset < source.size; offset += chunkSize) {
-			yield new Uint8Array(await source.slice(offset, offset + chunkSize).arrayBuffer());
-		}
-		return;
-	}
-	let pending = new Uint8Array(chunkSize);
+	if (source instanceof Blob) return yield* _readBlob(source, chunkSize);
+	let pending = takeBuffer(chunkSize);
 	let filled = 0;
 	for await (const value of _iterate(source)) {
 		let consumed = 0;
@@ -31,12 +26,12 @@ export async function* readChunks(source: ByteSource, chunkSize = CHUNK_SIZE): A
 			consumed += take;
 			if (filled === chunkSize) {
 				yield pending;
-				pending = new Uint8Array(chunkSize);
+				pending = takeBuffer(chunkSize);
 				filled = 0;
 			}
 		}
 	}
-	if (filled > 0) yield pending.slice(0, filled);
+	if (filled > 0) yield pending.subarray(0, filled);
 }
 
 /**
@@ -48,6 +43,26 @@ export function knownSize(source: ByteSource): number | undefined {
 }
 
 // ---------------------------------------------------------------------------
+
+/**
+ * Reads a Blob by slices, the next slice's read in flight while the caller writes the current chunk:
+ * reading a picked File costs ~3 s per GiB, which used to come on top of writing it.
+ */
+async function* _readBlob(source: Blob, chunkSize: number): AsyncGenerator<Uint8Array> {
+	const read = (offset: number) => source.slice(offset, offset + chunkSize).arrayBuffer();
+	let next: Promise<ArrayBuffer> | null = source.size > 0 ? read(0) : null;
+	try {
+		for (let offset = 0; next; ) {
+			const chunk = new Uint8Array(await next);
+			offset += chunkSize;
+			next = offset < source.size ? read(offset) : null;
+			yield chunk;
+		}
+	} finally {
+		// The caller stopped early (a failure, a cancel): the read ahead is no one's, nor is its error.
+		next?.catch(() => {});
+	}
+}
 
 async function* _iterate(source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
 	if (!(source instanceof ReadableStream)) return yield* source;

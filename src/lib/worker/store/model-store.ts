@@ -18,7 +18,7 @@ import {
 } from '../../core/store-types.ts';
 import type { Progress } from '../operations.ts';
 import { throwIfAborted } from '../operations.ts';
-import { readChunks, type ByteSource } from './chunks.ts';
+import { knownSize, readChunks, type ByteSource } from './chunks.ts';
 import type { Coordination } from './coordination.ts';
 
 /** One file to store: where it goes in the model folder, and where its bytes come from. */
@@ -57,6 +57,8 @@ export interface ListRequest {
 export interface VersionDraft {
 	/** Stores one file's bytes; `onBytes` hears of every chunk written. */
 	addFile(file: IncomingFile, onBytes?: (bytes: number) => void): Promise<StoredFile>;
+	/** Adds a file whose bytes the store already holds (a registry pull skips downloading it); call under the draft's lock only. */
+	addStored(file: StoredFile): void;
 	/** Writes the catalogue record for the files added so far, or reports an identical stored version. */
 	commit(info: ModelInfo): Promise<StoreResult>;
 }
@@ -66,6 +68,15 @@ export interface OperationControls {
 	report?: (progress: Progress) => void;
 	signal?: AbortSignal;
 }
+
+/** Files `storeVersion` stores at once: each has its own writer, so their round trips overlap (issue 7). */
+export const FILES_IN_FLIGHT = 4;
+
+/**
+ * Bytes those files may add up to (a file of unknown size counts as this much): a file larger than this is
+ * stored alone, so large files keep the memory of one writer at a time.
+ */
+export const BYTES_IN_FLIGHT = 32 * 1024 * 1024;
 
 /** The store itself; one per worker. */
 export class ModelStore {
@@ -104,19 +115,24 @@ export class ModelStore {
 			const existing = await this.catalogue.get(tag);
 			// Cheap refusal before any byte is written: a different file list can never be the same version.
 			if (existing && !_sameLayout(existing, paths, files)) throw _tagExists(tag);
-			for (const [index, file] of files.entries()) {
-				await draft.addFile({ ...file, path: paths[index]! }, (bytes) => {
-					loaded += bytes;
-					controls.report?.({ phase: 'storing', loaded, total: Math.max(total, loaded), item: paths[index]! });
-				});
-			}
+			const tasks = files.map((file, index) => ({
+				bytes: Math.min(_declaredSize(file) ?? BYTES_IN_FLIGHT, BYTES_IN_FLIGHT),
+				run: () =>
+					draft.addFile({ ...file, path: paths[index]! }, (bytes) => {
+						loaded += bytes;
+						controls.report?.({ phase: 'storing', loaded, total: Math.max(total, loaded), item: paths[index]! });
+					})
+			}));
+			await _runBounded(tasks);
 			return draft.commit(info);
 		}, controls.signal);
 	}
 
 	/**
 	 * Assembles a version under the write lock when files arrive before the manifest (a tar stream).
-	 * Blobs written by a draft that fails or is not committed are removed again.
+	 * Files may be added concurrently; when one fails, the others stop at their next chunk (each aborting
+	 * its own writer) and the draft can no longer commit. Blobs written by a draft that fails or is not
+	 * committed are removed again, once every file in flight has settled.
 	 * @param build adds files, then commits the manifest
 	 * @param signal cancels between chunks
 	 */
@@ -124,13 +140,32 @@ export class ModelStore {
 		return this.coordination.exclusive(async () => {
 			const fresh: string[] = [];
 			const stored: StoredFile[] = [];
+			const failed = new AbortController();
+			const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+			const inFlight = new Set<Promise<unknown>>();
 			const draft: VersionDraft = {
-				addFile: async (file, onBytes) => {
-					const storedFile = await this.#writeFile(file, signal, onBytes);
-					if (!storedFile.deduplicated) fresh.push(storedFile.sha256);
-					const { deduplicated: _, ...entry } = storedFile;
-					stored.push(entry);
-					return entry;
+				addFile: (file, onBytes) => {
+					const adding = (async () => {
+						try {
+							const storedFile = await this.#writeFile(file, stop, onBytes);
+							if (!storedFile.deduplicated) fresh.push(storedFile.sha256);
+							const { deduplicated: _, ...entry } = storedFile;
+							stored.push(entry);
+							return entry;
+						} catch (error) {
+							failed.abort();
+							throw error;
+						}
+					})();
+					inFlight.add(adding);
+					void adding.then(
+						() => inFlight.delete(adding),
+						() => inFlight.delete(adding)
+					);
+					return adding;
+				},
+				addStored: (file) => {
+					stored.push({ path: normalizeModelPath(file.path), size: file.size, sha256: file.sha256, crc32: file.crc32 });
 				},
 				commit: async (info) => {
 					normalizeModelPaths(stored.map((file) => file.path)); // refuses collisions among streamed files
@@ -140,7 +175,7 @@ export class ModelStore {
 						if (!_sameContent(existing, record)) throw _tagExists(record.tag);
 						return { status: 'unchanged', record: existing };
 					}
-					throwIfAborted(signal);
+					throwIfAborted(stop);
 					await this.catalogue.add(record);
 					fresh.length = 0; // the catalogue references them now
 					this.coordination.announce({ kind: 'added', tag: record.tag });
@@ -150,6 +185,8 @@ export class ModelStore {
 			try {
 				return await build(draft);
 			} finally {
+				failed.abort(); // a file still in flight after the build returned or failed belongs to no version
+				await Promise.allSettled(inFlight);
 				await this.#dropUnreferenced(fresh);
 			}
 		});
@@ -236,7 +273,7 @@ export class ModelStore {
 	async #writeFile(file: IncomingFile, signal: AbortSignal | undefined, onBytes?: (bytes: number) => void) {
 		const path = normalizeModelPath(file.path);
 		throwIfAborted(signal);
-		const writer = await this.blobs.create();
+		const writer = await this.blobs.create(file.expected?.size ?? knownSize(file.data));
 		try {
 			for await (const chunk of readChunks(file.data)) {
 				throwIfAborted(signal);
@@ -274,6 +311,50 @@ function _buildRecord(info: ModelInfo, files: StoredFile[]): VersionRecord {
 		createdKey: createdKey(info),
 		savedAt: Date.now()
 	};
+}
+
+/** A file's size when known up front: declared (a zip directory, a registry manifest) or a Blob's. */
+function _declaredSize(file: IncomingFile): number | undefined {
+	return file.expected?.size ?? knownSize(file.data);
+}
+
+/**
+ * Runs tasks in order with at most {@link FILES_IN_FLIGHT} at once and their `bytes` within
+ * {@link BYTES_IN_FLIGHT} (one task always runs). After a failure no task starts; the first error is thrown
+ * once every running task has settled, so nothing is still writing when the caller cleans up.
+ */
+async function _runBounded(tasks: { bytes: number; run: () => Promise<unknown> }[]): Promise<void> {
+	let next = 0;
+	let running = 0;
+	let bytes = 0;
+	let failure: { error: unknown } | undefined;
+	await new Promise<void>((resolve, reject) => {
+		const launch = () => {
+			while (failure === undefined && next < tasks.length && running < FILES_IN_FLIGHT) {
+				const task = tasks[next]!;
+				if (running > 0 && bytes + task.bytes > BYTES_IN_FLIGHT) break;
+				next++;
+				running++;
+				bytes += task.bytes;
+				task.run().then(
+					() => settle(task.bytes),
+					(error: unknown) => {
+						failure ??= { error };
+						settle(task.bytes);
+					}
+				);
+			}
+			if (running > 0) return;
+			if (failure) reject(failure.error);
+			else resolve();
+		};
+		const settle = (taskBytes: number) => {
+			running--;
+			bytes -= taskBytes;
+			launch();
+		};
+		launch();
+	});
 }
 
 /** Same paths and (where known) sizes: worth hashing to find out whether it is the same version. */

@@ -1,0 +1,533 @@
+// A real OCI registry for the tests: CNCF Distribution as Debian packages it (`docker-registry`,
+// 2.8.2), started on 127.0.0.1 with its storage in a temporary folder. No mock: what the tests see
+// is what a team's own registry does. Facts about its behaviour, measured: docs/registry.md.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, createPrivateKey, randomUUID, sign, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { installDebianPackages } from './ensure-tools.mjs';
+
+const REGISTRY_PATH = '/usr/bin/docker-registry';
+const HTPASSWD_PATH = '/usr/bin/htpasswd';
+const OPENSSL_PATH = '/usr/bin/openssl';
+/** The `service` and `issuer` of the harness's token service; the registry accepts tokens naming exactly these. */
+export const TOKEN_SERVICE = 'model-shelf-test-registry';
+export const TOKEN_ISSUER = 'model-shelf-test-token-issuer';
+
+/**
+ * Headers every response carries, preflights included. Authorization is never covered by a
+ * wildcard, and application/octet-stream is not a CORS-safelisted Content-Type, so both are named.
+ */
+export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Content-Range', 'Accept'];
+/** Response headers a page may read beyond the safelisted ones (Content-Length is safelisted). */
+export const CORS_EXPOSE_HEADERS = ['Location', 'Docker-Upload-UUID', 'Range', 'Docker-Content-Digest', 'WWW-Authenticate', 'Link', 'Content-Length'];
+export const CORS_ALLOW_METHODS = ['HEAD', 'GET', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * @typedef {{ user: string, password: string }} Credentials
+ * @typedef {{ kind: 'token', user: string, password: string }} TokenAuth
+ *   bearer-token auth: the one user the token service knows; anyone else gets pull-only tokens
+ * @typedef {{ type: string, name: string, actions: string[] }} ResourceActions
+ * @typedef {{
+ *   user: string | null, status: number, service: string | null, scopes: string[],
+ *   granted: ResourceActions[], jti: string | null
+ * }} TokenRequest
+ *   one request to the token service: `user` null when anonymous, `scopes` as sent (every `scope`
+ *   parameter), `granted` the token's `access` claim, `jti` its id (null when no token was issued)
+ * @typedef {{ method: string, uri: string, path: string, status: number, bytes: number }} RegistryRequest
+ *   one line of the registry's access log: `uri` with its query string, `path` without, `bytes` written in the response
+ * @typedef {{
+ *   url: string,
+ *   directUrl: string,
+ *   storageDir: string,
+ *   stop(signal?: NodeJS.Signals): Promise<void>,
+ *   restart(): Promise<void>,
+ *   requests(): Promise<RegistryRequest[]>,
+ *   tokenRealm: string | null,
+ *   tokenRequests(): TokenRequest[],
+ *   bearerTokens(): string[],
+ *   close(): Promise<void>
+ * }} Registry
+ */
+
+/**
+ * Returns the path of Distribution's binary: $REGISTRY_BIN, else /usr/bin/docker-registry, else
+ * Debian's `docker-registry` installed with apt-get (root on Debian); otherwise exits with a hint.
+ * Also installs `htpasswd` (apache2-utils), which the instances with basic auth need for bcrypt, and
+ * `openssl`, which makes the token service's certificate.
+ * @returns {string}
+ */
+export function ensureRegistry() {
+	const fromEnv = process.env.REGISTRY_BIN;
+	if (fromEnv && !existsSync(fromEnv)) _fail(`REGISTRY_BIN is set to ${fromEnv}, but no file is there.`);
+	const missing = [];
+	if (!fromEnv && !existsSync(REGISTRY_PATH)) missing.push('docker-registry');
+	if (!existsSync(HTPASSWD_PATH)) missing.push('apache2-utils');
+	if (!existsSync(OPENSSL_PATH)) missing.push('openssl');
+	if (missing.length > 0) {
+		const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+		if (!isRoot || !existsSync('/etc/debian_version') || !existsSync('/usr/bin/apt-get')) {
+			_fail(
+				`The registry tests need CNCF Distribution 2.8 and htpasswd: install the Debian package(s) ${missing.join(', ')} ` +
+					`(sudo apt-get install ${missing.join(' ')}); REGISTRY_BIN may name another Distribution binary.`
+			);
+		}
+		installDebianPackages(missing, 'CNCF Distribution and htpasswd for the registry tests');
+	}
+	const path = fromEnv ?? REGISTRY_PATH;
+	if (!existsSync(path) || !existsSync(HTPASSWD_PATH) || !existsSync(OPENSSL_PATH)) _fail(`apt-get ran, but ${path}, ${HTPASSWD_PATH} or ${OPENSSL_PATH} is still missing.`);
+	return path;
+}
+
+/**
+ * Starts a registry in a fresh temporary folder and resolves once it listens. With `auth`, requests
+ * need credentials, and a CORS preflight proxy stands in front (Distribution answers an OPTIONS
+ * without credentials with 401, which fails every browser preflight: docs/registry.md).
+ * `auth: { user, password }` is HTTP basic (htpasswd). `auth: { kind: 'token', user, password }` is the
+ * bearer-token flow: the registry's `auth.token` trusts a certificate made at start, and a token
+ * service on its own port (`tokenRealm`, another origin, as auth.docker.io is for Docker Hub) issues
+ * ES256 JWTs signed with its key: `pull,push,delete` and the catalog for that user, `pull` for anyone
+ * else (anonymous, or another user name), 401 for a wrong password of that user.
+ * @param {{ origin: string, auth?: Credentials | TokenAuth, port?: number, bin?: string }} options
+ *   `origin` the app's origin allowed by CORS; `port` the port of `url` (default: a free one)
+ * @returns {Promise<Registry>} `url` what clients use; `directUrl` the registry itself, bypassing the
+ *   preflight proxy (the same as `url` without auth); `stop` kills the process (SIGKILL unless told),
+ *   `restart` starts it again on the same port and storage; `requests` every request the registry
+ *   logged so far, oldest first; `tokenRealm` the token endpoint (null without token auth);
+ *   `tokenRequests` what the token service was asked, oldest first; `bearerTokens` the bearer tokens
+ *   the registry was sent through the proxy, in order; `close` stops it and deletes its folder
+ * @example
+ * const registry = await startRegistry({ origin: 'http://localhost:4321' });
+ * await fetch(`${registry.url}/v2/`); // 200
+ * await registry.close();
+ */
+export async function startRegistry({ origin, auth, port, bin = process.env.REGISTRY_BIN ?? REGISTRY_PATH }) {
+	const dir = mkdtempSync(join(tmpdir(), 'shelf-registry-'));
+	_folders.add(dir);
+	const storageDir = join(dir, 'storage');
+	const publicPort = port ?? (await _freePort());
+	const registryPort = auth ? await _freePort() : publicPort;
+	const configPath = join(dir, 'config.yml');
+	/** @type {{ htpasswdPath?: string, token?: { realm: string, certPath: string } }} */
+	const access = {};
+	/** @type {import('node:http').Server | null} */
+	let tokenServer = null;
+	/** @type {TokenRequest[]} */
+	const tokenLog = [];
+	if (auth && 'kind' in auth && auth.kind === 'token') {
+		const { certPath, keyPem, certDer } = _makeSigningCertificate(dir);
+		tokenServer = _tokenService({ auth, origin, keyPem, certDer, log: tokenLog });
+		const tokenPort = await _freePort();
+		await _listen(tokenServer, tokenPort);
+		access.token = { realm: `http://127.0.0.1:${tokenPort}/token`, certPath };
+	} else if (auth) {
+		if (!existsSync(HTPASSWD_PATH)) throw new Error(`startRegistry: ${HTPASSWD_PATH} is missing; run ensureRegistry() (Debian's apache2-utils) first.`);
+		access.htpasswdPath = join(dir, 'htpasswd');
+		// Distribution 2.8 reads bcrypt entries only; -i takes the password on stdin, not in argv.
+		const line = execFileSync(HTPASSWD_PATH, ['-niB', auth.user], { input: `${auth.password}\n` });
+		writeFileSync(access.htpasswdPath, line);
+	}
+	writeFileSync(configPath, _config({ storageDir, port: registryPort, origin, ...access }));
+
+	/** @type {RegistryRequest[]} */
+	const log = [];
+	/** @type {string[]} */
+	const bearers = [];
+	/** @type {import('node:child_process').ChildProcess | null} */
+	let child = null;
+	let syncCount = 0;
+	const proxy = auth ? _preflightProxy({ registryPort, origin, onBearer: (token) => bearers.push(token) }) : null;
+
+	async function start() {
+		child = await _spawnRegistry(bin, configPath, (entry) => log.push(entry));
+		if (proxy) await _listen(proxy, publicPort);
+	}
+	/** @param {NodeJS.Signals} [signal] */
+	async function stop(signal = 'SIGKILL') {
+		const running = child;
+		child = null;
+		// The proxy goes down with the registry, so clients meet a refused connection as they would without it.
+		if (proxy?.listening) await _close(proxy);
+		if (!running || running.exitCode !== null || running.signalCode !== null) return;
+		const exited = new Promise((resolve) => running.once('exit', resolve));
+		running.kill(signal);
+		await exited;
+	}
+	try {
+		await start();
+	} catch (error) {
+		if (tokenServer) await _close(tokenServer);
+		rmSync(dir, { recursive: true, force: true });
+		throw error;
+	}
+	return {
+		url: `http://127.0.0.1:${publicPort}`,
+		directUrl: `http://127.0.0.1:${registryPort}`,
+		storageDir,
+		stop,
+		async restart() {
+			await stop();
+			await start();
+		},
+		async requests() {
+			// The access log line of a request is written when its handler returns, and reaches us through a
+			// pipe: ask once more and wait for that line, so every request answered before it is in `log`.
+			if (child && child.exitCode === null && child.signalCode === null) {
+				const marker = `/v2/?harness-sync=${++syncCount}`;
+				await _get(`http://127.0.0.1:${registryPort}${marker}`);
+				await _waitFor(() => log.some((entry) => entry.uri === marker), 5_000, 'the registry to log a request');
+			}
+			return log.filter((entry) => !entry.uri.startsWith('/v2/?harness-sync='));
+		},
+		tokenRealm: access.token?.realm ?? null,
+		tokenRequests: () => [...tokenLog],
+		bearerTokens: () => [...bearers],
+		async close() {
+			await stop();
+			// The token service is another host in real life: it stays up across stop/restart, down on close.
+			if (tokenServer?.listening) await _close(tokenServer);
+			rmSync(dir, { recursive: true, force: true });
+			_folders.delete(dir);
+		}
+	};
+}
+
+/**
+ * Parses one line of Distribution's access log (Apache combined format, written to stdout):
+ * `127.0.0.1 - - [25/Nov/2026:12:02:10 +0000] "GET /v2/ HTTP/1.1" 200 2 "" "curl/7.88.1"`.
+ * @param {string} line
+ * @returns {RegistryRequest | null} null for anything else
+ */
+export function parseAccessLogLine(line) {
+	const match = /^\S+ \S+ \S+ \[[^\]]+\] "(\S+) (\S+) [^"]*" (\d{3}) (\d+|-)/.exec(line);
+	if (!match) return null;
+	const [, method = '', uri = '', status = '0', bytes = '0'] = match;
+	return { method, uri, path: uri.split('?')[0] ?? uri, status: Number(status), bytes: bytes === '-' ? 0 : Number(bytes) };
+}
+
+// ── helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+/** @type {Set<import('node:child_process').ChildProcess>} */
+const _running = new Set();
+/** @type {Set<string>} */
+const _folders = new Set();
+process.once('exit', () => {
+	for (const child of _running) child.kill('SIGKILL');
+	for (const dir of _folders) rmSync(dir, { recursive: true, force: true });
+});
+
+/** @param {{ storageDir: string, port: number, origin: string, htpasswdPath?: string, token?: { realm: string, certPath: string } }} options */
+function _config({ storageDir, port, origin, htpasswdPath, token }) {
+	const list = (/** @type {string[]} */ values) => `[${values.map((value) => JSON.stringify(value)).join(', ')}]`;
+	return [
+		'version: 0.1',
+		'log:',
+		'  level: info',
+		'storage:',
+		'  filesystem:',
+		`    rootdirectory: ${JSON.stringify(storageDir)}`,
+		'  delete:',
+		'    enabled: true',
+		'http:',
+		`  addr: 127.0.0.1:${port}`,
+		// Upload URLs carry an HMAC-signed `_state`; a random secret per start would void them on restart.
+		'  secret: model-shelf-test-registry',
+		// SIGTERM lets requests in flight finish (a maintenance restart); SIGKILL cuts them (a crash).
+		'  draintimeout: 30s',
+		'  headers:',
+		`    Access-Control-Allow-Origin: ${list([origin])}`,
+		`    Access-Control-Allow-Methods: ${list(CORS_ALLOW_METHODS)}`,
+		`    Access-Control-Allow-Headers: ${list(CORS_ALLOW_HEADERS)}`,
+		`    Access-Control-Expose-Headers: ${list(CORS_EXPOSE_HEADERS)}`,
+		'    Access-Control-Max-Age: ["600"]',
+		'    Vary: ["Origin"]',
+		...(htpasswdPath ? ['auth:', '  htpasswd:', '    realm: model-shelf-test', `    path: ${JSON.stringify(htpasswdPath)}`] : []),
+		...(token
+			? [
+					'auth:',
+					'  token:',
+					`    realm: ${JSON.stringify(token.realm)}`,
+					`    service: ${TOKEN_SERVICE}`,
+					`    issuer: ${TOKEN_ISSUER}`,
+					`    rootcertbundle: ${JSON.stringify(token.certPath)}`
+				]
+			: []),
+		''
+	].join('\n');
+}
+
+/**
+ * Spawns the registry and resolves once it listens; rejects with its last log lines if it exits.
+ * @param {string} bin
+ * @param {string} configPath
+ * @param {(entry: RegistryRequest) => void} onRequest
+ * @returns {Promise<import('node:child_process').ChildProcess>}
+ */
+function _spawnRegistry(bin, configPath, onRequest) {
+	const child = spawn(bin, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+	// A test process that ends without closing its registries must not leave them running.
+	_running.add(child);
+	child.once('exit', () => _running.delete(child));
+	_eachLine(child.stdout, (line) => {
+		const entry = parseAccessLogLine(line);
+		if (entry) onRequest(entry);
+	});
+	/** @type {string[]} */
+	const recent = [];
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			reject(new Error(`The registry did not start within 10 s:\n${recent.join('\n')}`));
+		}, 10_000);
+		child.once('error', (error) => {
+			clearTimeout(timer);
+			reject(error);
+		});
+		child.once('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`The registry exited with ${code} before listening:\n${recent.join('\n')}`));
+		});
+		_eachLine(child.stderr, (line) => {
+			recent.push(line);
+			if (recent.length > 20) recent.shift();
+			if (line.includes('msg="listening on ')) {
+				clearTimeout(timer);
+				resolve(child);
+			}
+		});
+	});
+}
+
+/**
+ * A CORS preflight answerer in front of the registry: OPTIONS gets 204 with the same CORS headers the
+ * registry sends; every other request goes to the registry unchanged (Host included, so the upload
+ * URLs it returns point back here). Not listening yet: it listens while the registry runs.
+ * @param {{ registryPort: number, origin: string, onBearer?: (token: string) => void }} options
+ *   `onBearer` is told each bearer token a request carries (Distribution logs no Authorization)
+ * @returns {import('node:http').Server}
+ */
+function _preflightProxy({ registryPort, origin, onBearer }) {
+	return createServer((request, response) => {
+		const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+		if (bearer && request.method !== 'OPTIONS') onBearer?.(bearer);
+		if (request.method === 'OPTIONS') {
+			response.writeHead(204, {
+				'access-control-allow-origin': origin,
+				'access-control-allow-methods': CORS_ALLOW_METHODS.join(', '),
+				'access-control-allow-headers': CORS_ALLOW_HEADERS.join(', '),
+				'access-control-max-age': '600',
+				vary: 'Origin'
+			});
+			response.end();
+			return;
+		}
+		const upstream = httpRequest(
+			{ host: '127.0.0.1', port: registryPort, method: request.method, path: request.url, headers: request.headers },
+			(reply) => {
+				response.writeHead(reply.statusCode ?? 502, reply.rawHeaders);
+				reply.pipe(response);
+			}
+		);
+		upstream.on('error', () => request.socket.destroy());
+		request.pipe(upstream);
+	});
+}
+
+// ── token service (Docker token spec: distribution/docs/spec/auth/token.md, jwt.md, scope.md) ─────
+
+/**
+ * A self-signed ECDSA P-256 certificate and its key, made with openssl (Node's crypto can read
+ * certificates but not make them). The registry trusts it through `rootcertbundle`; every token carries
+ * it in `x5c`, and Distribution 2.8 verifies the chain up to that bundle (`parseAndVerifyCertChain`).
+ * @param {string} dir where to write `token-cert.pem` and `token-key.pem`
+ * @returns {{ certPath: string, keyPem: string, certDer: Buffer }}
+ */
+function _makeSigningCertificate(dir) {
+	if (!existsSync(OPENSSL_PATH)) throw new Error(`startRegistry: ${OPENSSL_PATH} is missing; run ensureRegistry() (Debian's openssl) first.`);
+	const certPath = join(dir, 'token-cert.pem');
+	const keyPath = join(dir, 'token-key.pem');
+	execFileSync(OPENSSL_PATH, [
+		'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+		'-subj', `/CN=${TOKEN_ISSUER}`, '-keyout', keyPath, '-out', certPath
+	], { stdio: ['ignore', 'ignore', 'pipe'] });
+	return { certPath, keyPem: readFileSync(keyPath, 'utf8'), certDer: new X509Certificate(readFileSync(certPath)).raw };
+}
+
+/**
+ * The token endpoint: `GET /token?service=…&scope=…&scope=…`, HTTP basic optional. Each `scope`
+ * parameter is one entry (token.md: "specified multiple times if there is more than one"); a value
+ * holding several space-separated entries is not a scope and grants nothing, as in Distribution's own
+ * contrib/token-server (GET splits no spaces; only its OAuth2 POST form does). The one known user with the right password gets pull, push and
+ * delete on every repository and the catalog; anyone else (no credentials, or another user name) gets
+ * pull only, and an empty grant is a token all the same: "a subset of the requested access must not be
+ * considered an error" (token.md). The known user with a wrong password is 401, as auth.docker.io does.
+ * CORS allows the app's origin: the browser fetches this from the app's worker.
+ * @param {{ auth: TokenAuth, origin: string, keyPem: string, certDer: Buffer, log: TokenRequest[] }} options
+ * @returns {import('node:http').Server}
+ */
+function _tokenService({ auth, origin, keyPem, certDer, log }) {
+	const key = createPrivateKey(keyPem);
+	const cors = { 'access-control-allow-origin': origin, vary: 'Origin' };
+	return createServer((request, response) => {
+		const url = new URL(request.url ?? '/', 'http://token.invalid');
+		if (request.method === 'OPTIONS') {
+			response.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'Authorization', 'access-control-max-age': '600' });
+			response.end();
+			return;
+		}
+		/** @param {number} status @param {object} body @param {Record<string, string>} [headers] */
+		const answer = (status, body, headers = {}) => {
+			response.writeHead(status, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+			response.end(JSON.stringify(body));
+		};
+		if (request.method !== 'GET' || url.pathname !== '/token') return answer(404, { details: 'not found' });
+		const service = url.searchParams.get('service');
+		const scopes = url.searchParams.getAll('scope');
+		const credentials = _basicCredentials(request.headers.authorization);
+		/** @param {number} status @param {ResourceActions[]} granted @param {string | null} jti */
+		const record = (status, granted, jti) => log.push({ user: credentials?.user ?? null, status, service, scopes, granted, jti });
+		if (service !== TOKEN_SERVICE) {
+			record(400, [], null);
+			return answer(400, { details: `unknown service ${JSON.stringify(service)}` });
+		}
+		const known = credentials?.user === auth.user;
+		if (known && !_sameText(credentials.password, auth.password)) {
+			record(401, [], null);
+			return answer(401, { details: 'incorrect username or password' }, { 'www-authenticate': 'Basic realm="model-shelf-test-token"' });
+		}
+		const granted = _grant(scopes, known);
+		const now = Math.floor(Date.now() / 1000);
+		const jti = randomUUID();
+		const token = _signJwt(key, certDer, {
+			iss: TOKEN_ISSUER,
+			sub: known ? auth.user : '',
+			// A string, not an array: 2.8's ClaimSet has `Audience string`, so an array is a malformed token.
+			aud: TOKEN_SERVICE,
+			exp: now + 300,
+			nbf: now,
+			iat: now,
+			jti,
+			access: granted
+		});
+		record(200, granted, jti);
+		answer(200, { token, access_token: token, expires_in: 300, issued_at: new Date(now * 1000).toISOString() });
+	});
+}
+
+/**
+ * What a token grants: each requested scope (`type:name:actions`, the name may hold a `host:port`)
+ * intersected with what the requester may do.
+ * @param {string[]} scopes as sent
+ * @param {boolean} known the known user with the right password
+ * @returns {ResourceActions[]}
+ */
+function _grant(scopes, known) {
+	/** @type {ResourceActions[]} */
+	const granted = [];
+	for (const scope of scopes) {
+		const first = scope.indexOf(':');
+		const last = scope.lastIndexOf(':');
+		if (first < 0 || last === first || /\s/.test(scope)) continue;
+		const type = scope.slice(0, first);
+		const name = scope.slice(first + 1, last);
+		const allowed = type === 'repository' ? (known ? ['pull', 'push', 'delete'] : ['pull']) : type === 'registry' && name === 'catalog' && known ? ['*'] : [];
+		const actions = scope.slice(last + 1).split(',').filter((action) => allowed.includes(action));
+		if (actions.length > 0) granted.push({ type, name, actions });
+	}
+	return granted;
+}
+
+/**
+ * A compact JWS, ES256 (`ieee-p1363`: r‖s, as JWS wants, not DER), with the certificate in `x5c`.
+ * @param {import('node:crypto').KeyObject} key @param {Buffer} certDer @param {object} claims
+ */
+function _signJwt(key, certDer, claims) {
+	const encode = (/** @type {object} */ value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+	const input = `${encode({ typ: 'JWT', alg: 'ES256', x5c: [certDer.toString('base64')] })}.${encode(claims)}`;
+	return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
+
+/** @param {string | undefined} header @returns {Credentials | null} */
+function _basicCredentials(header) {
+	const encoded = /^Basic (\S+)$/i.exec(header ?? '')?.[1];
+	if (!encoded) return null;
+	const text = Buffer.from(encoded, 'base64').toString('utf8');
+	const colon = text.indexOf(':');
+	return colon < 0 ? null : { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** Compares two secrets in constant time (by their hashes, so lengths do not leak either). */
+function _sameText(/** @type {string} */ a, /** @type {string} */ b) {
+	const hash = (/** @type {string} */ text) => createHash('sha256').update(text).digest();
+	return timingSafeEqual(hash(a), hash(b));
+}
+
+/** @param {import('node:http').Server} server @param {number} port @returns {Promise<void>} */
+function _listen(server, port) {
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, '127.0.0.1', () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+}
+
+/** @param {import('node:http').Server} server @returns {Promise<void>} */
+function _close(server) {
+	const closed = new Promise((resolve) => server.close(() => resolve(undefined)));
+	server.closeAllConnections();
+	return /** @type {Promise<void>} */ (closed);
+}
+
+/** @returns {Promise<number>} a port free on 127.0.0.1 right now */
+function _freePort() {
+	return new Promise((resolve, reject) => {
+		const server = createNetServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+		});
+	});
+}
+
+/** @param {string} url @returns {Promise<void>} */
+function _get(url) {
+	return new Promise((resolve, reject) => {
+		httpRequest(url, (response) => response.resume().once('end', resolve)).once('error', reject).end();
+	});
+}
+
+/** @param {() => boolean} condition @param {number} timeout @param {string} what */
+async function _waitFor(condition, timeout, what) {
+	const deadline = Date.now() + timeout;
+	while (!condition()) {
+		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
+/** @param {import('node:stream').Readable | null} stream @param {(line: string) => void} onLine */
+function _eachLine(stream, onLine) {
+	if (!stream) return;
+	let pending = '';
+	stream.setEncoding('utf8');
+	stream.on('data', (/** @type {string} */ chunk) => {
+		pending += chunk;
+		const lines = pending.split('\n');
+		pending = lines.pop() ?? '';
+		for (const line of lines) onLine(line);
+	});
+}
+
+/** @param {string} message @returns {never} */
+function _fail(message) {
+	console.error(message);
+	process.exit(1);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(ensureRegistry());

@@ -1,0 +1,219 @@
+// Worker: pulls one version from an OCI registry into the store, and reads what a registry holds.
+// Every byte is verified against its digest on the way in (the store's writer hashes while it writes);
+// blobs the shelf already holds are not downloaded; the version is committed in one transaction at the end.
+import { ShelfError, isShelfError } from '../../core/errors.ts';
+import { parseModelYaml, serializeModelYaml, type ModelInfo } from '../../core/manifest.ts';
+import { labelsOf, readModelArtifact, type ArtifactFile, type ModelArtifact } from '../../core/oci/artifact.ts';
+import { nextPageLink } from '../../core/oci/http-headers.ts';
+import { modelNameOf, parseRemoteReference, repositoryOf, type RemoteReference } from '../../core/oci/remote.ts';
+import { formatTag } from '../../core/tags.ts';
+import type { VersionRecord } from '../../core/store-types.ts';
+import type { ModelStore, OperationControls } from '../store/model-store.ts';
+import type { RegistryClient } from './registry-client.ts';
+import { fetchManifest, fetchSmallBlob } from './registry-io.ts';
+import { remoteDb } from './remote-db.ts';
+
+/** A version on the registry as shown before pulling it. */
+export interface RemoteVersion {
+	repository: string;
+	tag: string;
+	/** The manifest digest: pull by it to get exactly these bytes later. */
+	digest: string;
+	info: ModelInfo;
+	labels: Record<string, string>;
+	files: ArtifactFile[];
+	size: number;
+}
+
+/** The outcome of a pull. */
+export interface PullResult {
+	status: 'created' | 'unchanged';
+	record: VersionRecord;
+	digest: string;
+	downloadedBytes: number;
+	/** Bytes of files the shelf already held (not downloaded). */
+	skippedBytes: number;
+}
+
+/** Most pages of a listing the shelf follows (1,000 entries each). */
+const MAX_PAGES = 100;
+
+/**
+ * Reads a version's manifest and model.yaml without storing anything.
+ * @param referenceText `name:version` or `name@sha256:…`
+ */
+export async function inspectRemote(client: RegistryClient, referenceText: string, signal?: AbortSignal): Promise<RemoteVersion> {
+	const reference = parseRemoteReference(referenceText);
+	const { repository, artifact, digest, info } = await _readVersion(client, reference, signal);
+	return { repository, tag: info.version, digest, info, labels: { ...labelsOf(artifact.annotations), ...info.labels }, files: artifact.files, size: artifact.size };
+}
+
+/**
+ * Pulls a version into the store.
+ * @param referenceText `name:version` or `name@sha256:…`
+ * @throws ShelfError `INTEGRITY` when bytes do not match their digest (nothing is stored), `TAG_EXISTS`
+ * when the shelf holds that tag with other content, `UNSUPPORTED` for artifacts that are not models
+ */
+export async function pullVersion(store: ModelStore, client: RegistryClient, referenceText: string, controls: OperationControls = {}): Promise<PullResult> {
+	const reference = parseRemoteReference(referenceText);
+	const { repository, artifact, digest, info, configText } = await _readVersion(client, reference, controls.signal);
+	const tag = formatTag(info);
+	const existing = await store.catalogue.get(tag);
+	if (existing) {
+		if (!_sameVersion(existing, configText, artifact)) {
+			throw new ShelfError('TAG_EXISTS', `"${tag}" is already on the shelf with different content; tags are immutable. Nothing was pulled.`, { tag, digest });
+		}
+		await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now() });
+		return { status: 'unchanged', record: existing, digest, downloadedBytes: 0, skippedBytes: artifact.size };
+	}
+
+	let loaded = 0;
+	let downloadedBytes = 0;
+	let skippedBytes = 0;
+	const report = (item: string) => controls.report?.({ phase: 'pulling', loaded, total: artifact.size, item });
+	const result = await store.draft(async (draft) => {
+		for (const file of artifact.files) {
+			const held = await _heldFile(store, file);
+			if (held) {
+				draft.addStored({ path: file.path, sha256: held.sha256, size: held.size, crc32: held.crc32 });
+				loaded += file.size;
+				skippedBytes += file.size;
+				report(file.path);
+				continue;
+			}
+			await draft
+				.addFile({ path: file.path, data: _download(client, repository, file, controls.signal), expected: { sha256: file.sha256, size: file.size } }, (bytes) => {
+					loaded += bytes;
+					downloadedBytes += bytes;
+					report(file.path);
+				})
+				.catch((error) => {
+					if (!isShelfError(error, 'INTEGRITY')) throw error;
+					throw new ShelfError(
+						'INTEGRITY',
+						`The registry sent bytes for "${file.path}" that do not match its digest sha256:${file.sha256}. Nothing was stored. Hint: the copy on the registry is damaged; push it again from a shelf that has it.`,
+						{ ...error.details, path: file.path, repository, digest: `sha256:${file.sha256}` },
+						{ cause: error }
+					);
+				});
+		}
+		return draft.commit(info);
+	}, controls.signal);
+	await remoteDb.recordBlobs(client.remote.url, repository, artifact.files.map((file) => `sha256:${file.sha256}`));
+	await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now() });
+	return { status: result.status, record: result.record, digest, downloadedBytes, skippedBytes };
+}
+
+/**
+ * Model names on the registry under the namespace, from `/v2/_catalog` (which many registries refuse).
+ * @returns the names, or null with the registry's reason when it does not list repositories
+ */
+export async function listRemoteModels(client: RegistryClient, signal?: AbortSignal): Promise<{ names: string[] | null; reason?: string }> {
+	try {
+		const repositories = await _paged(client, 'repositories', client.url('_catalog?n=1000'), undefined, signal);
+		const names = repositories.map((repository) => modelNameOf(client.remote, repository)).filter((name): name is string => name !== undefined);
+		return { names: [...new Set(names)].sort() };
+	} catch (error) {
+		if (isShelfError(error) && ['NOT_FOUND', 'REMOTE_AUTH', 'REMOTE_REJECTED'].includes(error.code)) {
+			return { names: null, reason: 'This registry does not list its repositories. Type a model name to see its versions.' };
+		}
+		throw error;
+	}
+}
+
+/** The tags of one model's repository, following pagination; [] when the repository does not exist. */
+export async function listRemoteTags(client: RegistryClient, name: string, signal?: AbortSignal): Promise<string[]> {
+	const repository = repositoryOf(client.remote, name);
+	try {
+		return (await _paged(client, 'tags', client.url(`${repository}/tags/list?n=1000`), repository, signal)).sort();
+	} catch (error) {
+		if (isShelfError(error, 'NOT_FOUND')) return [];
+		throw error;
+	}
+}
+
+// ---------------------------------------------------------------------------
+
+async function _readVersion(client: RegistryClient, reference: RemoteReference, signal?: AbortSignal) {
+	const repository = repositoryOf(client.remote, reference.name);
+	const { text, digest } = await fetchManifest(client, repository, reference.tag ?? reference.digest, signal);
+	const artifact = readModelArtifact(text);
+	const configText = new TextDecoder().decode(await fetchSmallBlob(client, repository, artifact.config, signal));
+	const info = parseModelYaml(configText);
+	// The repository and tag say which model this is; a model.yaml claiming another is refused, not renamed.
+	if (info.name !== reference.name || (reference.tag !== undefined && info.version !== reference.tag)) {
+		throw new ShelfError(
+			'INVALID_MANIFEST',
+			`${repository}:${reference.tag ?? reference.digest} holds the model.yaml of "${formatTag(info)}", not of the version asked for. Nothing was pulled.`,
+			{ field: 'name', repository, found: formatTag(info) }
+		);
+	}
+	return { repository, artifact, digest, info, configText };
+}
+
+/** The shelf's record of a blob it holds already, when sizes agree. */
+async function _heldFile(store: ModelStore, file: ArtifactFile) {
+	const held = await store.catalogue.fileByDigest(file.sha256);
+	return held && held.size === file.size && (await store.blobs.has(file.sha256)) ? held : undefined;
+}
+
+/** The same model.yaml and the same files as the stored version. */
+function _sameVersion(existing: VersionRecord, configText: string, artifact: ModelArtifact): boolean {
+	const files = (list: { path: string; sha256: string }[]) =>
+		list
+			.map((file) => `${file.path}\u0000${file.sha256}`)
+			.sort()
+			.join('\n');
+	return serializeModelYaml(existing.info) === serializeModelYaml(parseModelYaml(configText)) && files(existing.files) === files(artifact.files);
+}
+
+/** A blob's bytes, fetched only when the store starts reading them; more bytes than declared is `INTEGRITY`. */
+function _download(client: RegistryClient, repository: string, file: ArtifactFile, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+	return {
+		async *[Symbol.asyncIterator]() {
+			const response = await client.request(`${repository}/blobs/sha256:${file.sha256}`, { repository, accept: [200], signal });
+			const reader = response.body?.getReader();
+			if (!reader) return;
+			let received = 0;
+			try {
+				for (;;) {
+					let chunk: ReadableStreamReadResult<Uint8Array>;
+					try {
+						chunk = await reader.read();
+					} catch (error) {
+						if (signal?.aborted) throw new ShelfError('ABORTED', 'The pull was cancelled; nothing was stored.');
+						throw new ShelfError('REMOTE_UNREACHABLE', `The connection to the registry broke while downloading "${file.path}". Nothing was stored.`, { path: file.path }, { cause: error });
+					}
+					if (chunk.done) return;
+					received += chunk.value.byteLength;
+					if (received > file.size) {
+						throw new ShelfError('INTEGRITY', `The registry sent more than the ${file.size} bytes its manifest lists for "${file.path}". Nothing was stored.`, {
+							path: file.path,
+							sha256: file.sha256
+						});
+					}
+					yield chunk.value;
+				}
+			} finally {
+				await reader.cancel().catch(() => undefined);
+			}
+		}
+	};
+}
+
+/** Follows `Link: <…>; rel="next"` pages of `/v2/_catalog` or `tags/list`, collecting one array field. */
+async function _paged(client: RegistryClient, field: 'repositories' | 'tags', first: string, repository: string | undefined, signal?: AbortSignal): Promise<string[]> {
+	const items: string[] = [];
+	let url: string | undefined = first;
+	for (let page = 0; url && page < MAX_PAGES; page++) {
+		const response = await client.request(url, { repository, accept: [200], signal });
+		const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+		const values = body[field];
+		if (Array.isArray(values)) items.push(...values.filter((value): value is string => typeof value === 'string'));
+		const next = nextPageLink(response.headers.get('Link'));
+		url = next === undefined ? undefined : new URL(next, url).href;
+		// A next link must stay on the registry: credentials go only where the user sent them.
+		if (url && new URL(url).origin !== new URL(client.remote.url).origin) url = undefined;
+	}
+	return items;
+}

@@ -1,0 +1,92 @@
+// Worker: reading manifests and small blobs from a registry, each verified against its digest.
+import { ShelfError } from '../../core/errors.ts';
+import { MAX_MANIFEST_BYTES, OCI_INDEX_TYPE, OCI_MANIFEST_TYPE, type OciDescriptor } from '../../core/oci/artifact.ts';
+import { digestOf } from '../../core/oci/remote.ts';
+import type { RegistryClient } from './registry-client.ts';
+
+/** What `Accept` says when asking for a manifest: OCI first, Docker's for registries that convert. */
+const MANIFEST_ACCEPT = [OCI_MANIFEST_TYPE, OCI_INDEX_TYPE, 'application/vnd.docker.distribution.manifest.v2+json'].join(', ');
+
+/** Lower-case hex SHA-256 of small bytes (manifests, configs): WebCrypto, one call. */
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+	return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Fetches a manifest by tag or digest and returns its bytes as text with their digest. By digest, the
+ * bytes must hash to it; by tag, the digest is computed here (a registry's `Docker-Content-Digest` is
+ * only a claim).
+ * @throws ShelfError `NOT_FOUND`, `INTEGRITY`, `INVALID_MANIFEST` for an oversized answer, and the client's errors
+ */
+export async function fetchManifest(
+	client: RegistryClient,
+	repository: string,
+	reference: string,
+	signal?: AbortSignal
+): Promise<{ text: string; digest: string }> {
+	const response = await client.request(`${repository}/manifests/${reference}`, { repository, headers: { Accept: MANIFEST_ACCEPT }, accept: [200], signal });
+	const bytes = await readLimited(response, MAX_MANIFEST_BYTES, 'manifest');
+	const digest = digestOf(await sha256Hex(bytes));
+	if (reference.startsWith('sha256:') && digest !== reference) {
+		throw new ShelfError('INTEGRITY', `The registry sent a manifest whose digest is ${digest}, not the ${reference} asked for. Nothing was stored.`, {
+			repository,
+			expected: reference,
+			actual: digest
+		});
+	}
+	return { text: new TextDecoder().decode(bytes), digest };
+}
+
+/**
+ * Fetches a small blob (the model.yaml config) whole, checking size and digest.
+ * @throws ShelfError `INTEGRITY` when the bytes do not match the descriptor
+ */
+export async function fetchSmallBlob(client: RegistryClient, repository: string, descriptor: OciDescriptor, signal?: AbortSignal): Promise<Uint8Array<ArrayBuffer>> {
+	const response = await client.request(`${repository}/blobs/${descriptor.digest}`, { repository, accept: [200], signal });
+	const bytes = await readLimited(response, descriptor.size, 'config');
+	const digest = digestOf(await sha256Hex(bytes));
+	if (bytes.byteLength !== descriptor.size || digest !== descriptor.digest) {
+		throw new ShelfError('INTEGRITY', `The registry sent bytes for ${descriptor.digest} that do not match it (got ${digest}, ${bytes.byteLength} bytes). Nothing was stored.`, {
+			repository,
+			expected: descriptor.digest,
+			actual: digest
+		});
+	}
+	return bytes;
+}
+
+/**
+ * Reads a response body, refusing more than `limit` bytes (a hostile registry must not fill memory).
+ * @throws ShelfError `INVALID_MANIFEST` past the limit
+ */
+export async function readLimited(response: Response, limit: number, what: string): Promise<Uint8Array<ArrayBuffer>> {
+	const declared = Number(response.headers.get('Content-Length') ?? NaN);
+	if (declared > limit) throw _tooLarge(what, limit);
+	const parts: Uint8Array[] = [];
+	let length = 0;
+	const reader = response.body?.getReader();
+	if (reader) {
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			length += value.byteLength;
+			if (length > limit) {
+				await reader.cancel().catch(() => undefined);
+				throw _tooLarge(what, limit);
+			}
+			parts.push(value);
+		}
+	}
+	const bytes = new Uint8Array(length);
+	let offset = 0;
+	for (const part of parts) {
+		bytes.set(part, offset);
+		offset += part.byteLength;
+	}
+	return bytes;
+}
+
+function _tooLarge(what: string, limit: number): ShelfError {
+	return new ShelfError('INVALID_MANIFEST', `The registry's ${what} is larger than the ${limit} bytes the shelf accepts.`, { field: '(oci manifest)', limit });
+}

@@ -1,0 +1,108 @@
+// Worker: the registry half of the worker API (see ../index.ts): configure a remote, browse it, push, pull.
+import { ShelfError } from '../../core/errors.ts';
+import { normalizeNamespace, normalizeRegistryUrl } from '../../core/oci/remote.ts';
+import type { ProgressListener } from '../operations.ts';
+import type { ModelStore, OperationControls } from '../store/model-store.ts';
+import { inspectRemote, listRemoteModels, listRemoteTags, pullVersion, type PullResult, type RemoteVersion } from './pull.ts';
+import { pushVersion, type PushResult } from './push.ts';
+import { RegistryClient, type Credentials } from './registry-client.ts';
+import { remoteDb, type RemoteCopy } from './remote-db.ts';
+
+/** The remote as the page shows it: never the password. */
+export interface RemoteSettings {
+	url: string;
+	namespace: string;
+	username: string | null;
+	/** Credentials are saved on this device (the user ticked "remember"). */
+	remembered: boolean;
+	/** Credentials are known, remembered or for this session. */
+	signedIn: boolean;
+}
+
+type LongOperation = <T>(opId: string | undefined, listener: ProgressListener | undefined, run: (controls: Required<OperationControls>) => Promise<T>) => Promise<T>;
+
+/**
+ * The registry methods of the worker API.
+ * @param open opens the store
+ * @param longOperation runs a cancellable operation with throttled progress
+ */
+export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOperation) {
+	let cached: { key: string; client: RegistryClient } | undefined;
+
+	/** One client per remote and credentials, so bearer tokens are reused. */
+	async function client(): Promise<RegistryClient> {
+		const saved = await remoteDb.remote();
+		if (!saved) throw new ShelfError('INVALID_REMOTE', 'No registry is set up. Hint: enter its address on the Remote page.', { field: 'url' });
+		const credentials = await remoteDb.credentials(saved.url);
+		const key = JSON.stringify([saved.url, saved.namespace, credentials?.username, credentials?.password]);
+		if (cached?.key !== key) cached = { key, client: new RegistryClient({ url: saved.url, namespace: saved.namespace }, credentials) };
+		return cached.client;
+	}
+
+	async function settings(): Promise<RemoteSettings | null> {
+		const saved = await remoteDb.remote();
+		if (!saved) return null;
+		const credentials = await remoteDb.credentials(saved.url);
+		return {
+			url: saved.url,
+			namespace: saved.namespace,
+			username: credentials?.username ?? null,
+			remembered: saved.password !== undefined,
+			signedIn: credentials !== undefined
+		};
+	}
+
+	return {
+		/** The configured registry, or null. */
+		async remote(): Promise<RemoteSettings | null> {
+			return settings();
+		},
+		/**
+		 * Sets the registry. Credentials are kept in this worker's memory, or on disk with `remember`.
+		 * @throws ShelfError `INVALID_REMOTE` for a bad address or namespace
+		 */
+		async setRemote(request: { url: string; namespace: string; username?: string; password?: string; remember?: boolean }): Promise<RemoteSettings> {
+			const url = normalizeRegistryUrl(request.url);
+			const namespace = normalizeNamespace(request.namespace);
+			// Saving the form again without retyping the password keeps the one known for this user and registry.
+			const known = request.password === undefined ? await remoteDb.credentials(url) : undefined;
+			const password = request.password ?? (known !== undefined && known.username === request.username ? known.password : '');
+			const credentials: Credentials | undefined = request.username ? { username: request.username, password } : undefined;
+			await remoteDb.setRemote({ url, namespace }, credentials, request.remember === true);
+			cached = undefined;
+			return (await settings())!;
+		},
+		/** Asks the registry's `/v2/` whether it answers and accepts the credentials. */
+		async checkRemote(): Promise<{ url: string; ok: true }> {
+			const registry = await client();
+			await registry.request('', { accept: [200], access: 'pull' });
+			return { url: registry.remote.url, ok: true };
+		},
+		/** Model names under the namespace, or null when the registry does not list repositories. */
+		async remoteModels(): Promise<{ names: string[] | null; reason?: string }> {
+			return listRemoteModels(await client());
+		},
+		/** The versions (tags) of one model on the registry. */
+		async remoteTags({ name }: { name: string }): Promise<string[]> {
+			return listRemoteTags(await client(), name);
+		},
+		/** A remote version's manifest and model.yaml, before pulling it. */
+		async inspectRemote({ reference }: { reference: string }): Promise<RemoteVersion> {
+			return inspectRemote(await client(), reference);
+		},
+		/** Pushes a version; resumable, progress per file and in total, cancellable by `opId`. */
+		async push(request: { tag: string; opId?: string }, onProgress?: ProgressListener): Promise<PushResult> {
+			const [store, registry] = await Promise.all([open(), client()]);
+			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, request.tag, controls));
+		},
+		/** Pulls `name:version` or `name@sha256:…` into the shelf. */
+		async pull(request: { reference: string; opId?: string }, onProgress?: ProgressListener): Promise<PullResult> {
+			const [store, registry] = await Promise.all([open(), client()]);
+			return longOperation(request.opId, onProgress, (controls) => pullVersion(store, registry, request.reference, controls));
+		},
+		/** Registries a local version was pushed to or pulled from, with its manifest digest there. */
+		async remoteCopies({ tag }: { tag: string }): Promise<RemoteCopy[]> {
+			return remoteDb.copiesOf(tag);
+		}
+	};
+}

@@ -1,0 +1,245 @@
+// The Remote page and the version page's push (issue 9), through the UI against a real registry
+// (CNCF Distribution, tests/e2e/registry-harness.ts): set up, push, browse, pull, and the failures.
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { expect, test, type Page } from '@playwright/test';
+import { startRegistry } from '../../scripts/registry.mjs';
+import { appOrigin, useRegistry } from './registry-harness.ts';
+import { save } from './shelf-page.ts';
+import { expectNoSeriousAxeViolations, openApp, waitForServiceWorker } from './ui-helpers.ts';
+
+const registry = useRegistry();
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** Fills the Remote page's form and saves it; the page then checks the registry. */
+async function setUpRemote(page: Page, url: string, namespace: string) {
+	await page.getByLabel('Registry address').fill(url);
+	await page.getByLabel('Namespace').fill(namespace);
+	await page.getByRole('button', { name: 'Save and connect' }).click();
+}
+
+/** A port nothing listens on right now (bound, then closed). */
+function closedPort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+test('push a version from its page, then pull it in a fresh browser from the Remote page', async ({ page, browser }) => {
+	test.setTimeout(120_000);
+	await openApp(page);
+	await save(page, {
+		name: 'iris',
+		version: 'v1',
+		labels: { stage: 'production', team: 'risk' },
+		files: [
+			{ path: 'model.pkl', size: 3 << 20, seed: 7 },
+			{ path: 'config/params.json', text: '{"depth": 3}' }
+		]
+	});
+
+	// Set up the remote from the navigation; credentials are not remembered unless asked.
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Remote' }).click();
+	await expect(page.getByRole('heading', { level: 1, name: 'Remote registry' })).toBeVisible();
+	await expect(page.getByLabel('Remember the credentials on this device')).not.toBeChecked();
+	await expect(page.getByText('forgotten when the app closes')).toBeVisible();
+	await setUpRemote(page, registry().url, 'shelf-e2e');
+	const host = registry().url.replace('http://', '');
+	await expect(page.getByTestId('remote-status')).toContainText(`Connected to ${host} anonymously`);
+	await expect(page.getByTestId('remote-models')).toContainText('No models under this namespace yet');
+
+	// Push from the version page: progress, then the digest and the bytes sent.
+	await page.goto('/models/iris/v1');
+	await expect(page.getByTestId('remote-copies-empty')).toBeVisible();
+	await page.getByRole('button', { name: 'Push to registry' }).click();
+	const result = page.getByTestId('push-result');
+	await expect(result).toHaveAttribute('data-status', 'pushed');
+	await expect(result).toContainText(/3\.\d\d MiB uploaded, 0 B already on the registry/);
+	const digest = (await page.getByTestId('push-digest').textContent())!;
+	expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+	await expect(result).toContainText(`shelf-e2e/iris:v1@${digest}`);
+	await expect(page.getByRole('button', { name: `Copy digest ${digest}` }).first()).toBeVisible();
+	await expect(page.getByRole('table', { name: 'Copies on registries' })).toContainText(digest);
+	await expect(page.getByRole('table', { name: 'Copies on registries' })).toContainText('shelf-e2e/iris:v1');
+
+	// The registry really holds that manifest under that digest.
+	const manifest = await fetch(`${registry().url}/v2/shelf-e2e/iris/manifests/v1`, { headers: { accept: OCI_MANIFEST } });
+	expect(manifest.status).toBe(200);
+	expect(`sha256:${createHash('sha256').update(Buffer.from(await manifest.arrayBuffer())).digest('hex')}`).toBe(digest);
+
+	// Pushing again sends nothing.
+	await page.getByRole('button', { name: 'Push to registry' }).click();
+	await expect(result).toHaveAttribute('data-status', 'unchanged');
+	await expect(result).toContainText(/0 B uploaded, 3\.\d\d MiB already on the registry/);
+
+	// A fresh browser (empty shelf, no settings): browse the registry and pull.
+	const context = await browser.newContext({ baseURL: appOrigin() });
+	try {
+		const other = await context.newPage();
+		await openApp(other, '/remote');
+		await setUpRemote(other, registry().url, 'shelf-e2e');
+		await expect(other.getByTestId('remote-status')).toContainText('Connected');
+		await other.getByRole('list', { name: 'Models' }).getByRole('button', { name: 'iris' }).click();
+		await other.getByRole('list', { name: 'Versions of iris' }).getByRole('button', { name: 'v1' }).click();
+		const details = other.getByTestId('remote-version');
+		await expect(details.getByTestId('remote-digest')).toHaveText(digest);
+		await expect(details).toContainText('stage=production');
+		await expect(details.getByRole('table')).toContainText('config/params.json');
+		await expect(details.getByRole('button', { name: `Copy digest ${digest}` })).toBeVisible();
+		await expectNoSeriousAxeViolations(other, 'the Remote page with a version inspected');
+
+		await details.getByRole('button', { name: 'Pull iris:v1' }).click();
+		const outcome = other.getByTestId('pull-outcome');
+		await expect(outcome).toHaveAttribute('data-status', 'created');
+		await expect(outcome).toContainText(/3\.\d\d MiB downloaded, 0 B already held here/);
+
+		// Pulling by digest now finds it on the shelf and downloads nothing.
+		await other.getByLabel('Pull by reference').fill(`iris@${digest}`);
+		await other.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true }).click();
+		await expect(outcome).toHaveAttribute('data-status', 'unchanged');
+		await expect(outcome).toContainText('0 B downloaded');
+
+		await outcome.getByRole('link', { name: 'iris:v1' }).click();
+		await expect(other.getByTestId('version-tag')).toHaveText('iris:v1');
+		await expect(other.getByRole('table', { name: 'Files' })).toContainText('model.pkl');
+		await expect(other.getByRole('table', { name: 'Copies on registries' })).toContainText(digest);
+		await expect(other.getByRole('table', { name: 'Copies on registries' })).toContainText('pulled');
+	} finally {
+		await context.close();
+	}
+});
+
+test('a registry address where nothing listens says the registry cannot be reached', async ({ page }) => {
+	const port = await closedPort();
+	await openApp(page, '/remote');
+	await setUpRemote(page, `http://127.0.0.1:${port}`, 'shelf-e2e');
+	const error = page.getByTestId('remote-status').getByTestId('remote-error');
+	await expect(error).toHaveAttribute('data-code', 'REMOTE_UNREACHABLE');
+	await expect(error).toContainText('Registry not reachable');
+	await expect(error).toContainText(`127.0.0.1:${port} cannot be reached`);
+	await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
+	await expect(page.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true })).toBeDisabled();
+	await expectNoSeriousAxeViolations(page, 'the Remote page with an unreachable registry');
+
+	// A bad address is refused before anything is saved.
+	await setUpRemote(page, 'ftp://example.com', 'shelf-e2e');
+	await expect(page.getByRole('form').getByTestId('remote-error')).toHaveAttribute('data-code', 'INVALID_REMOTE');
+	await expect(page.getByLabel('Registry address')).toHaveAttribute('aria-invalid', 'true');
+});
+
+test('a registry that does not allow this app (CORS) says what to configure', async ({ page }) => {
+	const elsewhere = await startRegistry({ origin: 'https://another-app.example' });
+	try {
+		await openApp(page, '/remote');
+		await setUpRemote(page, elsewhere.url, 'shelf-e2e');
+		const error = page.getByTestId('remote-status').getByTestId('remote-error');
+		await expect(error).toHaveAttribute('data-code', 'REMOTE_CORS');
+		await expect(error).toContainText('does not allow this app');
+		await error.getByText('What to configure on the registry').click();
+		await expect(error.locator('pre')).toContainText(`Access-Control-Allow-Origin: ['${appOrigin()}']`);
+		await expectNoSeriousAxeViolations(page, 'the Remote page with a CORS failure');
+	} finally {
+		await elsewhere.close();
+	}
+});
+
+test('offline, the Remote page says so and turns remote actions off; the shelf keeps working', async ({ page, context }) => {
+	await openApp(page);
+	await save(page, { name: 'offline_model', version: 'v1', files: [{ path: 'w.bin', text: 'weights' }] });
+	await waitForServiceWorker(page);
+	await page.goto('/remote');
+	await setUpRemote(page, registry().url, 'shelf-offline');
+	await expect(page.getByTestId('remote-status')).toContainText('Connected');
+
+	await context.setOffline(true);
+	await expect(page.getByTestId('remote-offline')).toContainText('You are offline');
+	await expect(page.getByTestId('remote-status')).toHaveAttribute('data-state', 'offline');
+	await expect(page.getByTestId('remote-models')).toHaveCount(0);
+	await page.getByLabel('Pull by reference').fill('offline_model:v1');
+	await expect(page.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true })).toBeDisabled();
+	await expectNoSeriousAxeViolations(page, 'the Remote page offline');
+
+	// The version page still shows the version; only the push is off, with the reason.
+	await page.goto('/models/offline_model/v1');
+	await expect(page.getByTestId('version-tag')).toHaveText('offline_model:v1');
+	const push = page.getByRole('button', { name: 'Push to registry' });
+	await expect(push).toBeDisabled();
+	await expect(push).toHaveAccessibleDescription('Offline: pushing needs the network.');
+
+	// Back online, the Remote page checks the registry again by itself.
+	await page.goto('/remote');
+	await context.setOffline(false);
+	await expect(page.getByTestId('remote-status')).toContainText('Connected');
+	await expect(page.getByTestId('remote-offline')).toHaveCount(0);
+});
+
+test('without a registry, the version page explains why it cannot push', async ({ page }) => {
+	await openApp(page);
+	await save(page, { name: 'lonely', version: 'v1', files: [{ path: 'w.bin', text: 'w' }] });
+	await page.goto('/models/lonely/v1');
+	const push = page.getByRole('button', { name: 'Push to registry' });
+	await expect(push).toBeDisabled();
+	await expect(push).toHaveAccessibleDescription(/No registry set up/);
+	await page.getByRole('link', { name: 'set one up on the Remote page' }).click();
+	await expect(page.getByRole('heading', { level: 1, name: 'Remote registry' })).toBeVisible();
+});
+
+test('a push and a pull can be cancelled; pushing again finishes the push', async ({ page, browser }) => {
+	test.setTimeout(120_000);
+	await openApp(page);
+	await save(page, { name: 'big_model', version: 'v1', files: [{ path: 'weights.bin', size: 96 << 20, seed: 3 }] });
+	await page.goto('/remote');
+	await setUpRemote(page, registry().url, 'shelf-cancel');
+	await expect(page.getByTestId('remote-status')).toContainText('Connected');
+
+	await page.goto('/models/big_model/v1');
+	await page.getByRole('button', { name: 'Push to registry' }).click();
+	await expect(page.getByTestId('push-progress')).toBeVisible();
+	await expect(page.getByRole('progressbar', { name: 'Push of big_model:v1, all files' })).toBeVisible();
+	await page.getByRole('button', { name: 'Cancel push' }).click();
+	await expect(page.getByRole('status').filter({ hasText: 'Push of big_model:v1 cancelled.' })).toBeVisible();
+	await expect(page.getByTestId('push-panel')).toHaveCount(0);
+	await page.getByRole('button', { name: 'Push to registry' }).click();
+	await expect(page.getByTestId('push-result')).toHaveAttribute('data-status', 'pushed', { timeout: 60_000 });
+
+	const context = await browser.newContext({ baseURL: appOrigin() });
+	try {
+		const other = await context.newPage();
+		await openApp(other, '/remote');
+		await setUpRemote(other, registry().url, 'shelf-cancel');
+		await expect(other.getByTestId('remote-status')).toContainText('Connected');
+		await other.getByLabel('Pull by reference').fill('big_model:v1');
+		await other.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true }).click();
+		await expect(other.getByTestId('pull-progress')).toBeVisible();
+		await other.getByRole('button', { name: 'Cancel pull' }).click();
+		await expect(other.getByTestId('pull-panel')).toContainText('Pull of big_model:v1 cancelled; nothing was stored.');
+		await other.goto('/models/big_model/v1');
+		await expect(other.getByRole('alert')).toBeVisible();
+	} finally {
+		await context.close();
+	}
+});
+
+test('labels and file names from the registry render as text on the Remote page', async ({ page }) => {
+	const IMG = '<img src=x onerror="window.__pwned = 1">';
+	await openApp(page);
+	await save(page, { name: 'hostile', version: 'v1', labels: { note: IMG }, files: [{ path: `${IMG}.bin`, text: 'a' }] });
+	await page.goto('/remote');
+	await setUpRemote(page, registry().url, 'shelf-xss');
+	await expect(page.getByTestId('remote-status')).toContainText('Connected');
+	await page.goto('/models/hostile/v1');
+	await page.getByRole('button', { name: 'Push to registry' }).click();
+	await expect(page.getByTestId('push-result')).toBeVisible();
+	await page.goto('/remote');
+	await page.getByRole('list', { name: 'Models' }).getByRole('button', { name: 'hostile' }).click();
+	await page.getByRole('list', { name: 'Versions of hostile' }).getByRole('button', { name: 'v1' }).click();
+	await expect(page.getByTestId('remote-version').getByRole('table')).toContainText(`${IMG}.bin`);
+	await expect(page.getByTestId('remote-version')).toContainText(`note=${IMG}`);
+	expect(await page.locator('main img, main script').count()).toBe(0);
+	expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+});
