@@ -14,7 +14,8 @@ import { baseline, openApp, pickFiles, timedCall } from './page.mjs';
 export async function runRegistry(env, options, payload) {
 	const { browser, url, log } = env;
 	const size = options.registrySize;
-	const registry = await startRegistry({ origin: url, bin: ensureRegistry() });
+	const bin = ensureRegistry();
+	let registry = await startRegistry({ origin: url, bin });
 	const context = await browser.newContext();
 	const page = await context.newPage();
 	const rows = {
@@ -30,7 +31,12 @@ export async function runRegistry(env, options, payload) {
 			const write = await baseline(page, 'writeHash', { bytes: size, parallel: true });
 			const read = await baseline(page, 'readHash', { bytes: size });
 			await baseline(page, 'cleanup', {});
-			// A namespace per repetition: the registry has none of the blobs, so every byte is sent.
+			// A new, empty registry per repetition (not just a namespace: the shelf would mount the blobs from the
+			// last one), so every byte is sent.
+			if (rep > 1) {
+				await registry.close();
+				registry = await startRegistry({ origin: url, bin });
+			}
 			await page.evaluate(({ url, rep }) => window.modelShelf.api.setRemote({ url, namespace: `bench${rep}` }), { url: registry.url, rep });
 			const pushed = await timedCall(page, 'push', { tag: saved.result.tag });
 			rows.push.samples.push(pushed.ms);

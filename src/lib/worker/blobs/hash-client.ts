@@ -5,10 +5,13 @@ import type { HashReply, HashRequest } from './hash-messages.ts';
 import { wholeBuffer } from './blob-shared.ts';
 import { giveBuffer, isLent, takeBuffer } from './buffer-pool.ts';
 
-/** At most this many chunks of one stream wait in the hash worker… */
-const MAX_CHUNKS_IN_FLIGHT = 4;
+/**
+ * At most this many chunks of one stream wait in the hash worker… Two keep both workers busy; more only
+ * queue memory when hashing is the slower side (4 let a 1 GiB import hold ~50 MiB live, 256 MiB ~18).
+ */
+const MAX_CHUNKS_IN_FLIGHT = 2;
 /** …and at most this many bytes (one bigger chunk may still go alone), so memory stays flat when hashing is slower than writing. */
-const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+const MAX_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 
 /** One writer's digest being computed in the hash worker. */
 export interface HashStream {

@@ -7,6 +7,7 @@ import { readZipDirectory, readZipEntry, zipEntryData, type RandomAccessSource, 
 import { ShelfError } from '../../core/errors.ts';
 import { parseModelYaml, type ModelInfo } from '../../core/manifest.ts';
 import { MANIFEST_PATH } from '../../core/paths.ts';
+import { collectBytes } from '../store/chunks.ts';
 import type { IncomingFile, ModelStore, OperationControls, StoreResult } from '../store/model-store.ts';
 import { decompressedChunks, detectArchive } from './decompress.ts';
 
@@ -213,21 +214,8 @@ function _parseManifest(bytes: Uint8Array): ModelInfo {
 	}
 }
 
-async function _collect(chunks: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
-	const parts: Uint8Array[] = [];
-	let size = 0;
-	for await (const chunk of chunks) {
-		size += chunk.byteLength;
-		if (size > limit) throw badBundle('too-large', `model.yaml is larger than ${limit} bytes.`, { limit });
-		parts.push(chunk);
-	}
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const part of parts) {
-		bytes.set(part, offset);
-		offset += part.byteLength;
-	}
-	return bytes;
+function _collect(chunks: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
+	return collectBytes(chunks, limit, () => badBundle('too-large', `model.yaml is larger than ${limit} bytes.`, { limit }));
 }
 
 function _missingManifest(fileName: string): ShelfError {

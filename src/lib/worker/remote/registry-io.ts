@@ -2,6 +2,7 @@
 import { ShelfError } from '../../core/errors.ts';
 import { MAX_MANIFEST_BYTES, OCI_INDEX_TYPE, OCI_MANIFEST_TYPE, type OciDescriptor } from '../../core/oci/artifact.ts';
 import { digestOf } from '../../core/oci/remote.ts';
+import { collectBytes } from '../store/chunks.ts';
 import type { RegistryClient } from './registry-client.ts';
 
 /** What `Accept` says when asking for a manifest: OCI first, Docker's for registries that convert. */
@@ -63,28 +64,7 @@ export async function fetchSmallBlob(client: RegistryClient, repository: string,
 export async function readLimited(response: Response, limit: number, what: string): Promise<Uint8Array<ArrayBuffer>> {
 	const declared = Number(response.headers.get('Content-Length') ?? NaN);
 	if (declared > limit) throw _tooLarge(what, limit);
-	const parts: Uint8Array[] = [];
-	let length = 0;
-	const reader = response.body?.getReader();
-	if (reader) {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) break;
-			length += value.byteLength;
-			if (length > limit) {
-				await reader.cancel().catch(() => undefined);
-				throw _tooLarge(what, limit);
-			}
-			parts.push(value);
-		}
-	}
-	const bytes = new Uint8Array(length);
-	let offset = 0;
-	for (const part of parts) {
-		bytes.set(part, offset);
-		offset += part.byteLength;
-	}
-	return bytes;
+	return response.body ? collectBytes(response.body, limit, () => _tooLarge(what, limit)) : new Uint8Array(0);
 }
 
 function _tooLarge(what: string, limit: number): ShelfError {

@@ -42,6 +42,30 @@ export function knownSize(source: ByteSource): number | undefined {
 	return source instanceof Blob ? source.size : undefined;
 }
 
+/**
+ * Joins a small stream (a model.yaml, a registry manifest) into one array, refusing more than `limit` bytes
+ * as soon as they arrive: a hostile source must not fill memory.
+ * @param source the chunks
+ * @param limit most bytes accepted
+ * @param tooLarge makes the error thrown past the limit
+ */
+export async function collectBytes(source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, limit: number, tooLarge: () => Error): Promise<Uint8Array<ArrayBuffer>> {
+	const parts: Uint8Array[] = [];
+	let size = 0;
+	for await (const part of _iterate(source)) {
+		size += part.byteLength;
+		if (size > limit) throw tooLarge();
+		parts.push(part);
+	}
+	const bytes = new Uint8Array(size);
+	let offset = 0;
+	for (const part of parts) {
+		bytes.set(part, offset);
+		offset += part.byteLength;
+	}
+	return bytes;
+}
+
 // ---------------------------------------------------------------------------
 
 /**
