@@ -28,6 +28,9 @@ export interface WriterHost {
 
 type WriterState = 'open' | 'committing' | 'committed' | 'failed' | 'aborted';
 
+/** One-chunk blobs from this size up are sized with truncate() before their one write. */
+const PRESIZE_MIN = 1024 * 1024;
+
 /** Largest step by which a temporary file is grown ahead of its writes. */
 const MAX_GROWTH = 256 * 1024 * 1024;
 
@@ -187,8 +190,9 @@ class OpfsBlobWriter implements BlobWriter {
 		const needed = this.#offset + size;
 		if (!this.#growAhead || needed <= current) return;
 		const target = needed <= this.#expectedSize ? this.#expectedSize : Math.max(needed, Math.min(current * 2, current + MAX_GROWTH));
-		// When the write itself reaches the target it sizes the file: a one-chunk blob is never grown ahead, nor truncated.
-		if (target === needed) return;
+		// When the write itself reaches the target it could size the file, but writes extending a new file are
+		// the slow kind: only a small one-chunk blob skips the truncate (one sync call per tiny file adds up).
+		if (target === needed && needed < PRESIZE_MIN) return;
 		try {
 			access.truncate(target);
 			this.#allocated = target;
