@@ -58,7 +58,7 @@ test('push a version from its page, then pull it in a fresh browser from the Rem
 	await expect(page.getByTestId('remote-copies-empty')).toBeVisible();
 	await page.getByRole('button', { name: 'Push to registry' }).click();
 	const result = page.getByTestId('push-result');
-	await expect(result).toHaveAttribute('data-status', 'pushed');
+	await expect(result).toHaveAttribute('data-status', 'pushed', { timeout: 30_000 });
 	await expect(result).toContainText(/3\.\d\d MiB uploaded, 0 B already on the registry/);
 	const digest = (await page.getByTestId('push-digest').textContent())!;
 	expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -95,7 +95,7 @@ test('push a version from its page, then pull it in a fresh browser from the Rem
 
 		await details.getByRole('button', { name: 'Pull iris:v1' }).click();
 		const outcome = other.getByTestId('pull-outcome');
-		await expect(outcome).toHaveAttribute('data-status', 'created');
+		await expect(outcome).toHaveAttribute('data-status', 'created', { timeout: 30_000 });
 		await expect(outcome).toContainText(/3\.\d\d MiB downloaded, 0 B already held here/);
 
 		// Pulling by digest now finds it on the shelf and downloads nothing.
@@ -234,7 +234,8 @@ test('labels and file names from the registry render as text on the Remote page'
 	await expect(page.getByTestId('remote-status')).toContainText('Connected');
 	await page.goto('/models/hostile/v1');
 	await page.getByRole('button', { name: 'Push to registry' }).click();
-	await expect(page.getByTestId('push-result')).toBeVisible();
+	// Generous: under a full parallel run a push of even a few bytes has waited several seconds for the CPU.
+	await expect(page.getByTestId('push-result')).toBeVisible({ timeout: 30_000 });
 	await page.goto('/remote');
 	await page.getByRole('list', { name: 'Models' }).getByRole('button', { name: 'hostile' }).click();
 	await page.getByRole('list', { name: 'Versions of hostile' }).getByRole('button', { name: 'v1' }).click();
