@@ -9,6 +9,8 @@ export interface Progress {
 	total: number;
 	/** The file or bundle being worked on, when there is one. */
 	item?: string;
+	/** That item's own progress, when an operation works through several in turn (a push). */
+	file?: { index: number; count: number; loaded: number; total: number };
 }
 
 /** A progress callback as the page passes it (wrapped with `Comlink.proxy`). */

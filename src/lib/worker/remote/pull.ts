@@ -88,7 +88,8 @@ export async function pullVersion(store: ModelStore, client: RegistryClient, ref
 					report(file.path);
 				})
 				.catch((error) => {
-					if (!isShelfError(error, 'INTEGRITY')) throw error;
+					// The store's own mismatch says nothing of the registry; _download's (too many bytes) already does.
+					if (!isShelfError(error, 'INTEGRITY') || error.message.includes(file.path)) throw error;
 					throw new ShelfError(
 						'INTEGRITY',
 						`The registry sent bytes for "${file.path}" that do not match its digest sha256:${file.sha256}. Nothing was stored. Hint: the copy on the registry is damaged; push it again from a shelf that has it.`,

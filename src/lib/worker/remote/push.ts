@@ -65,11 +65,20 @@ export async function pushVersion(store: ModelStore, client: RegistryClient, tag
 		});
 	}
 
-	const total = config.byteLength + _uniqueFiles(record).reduce((sum, file) => sum + file.size, 0);
+	const unique = _uniqueFiles(record);
+	// The blobs in the order they are sent: model.yaml (the config) first, then each distinct file once.
+	const steps = [{ path: 'model.yaml', size: config.byteLength }, ...unique.map((file) => ({ path: file.path, size: file.size }))];
+	const total = steps.reduce((sum, step) => sum + step.size, 0);
 	let done = 0;
-	const advance = (bytes: number, item: string) => {
-		done += bytes;
-		controls.report?.({ phase: 'pushing', loaded: done, total, item });
+	/** Progress of the blob at `index`: the running total, and that blob's own bytes for a per-file bar. */
+	const advanceFor = (index: number) => {
+		const step = steps[index]!;
+		let stepDone = 0;
+		return (bytes: number) => {
+			done += bytes;
+			stepDone += bytes;
+			controls.report?.({ phase: 'pushing', loaded: done, total, item: step.path, file: { index: index + 1, count: steps.length, loaded: stepDone, total: step.size } });
+		};
 	};
 	controls.report?.({ phase: 'pushing', loaded: 0, total });
 
@@ -77,10 +86,10 @@ export async function pushVersion(store: ModelStore, client: RegistryClient, tag
 		result.status = 'unchanged';
 		result.skippedBytes = total;
 	} else {
-		await _sendBlob(client, repository, configDigest, new Blob([config]), controls.signal, (bytes) => advance(bytes, 'model.yaml'), result);
-		for (const file of _uniqueFiles(record)) {
+		await _sendBlob(client, repository, configDigest, new Blob([config]), controls.signal, advanceFor(0), result);
+		for (const [index, file] of unique.entries()) {
 			throwIfAborted(controls.signal);
-			const sent = await _sendBlob(client, repository, digestOf(file.sha256), await store.blobs.read(file.sha256), controls.signal, (bytes) => advance(bytes, file.path), result);
+			const sent = await _sendBlob(client, repository, digestOf(file.sha256), await store.blobs.read(file.sha256), controls.signal, advanceFor(index + 1), result);
 			for (const same of record.files.filter((candidate) => candidate.sha256 === file.sha256)) {
 				result.files.push({ path: same.path, sha256: same.sha256, size: same.size, sent });
 			}
