@@ -8,7 +8,7 @@ import { chromium } from '@playwright/test';
 import { serveStatic } from './serve.mjs';
 
 const outDir = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
-const fixtures = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../tests/fixtures/bentoml/', import.meta.url));
 const DAY = 24 * 3600 * 1000;
 
 /** Versions to save: name, version, age in days, labels, metadata and files (sizes in bytes). */

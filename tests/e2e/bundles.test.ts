@@ -5,11 +5,11 @@ import { expect, test } from '@playwright/test';
 import { parseModelYaml } from '../../src/lib/core/manifest.ts';
 import { importFiles, opfsFiles, openShelf, save } from './shelf-page.ts';
 
-const sharedFixtures = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
-const expected = JSON.parse(readFileSync(`${sharedFixtures}expected.json`, 'utf8')) as {
+const bentomlFixtures = fileURLToPath(new URL('../fixtures/bentoml/', import.meta.url));
+const expected = JSON.parse(readFileSync(`${bentomlFixtures}expected.json`, 'utf8')) as {
 	bundles: Array<{ tag: string; file: string; created: string; labels: Record<string, string>; metadata: Record<string, unknown>; files: Array<{ path: string; size: number; sha256: string }> }>;
 };
-const fixtureFiles = expected.bundles.map((bundle) => sharedFixtures + bundle.file);
+const fixtureFiles = expected.bundles.map((bundle) => bentomlFixtures + bundle.file);
 
 /** Reads a zip with Python's zipfile (an independent reader): model.yaml text and every file's size and SHA-256. */
 function readZipWithPython(path: string) {
@@ -72,7 +72,7 @@ test.describe('bundles: import and export', () => {
 			expect(parseModelYaml(unzipped.manifest)).toEqual(record.info);
 			if (bundle.file.endsWith('.zip')) {
 				// BentoML's own model.yaml comes back byte for byte.
-				expect(unzipped.manifest).toBe(readZipWithPython(sharedFixtures + bundle.file).manifest);
+				expect(unzipped.manifest).toBe(readZipWithPython(bentomlFixtures + bundle.file).manifest);
 			}
 		}
 	});

@@ -5,16 +5,16 @@ import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 
-const sharedFixtures = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+const bentomlFixtures = fileURLToPath(new URL('../fixtures/bentoml/', import.meta.url));
 
-/** BentoML-written bundles and what they hold (see /work/shared/fixtures/README.md). */
-export const expected = JSON.parse(readFileSync(`${sharedFixtures}expected.json`, 'utf8')) as {
+/** BentoML-written bundles and what they hold (see tests/fixtures/bentoml/README.md). */
+export const expected = JSON.parse(readFileSync(`${bentomlFixtures}expected.json`, 'utf8')) as {
 	bundles: Array<{ tag: string; file: string; created: string; labels: Record<string, string>; metadata: Record<string, unknown>; files: Array<{ path: string; size: number; sha256: string }> }>;
 };
 /** The two fixture bundles: `fraud_detector` (zip, stage=production) and `speech_encoder` (.bentomodel, stage=dev). */
 export const [FRAUD, SPEECH] = expected.bundles as [(typeof expected.bundles)[0], (typeof expected.bundles)[0]];
 /** Absolute paths of the fixture bundles, for `setInputFiles`. */
-export const bundlePaths = expected.bundles.map((bundle) => sharedFixtures + bundle.file);
+export const bundlePaths = expected.bundles.map((bundle) => bentomlFixtures + bundle.file);
 
 /** Opens a page of the app and waits until its worker API is reachable. */
 export async function openApp(page: Page, path = '/') {

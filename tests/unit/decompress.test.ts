@@ -7,11 +7,11 @@ import { readTar } from '../../src/lib/core/bundle/tar-reader.ts';
 import { decompressedChunks, detectArchive, type ArchiveKind } from '../../src/lib/worker/bundle/decompress.ts';
 import { python, refusal, summarize, tarHeader, writePythonTars, type EntrySummary } from './tar-fixtures.ts';
 
-// Fixtures: BentoML's own exports in /work/shared/fixtures (see its README.md), and tars, tar.gz,
+// Fixtures: BentoML-format exports in tests/fixtures/bentoml (see its README.md), and tars, tar.gz,
 // tar.xz and tar.bz2 written by Python's tarfile at test time (tar-fixtures.ts).
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const SHARED = '../../../shared/fixtures/';
+const BENTOML = '../fixtures/bentoml/';
 const MiB = 1024 * 1024;
 
 let dir: string;
@@ -63,8 +63,8 @@ describe('detectArchive', () => {
 	});
 
 	it("names BentoML's own exports from their bytes", () => {
-		expect(detectArchive(readFileSync(here(`${SHARED}speech_encoder-kls3cagggc4amo3b.bentomodel`)).subarray(0, 512))).toBe('tar.xz');
-		expect(detectArchive(readFileSync(here(`${SHARED}fraud_detector-6st47ifytwe2p45h.zip`)).subarray(0, 512))).toBe('zip');
+		expect(detectArchive(readFileSync(here(`${BENTOML}speech_encoder-kls3cagggc4amo3b.bentomodel`)).subarray(0, 512))).toBe('tar.xz');
+		expect(detectArchive(readFileSync(here(`${BENTOML}fraud_detector-6st47ifytwe2p45h.zip`)).subarray(0, 512))).toBe('zip');
 	});
 
 	it('names every file Python wrote', () => {
@@ -118,7 +118,7 @@ describe('decompressedChunks', () => {
 
 	it('frees the xz decoder when the reader stops early, so the next xz file decodes', async () => {
 		// xz-decompress decodes one stream at a time; an abandoned one would block every later import.
-		const file = await openAsBlob(here(`${SHARED}speech_encoder-kls3cagggc4amo3b.bentomodel`));
+		const file = await openAsBlob(here(`${BENTOML}speech_encoder-kls3cagggc4amo3b.bentomodel`));
 		for await (const entry of readTar(decompressedChunks(file, 'tar.xz'))) if (entry.type === 'file') break;
 		await expect(drain(bytesOf('model.tar.xz'), 'tar.xz')).resolves.toBeGreaterThan(0);
 	});

@@ -20,24 +20,24 @@ import {
 } from '../../src/lib/core/manifest.ts';
 
 // Fixtures:
-// - /work/shared/fixtures/*: bundles written by BentoML's exporter (see its README.md and expected.json).
+// - tests/fixtures/bentoml/*: bundles written the way BentoML's exporter writes them (see its README.md and expected.json).
 // - tests/fixtures/manifests/speech_encoder.model.yaml: extracted unchanged from
 //   speech_encoder-kls3cagggc4amo3b.bentomodel with `tar -xJf ... ./model.yaml`.
 // - the other tests/fixtures/manifests/*.model.yaml: written by generate.py in that folder with PyYAML 6.0.3's
 //   safe_dump(sort_keys=False), exactly as BentoML's ModelInfo.dump does.
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const SHARED = '../../../shared/fixtures/';
+const BENTOML = '../fixtures/bentoml/';
 
 type Bundle = { tag: string; file: string; created: string; labels: Record<string, string>; metadata: Record<string, YamlValue> };
-const expected = JSON.parse(readFileSync(here(`${SHARED}expected.json`), 'utf8')) as { bundles: Bundle[] };
+const expected = JSON.parse(readFileSync(here(`${BENTOML}expected.json`), 'utf8')) as { bundles: Bundle[] };
 
 function fixture(name: string): string {
 	return readFileSync(here(`../fixtures/manifests/${name}.model.yaml`), 'utf8');
 }
 
 const fraudYaml = strFromU8(
-	unzipSync(readFileSync(here(`${SHARED}fraud_detector-6st47ifytwe2p45h.zip`)), { filter: (f) => f.name === 'model.yaml' })['model.yaml']!
+	unzipSync(readFileSync(here(`${BENTOML}fraud_detector-6st47ifytwe2p45h.zip`)), { filter: (f) => f.name === 'model.yaml' })['model.yaml']!
 );
 const speechYaml = fixture('speech_encoder');
 

@@ -10,14 +10,14 @@ import { decompressedChunks } from '../../src/lib/worker/bundle/decompress.ts';
 import { END, chunked, concat, paxEntry, refusal, summarize, tarEntry, tarHeader, writePythonTars, type EntrySummary } from './tar-fixtures.ts';
 
 // Fixtures:
-// - /work/shared/fixtures/speech_encoder-kls3cagggc4amo3b.bentomodel: written by BentoML's exporter
+// - tests/fixtures/bentoml/speech_encoder-kls3cagggc4amo3b.bentomodel: written by BentoML's exporter
 //   (tar.xz, PAX, "./" prefixes); expected.json beside it has its files' sizes and SHA-256.
 // - tests/fixtures/manifests/speech_encoder.model.yaml: that bundle's model.yaml, extracted unchanged.
 // - PAX, GNU and USTAR tars written by Python's tarfile at test time (tar-fixtures.ts), and hostile
 //   tars crafted header by header.
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const SHARED = '../../../shared/fixtures/';
+const BENTOML = '../fixtures/bentoml/';
 const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
 let dir: string;
@@ -39,11 +39,11 @@ async function refused(bytes: Uint8Array, limits = DEFAULT_BUNDLE_LIMITS): Promi
 
 describe('readTar', () => {
 	it("reads BentoML's own export: './', './model.yaml' and './saved_model.onnx' with their bytes", async () => {
-		const bundles = JSON.parse(readFileSync(here(`${SHARED}expected.json`), 'utf8')).bundles as { file: string; files: EntrySummary[] }[];
+		const bundles = JSON.parse(readFileSync(here(`${BENTOML}expected.json`), 'utf8')).bundles as { file: string; files: EntrySummary[] }[];
 		const bundle = bundles.find((b) => b.file.endsWith('.bentomodel'))!;
 		const onnx = bundle.files.find((f) => f.path === 'saved_model.onnx')!;
 		const yaml = readFileSync(here('../fixtures/manifests/speech_encoder.model.yaml'));
-		const file = await openAsBlob(here(`${SHARED}${bundle.file}`));
+		const file = await openAsBlob(here(`${BENTOML}${bundle.file}`));
 		const names: string[] = [];
 		const entries = summarize(
 			(async function* () {

@@ -16,7 +16,7 @@ import { concatBytes, decodeCp437, encodeUtf8, writeU16 } from '../../src/lib/co
 import { HAS_PYTHON, collect, craftZip, expectSameBytes, fileSource, memorySink, memorySource, python, pythonBytes, randomBytes, refusal, type CraftEntry } from './zip-craft.ts';
 
 const MiB = 1024 * 1024;
-const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
+const fixtures = new URL('../fixtures/bentoml/', import.meta.url);
 const work = mkdtempSync(join(tmpdir(), 'shelf-zip-reader-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
