@@ -42,7 +42,13 @@ export default defineConfig({
 	],
 	worker: { format: 'es' },
 	test: {
-		include: ['tests/unit/**/*.test.ts'],
-		environment: 'node'
+		// `.only` never narrows a run unnoticed, in CI or on a laptop.
+		allowOnly: false,
+		projects: [
+			// The pure core and the worker's Node-testable parts.
+			{ extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+			// Sweeps too long for `npm test` (4 GiB on disk): only with SHELF_LONG=1 (`npm run test:long`).
+			...(process.env.SHELF_LONG === '1' ? [{ extends: true, test: { name: 'long', include: ['tests/long/**/*.test.ts'], environment: 'node' } }] : [])
+		]
 	}
 });

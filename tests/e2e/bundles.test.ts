@@ -1,3 +1,4 @@
+import { PYTHON } from '../tools.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     files = [{"path": i.filename, "size": i.file_size, "sha256": hashlib.sha256(z.read(i)).hexdigest()} for i in z.infolist() if not i.is_dir() and i.filename != "model.yaml"]
     print(json.dumps({"files": files, "manifest": z.read("model.yaml").decode()}))
 `;
-	return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8' })) as { files: Array<{ path: string; size: number; sha256: string }>; manifest: string };
+	return JSON.parse(execFileSync(PYTHON, ['-c', script, path], { encoding: 'utf8' })) as { files: Array<{ path: string; size: number; sha256: string }>; manifest: string };
 }
 
 test.describe('bundles: import and export', () => {

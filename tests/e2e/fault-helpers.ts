@@ -1,5 +1,6 @@
 // Helpers of the fault suites (faults-*.test.ts): start an operation in a tab without waiting for it,
 // crash the tab at a point its progress reports, and check what a user relies on after reopening.
+import { PYTHON } from '../tools.ts';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -36,7 +37,7 @@ else:
         info = tarfile.TarInfo("./model.yaml"); info.size = len(data); t.addfile(info, io.BytesIO(data))
         for i, name in enumerate(names): t.add(f"{out}.parts/{i}", "./" + name)
 `;
-	execFileSync('python3', ['-c', script, path, kind, manifest, JSON.stringify(files.map((file) => file.path))]);
+	execFileSync(PYTHON, ['-c', script, path, kind, manifest, JSON.stringify(files.map((file) => file.path))]);
 }
 
 /** A minimal BentoML model.yaml. */

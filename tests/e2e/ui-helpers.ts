@@ -1,4 +1,5 @@
 // Helpers for the UI suites (ui-*.test.ts): they drive the pages as a user would, through labels and roles.
+import { PYTHON } from '../tools.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +68,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     assert z.testzip() is None
     print(json.dumps([{"path": i.filename, "size": i.file_size, "sha256": hashlib.sha256(z.read(i)).hexdigest()} for i in z.infolist() if not i.is_dir()]))
 `;
-	return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8' })) as Array<{ path: string; size: number; sha256: string }>;
+	return JSON.parse(execFileSync(PYTHON, ['-c', script, path], { encoding: 'utf8' })) as Array<{ path: string; size: number; sha256: string }>;
 }
 
 /** Sorts file lists by path, for comparisons. */

@@ -1,4 +1,5 @@
 // Labels, metadata and file names are shown as text, never as HTML.
+import { PYTHON } from '../tools.ts';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
@@ -68,7 +69,7 @@ async function expectInert(page: Page, where: string) {
 /** A zip bundle whose model.yaml carries the payloads in every free-text field, written by Python's zipfile. */
 function hostileBundle(path: string, manifest: string, files: Record<string, string>) {
 	const script = 'import json, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n    for name, text in json.loads(sys.argv[2]).items(): z.writestr(name, text)';
-	execFileSync('python3', ['-c', script, path, JSON.stringify({ 'model.yaml': manifest, ...files })]);
+	execFileSync(PYTHON, ['-c', script, path, JSON.stringify({ 'model.yaml': manifest, ...files })]);
 }
 
 test('script, img onerror, javascript: and svg onload payloads stay text in model.yaml values, errors and toasts', async ({ page }, testInfo) => {

@@ -1,6 +1,7 @@
 // Helpers for tar-reader.test.ts and decompress.test.ts: tars written by Python's tarfile at test time
 // (python3 is on every machine that runs the tests), tars crafted byte by byte for hostile cases, and
 // ways to feed and summarize them.
+import { PYTHON } from '../tools.ts';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -70,7 +71,7 @@ json.dump(expected, open(os.path.join(root, 'expected.json'), 'w'))
 
 /** Runs a Python 3 script with arguments and returns what it prints. */
 export function python(script: string, ...args: string[]): string {
-	return execFileSync('python3', ['-c', script, ...args], { encoding: 'utf8' });
+	return execFileSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8' });
 }
 
 /** Feeds `bytes` as chunks of `size` bytes (the last one shorter). */

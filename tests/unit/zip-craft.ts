@@ -1,8 +1,8 @@
 // Test helpers for the zip reader and writer: byte-level zip crafting (hostile archives are built here,
 // never hand-edited), in-memory and file-backed sources and sinks, and the external tools we compare with.
+import { PYTHON } from '../tools.ts';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { ShelfError } from '../../src/lib/core/errors.ts';
@@ -204,27 +204,14 @@ export async function refusal(run: Promise<unknown> | (() => Promise<unknown>)):
 	throw new Error('expected a refusal');
 }
 
-/** True when the command runs (`python3 --version`, `unzip -v`). */
-export function hasTool(command: string, args: string[]): boolean {
-	try {
-		execFileSync(command, args, { stdio: 'ignore' });
-		return true;
-	} catch {
-		return false;
-	}
-}
-
-export const HAS_PYTHON = hasTool('python3', ['--version']);
-export const HAS_UNZIP = existsSync('/usr/bin/unzip');
-
 /** Runs a Python script with arguments and parses the JSON it prints. */
 export function python<T>(script: string, ...args: string[]): T {
-	return JSON.parse(execFileSync('python3', ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as T;
+	return JSON.parse(execFileSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as T;
 }
 
 /** Runs Python and returns its raw standard output (e.g. a zip written to a pipe). */
 export function pythonBytes(script: string, ...args: string[]): Uint8Array {
-	return new Uint8Array(execFileSync('python3', ['-c', script, ...args], { maxBuffer: 256 * 1024 * 1024 }));
+	return new Uint8Array(execFileSync(PYTHON, ['-c', script, ...args], { maxBuffer: 256 * 1024 * 1024 }));
 }
 
 /**
