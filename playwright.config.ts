@@ -10,7 +10,8 @@ export default defineConfig({
 	fullyParallel: false,
 	workers: 2,
 	timeout: 60_000,
-	forbidOnly: !!process.env.CI,
+	// `.only` never narrows a run unnoticed, in CI or on a laptop.
+	forbidOnly: true,
 	reporter: process.env.CI ? 'list' : [['list']],
 	use: {
 		baseURL: `http://localhost:${port}`,

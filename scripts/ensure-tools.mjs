@@ -1,4 +1,5 @@
-// Finds (or installs) the system programs the test suites drive: a Chromium for Playwright.
+// Finds (or installs) the system programs the test suites drive: a Chromium for Playwright and Vitest's
+// browser project, and the independent checkers (Python with PyYAML and cattrs, Info-ZIP's unzip).
 // Playwright must never download a browser of its own; these machines reach only npm and Debian.
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,37 @@ export function ensureChromium() {
 }
 
 /**
+ * Makes sure the independent checkers the tests call are there, so no test skips for want of one:
+ * `unzip`, `python3` (3.11.4+, with PyYAML: tarfile's data filter and BentoML's YAML), and Debian's own
+ * `/usr/bin/python3` with python3-yaml and python3-cattr (the libraries BentoML reads model.yaml with).
+ */
+export function ensureCheckers() {
+	const missing = [];
+	if (!runs('unzip', ['-v'])) missing.push('unzip');
+	if (!runs('/usr/bin/python3', ['-c', 'import yaml, cattr'])) missing.push('python3', 'python3-yaml', 'python3-cattr');
+	const python = process.env.SHELF_PYTHON ?? 'python3';
+	if (!runs(python, ['-c', 'import yaml'])) missing.push('python3', 'python3-yaml');
+	if (missing.length > 0) installDebianPackages([...new Set(missing)], 'the independent checkers the tests call (unzip, Python with PyYAML and cattrs)');
+	if (!runs(python, ['-c', 'import tarfile, yaml; tarfile.data_filter'])) {
+		fail(`${python} must be Python 3.11.4 or newer with PyYAML (the tests read tarfile.data_filter); set SHELF_PYTHON to one that is.`);
+	}
+}
+
+/**
+ * True when the command runs and exits 0.
+ * @param {string} command
+ * @param {string[]} args
+ */
+function runs(command, args) {
+	try {
+		execFileSync(command, args, { stdio: 'ignore' });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/**
  * Installs Debian packages with apt-get, or exits with a message saying how to get them.
  * @param {string[]} packages Debian package names
  * @param {string} purpose what they are for, for the message
@@ -31,7 +63,7 @@ export function installDebianPackages(packages, purpose) {
 	if (!isRoot || !isDebian) {
 		fail(
 			`Missing ${purpose}. Install the Debian package(s) ${packages.join(', ')} ` +
-				`(sudo apt-get install ${packages.join(' ')}), or set CHROMIUM_PATH to a Chromium binary.`
+				`(sudo apt-get install ${packages.join(' ')}).`
 		);
 	}
 	console.log(`Installing ${packages.join(', ')} with apt-get (${purpose})…`);

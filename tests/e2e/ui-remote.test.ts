@@ -171,11 +171,37 @@ test('offline, the Remote page says so and turns remote actions off; the shelf k
 	await expect(push).toBeDisabled();
 	await expect(push).toHaveAccessibleDescription('Offline: pushing needs the network.');
 
-	// Back online, the Remote page checks the registry again by itself.
+	// Back online, the Remote page checks the registry again by itself (the app asks again every few
+	// seconds while offline: some browsers fire no `online` event after an offline reload).
 	await page.goto('/remote');
 	await context.setOffline(false);
-	await expect(page.getByTestId('remote-status')).toContainText('Connected');
+	await expect(page.getByTestId('remote-status')).toContainText('Connected', { timeout: 15_000 });
 	await expect(page.getByTestId('remote-offline')).toHaveCount(0);
+});
+
+test('offline is learned from a request that failed, not from the browser saying so, and clears when one succeeds (issue 13)', async ({ page, context }) => {
+	// The browser's hints never reach the app: what it shows comes from real requests alone.
+	await context.addInitScript(() => {
+		for (const type of ['online', 'offline']) addEventListener(type, (event) => event.stopImmediatePropagation(), { capture: true });
+	});
+	await openApp(page);
+	await page.goto('/remote');
+	await setUpRemote(page, registry().url, 'shelf-offline-learned');
+	await expect(page.getByTestId('remote-status')).toContainText('Connected');
+
+	await context.setOffline(true);
+	await expect(page.getByTestId('sw-status').getByText('Offline')).toHaveCount(0);
+	await page.getByLabel('Pull by reference').fill('anything:v1');
+	await page.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true }).click();
+	// The pull's request failed and the app's own origin did not answer either: offline, not "registry down".
+	await expect(page.getByTestId('remote-offline')).toContainText('You are offline');
+	await expect(page.getByTestId('sw-status').getByText('Offline')).toBeVisible();
+	await expect(page.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true })).toBeDisabled();
+
+	await context.setOffline(false);
+	await expect(page.getByTestId('remote-status')).toContainText('Connected', { timeout: 15_000 });
+	await expect(page.getByTestId('remote-offline')).toHaveCount(0);
+	await expect(page.getByTestId('sw-status').getByText('Offline')).toHaveCount(0);
 });
 
 test('without a registry, the version page explains why it cannot push', async ({ page }) => {

@@ -1,5 +1,6 @@
-// The app-wide state every page may reach: toasts, the import queue and the store's change feed.
+// The app-wide state every page may reach: toasts, the import queue, the store's change feed and connectivity.
 import { getContext, setContext } from 'svelte';
+import type { Connectivity } from './connectivity.svelte.ts';
 import type { ImportQueue } from './imports.svelte.ts';
 import type { StoreEvents } from './store-events.ts';
 import type { Toasts } from './toasts.svelte.ts';
@@ -9,6 +10,7 @@ export interface ShelfContext {
 	toasts: Toasts;
 	imports: ImportQueue;
 	events: StoreEvents;
+	connectivity: Connectivity;
 }
 
 const KEY = Symbol('model-shelf');

@@ -1,11 +1,9 @@
-// Service-worker registration, update prompt and online/offline state for the page.
+// Service-worker registration and the update prompt for the page (offline state: connectivity.svelte.ts).
 import { Workbox } from 'workbox-window';
 import { base } from '$app/paths';
 
 /** What the app shell shows about itself: offline, and whether a newer build is waiting. */
 export class PwaState {
-	/** True while the browser reports no network. */
-	offline = $state(false);
 	/** True when a new service worker has installed and waits for the user to accept it. */
 	updateAvailable = $state(false);
 	/** True once a service worker controls this page, so it opens offline next time. */
@@ -15,9 +13,6 @@ export class PwaState {
 
 	/** Starts listening; call once from the root layout in the browser. */
 	start(): void {
-		this.offline = !navigator.onLine;
-		addEventListener('online', () => (this.offline = false));
-		addEventListener('offline', () => (this.offline = true));
 		if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
 		this.ready = navigator.serviceWorker.controller !== null;
 		const workbox = new Workbox(`${base}/sw.js`, { scope: `${base}/` });

@@ -12,6 +12,7 @@ import { clearOldExports, opfsExportTarget, pickedFileTarget } from './bundle/ex
 import { importBundle } from './bundle/import.ts';
 import { browserCoordination, type StoreChange } from './store/coordination.ts';
 import { fsck, usage, verify, type FsckReport, type UsageReport, type VerifyReport } from './store/maintenance.ts';
+import { networkReachable } from './remote/network-probe.ts';
 import { remoteApi } from './remote/remote-api.ts';
 import { ModelStore, type ListRequest, type SaveRequest, type StoreResult } from './store/model-store.ts';
 
@@ -178,6 +179,10 @@ const api = {
 	/** Cancels a running operation started with this `opId`; it throws `ABORTED` and leaves nothing behind. */
 	async cancel({ opId }: { opId: string }): Promise<boolean> {
 		return cancelOperation(opId);
+	},
+	/** Whether the network is there: a real request to the app's own origin, past every cache. */
+	async networkReachable(): Promise<boolean> {
+		return networkReachable();
 	},
 	/** Calls `listener` whenever another tab changes the store. */
 	async watch(listener: ((change: StoreChange) => void) & ProxyMarked): Promise<void> {

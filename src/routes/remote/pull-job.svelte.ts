@@ -2,6 +2,7 @@
 import { callback, cancellable, shelf } from '$lib/client/shelf.ts';
 import { describeError, isAborted, type ShownError } from '$lib/ui/errors.ts';
 import type { PullResult } from '$lib/ui/remote-types.ts';
+import type { Connectivity } from '$lib/ui/connectivity.svelte.ts';
 import type { StoreEvents } from '$lib/ui/store-events.ts';
 
 /** Where a running pull is. */
@@ -22,10 +23,15 @@ export class PullJob {
 	#cancelled = $state<string | null>(null);
 	#controller: AbortController | null = null;
 	readonly #events: StoreEvents;
+	readonly #connectivity: Connectivity;
 
-	/** @param events told when a pull changed the store */
-	constructor(events: StoreEvents) {
+	/**
+	 * @param events told when a pull changed the store
+	 * @param connectivity told whether the registry's requests found a network
+	 */
+	constructor(events: StoreEvents, connectivity: Connectivity) {
 		this.#events = events;
+		this.#connectivity = connectivity;
 	}
 
 	/** The running pull, or null. */
@@ -62,8 +68,10 @@ export class PullJob {
 		try {
 			const result = await cancellable(this.#controller.signal, (opId) => shelf().pull({ reference, opId }, onProgress));
 			this.#outcome = { reference, result };
+			this.#connectivity.learn('ok');
 			if (result.status === 'created') this.#events.changed();
 		} catch (error) {
+			this.#connectivity.learn(error);
 			if (isAborted(error)) this.#cancelled = reference;
 			else this.#failure = { reference, error: describeError(error) };
 		} finally {

@@ -4,6 +4,7 @@
 import { ShelfError, isShelfError, type ErrorCode } from '../../core/errors.ts';
 import { parseAuthChallenges } from '../../core/oci/http-headers.ts';
 import type { RemoteConfig } from '../../core/oci/remote.ts';
+import { networkReachable } from './network-probe.ts';
 
 /** A user name and password (or access token as password, as GHCR and Docker Hub take). */
 export interface Credentials {
@@ -186,7 +187,7 @@ export class RegistryClient {
 		if (isShelfError(error)) return error;
 		if (signal?.aborted) return new ShelfError('ABORTED', 'The transfer was cancelled.', {}, { cause: error });
 		const where = _withoutQuery(url);
-		if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+		if (!(await networkReachable())) {
 			return new ShelfError('REMOTE_UNREACHABLE', 'You are offline: the registry cannot be reached. Everything on the shelf still works.', { url: where, offline: true });
 		}
 		let answered = false;
