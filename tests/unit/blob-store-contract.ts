@@ -1,5 +1,7 @@
-// The BlobStore contract, run on every implementation (memory in Node, OPFS in Chromium). It uses only
-// what both runtimes have: WebCrypto for reference SHA-256 values and a table CRC-32.
+// The BlobStore contract, run on every implementation: the memory store in Node
+// (tests/unit/memory-blob-store.test.ts) and the OPFS store in Chromium, inside a dedicated worker
+// (tests/browser/opfs-blob-store.test.ts, the `browser` Vitest project). It uses only what both runtimes
+// have: WebCrypto for reference SHA-256 values and a table CRC-32.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import type { BlobDigest, BlobStore, BlobWriter } from '../../src/lib/core/store-types.ts';

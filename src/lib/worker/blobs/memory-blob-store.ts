@@ -1,5 +1,6 @@
 // Node + browser: the reference BlobStore, held in memory. Node tests use it, and the OPFS store must
-// behave the same (tests/unit/blob-store-contract.ts runs the same suite on both).
+// behave the same: tests/unit/blob-store-contract.ts is run on both, on this store in Node
+// (tests/unit/memory-blob-store.test.ts) and on the OPFS store in Chromium (tests/browser/opfs-blob-store.test.ts).
 import { ShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobStore, BlobWriter } from '../../core/store-types.ts';
 import { checkExpectation, isSha256, storageFull, wholeBuffer } from './blob-shared.ts';

@@ -1,0 +1,86 @@
+// A dedicated module worker hosting one real OPFS blob store for tests/browser/opfs-blob-store.test.ts.
+// Sync access handles exist only in dedicated workers, so the store runs here, as it does in the shelf's
+// worker, and the test page drives it through Comlink (bridge.ts keeps ShelfError's code and details).
+import { expose } from 'comlink';
+import '../../src/lib/bridge.ts';
+import { ShelfError } from '../../src/lib/core/errors.ts';
+import type { BlobDigest, BlobExpectation, BlobWriter } from '../../src/lib/core/store-types.ts';
+import { openOpfsBlobStore, type OpfsBlobStore } from '../../src/lib/worker/blobs/opfs-blob-store.ts';
+
+let opened: { store: OpfsBlobStore; root: FileSystemDirectoryHandle; directory: string; tmp: FileSystemDirectoryHandle } | null = null;
+/** Writers by the id the page knows them by, kept until dispose() (abort() after commit() is a no-op). */
+const writers = new Map<number, BlobWriter>();
+let nextWriter = 1;
+
+const current = () => {
+	if (!opened) throw new ShelfError('INTERNAL', 'No store is open in this worker: call open() first.');
+	return opened;
+};
+const writer = (id: number) => {
+	const found = writers.get(id);
+	if (!found) throw new ShelfError('INTERNAL', `No blob writer ${id} in this worker.`);
+	return found;
+};
+
+/** What the page may call. Writer methods take the writer's id; every other call goes to the one store. */
+const host = {
+	/**
+	 * Opens the store in a new directory `directory` of the origin's OPFS root.
+	 * @param directory a name no other test uses
+	 * @param quotaBytes the store's quota, if any
+	 */
+	async open(directory: string, quotaBytes?: number): Promise<void> {
+		if (opened) throw new ShelfError('INTERNAL', 'This worker already holds a store.');
+		const origin = await navigator.storage.getDirectory();
+		const root = await origin.getDirectoryHandle(directory, { create: true });
+		const store = await openOpfsBlobStore({ root, quotaBytes });
+		opened = { store, root: origin, directory, tmp: await root.getDirectoryHandle('tmp') };
+	},
+	async create(expectedSize?: number): Promise<number> {
+		const id = nextWriter++;
+		writers.set(id, await current().store.create(expectedSize));
+		return id;
+	},
+	// write, commit and abort call the writer at once, in the order the page's messages arrive: a page that
+	// does not await each write still has its chunks queued in order.
+	write(id: number, chunk: Uint8Array): Promise<void> {
+		return writer(id).write(chunk);
+	},
+	commit(id: number, expected?: BlobExpectation): Promise<BlobDigest & { deduplicated: boolean }> {
+		return writer(id).commit(expected);
+	},
+	abort(id: number): Promise<void> {
+		return writer(id).abort();
+	},
+	has: (sha256: string) => current().store.has(sha256),
+	read: (sha256: string) => current().store.read(sha256),
+	delete: (sha256: string) => current().store.delete(sha256),
+	list: () => current().store.list(),
+	clearTemp: () => current().store.clearTemp(),
+	storedBytes: () => current().store.storedBytes(),
+	/** Leaves `tmp/<name>` behind in the store's directory, written and closed the way a crashed writer leaves it. */
+	async plantTemp(name: string, bytes: Uint8Array): Promise<void> {
+		const file = await current().tmp.getFileHandle(name, { create: true });
+		const access = await file.createSyncAccessHandle();
+		try {
+			access.write(bytes, { at: 0 });
+			access.flush();
+		} finally {
+			access.close();
+		}
+	},
+	/** Aborts writers still open (closing their handles), stops the hash worker and removes the store's directory. */
+	async dispose(): Promise<void> {
+		const { store, root, directory } = current();
+		for (const open of writers.values()) await open.abort();
+		writers.clear();
+		store.close();
+		opened = null;
+		await root.removeEntry(directory, { recursive: true });
+	}
+};
+
+/** The worker's API as the page sees it through Comlink. */
+export type OpfsContractHost = typeof host;
+
+expose(host);
