@@ -83,7 +83,7 @@ export default defineConfig({
 				}
 			},
 			// Sweeps too long for `npm test` (4 GiB on disk): only with SHELF_LONG=1 (`npm run test:long`).
-			...(process.env.SHELF_LONG === '1' ? [{ extends: true, test: { name: 'long', include: ['tests/long/**/*.test.ts'], environment: 'node' } }] : [])
+			...(process.env.SHELF_LONG === '1' ? [{ extends: true as const, test: { name: 'long', include: ['tests/long/**/*.test.ts'], environment: 'node' } }] : [])
 		]
 	}
 });
