@@ -99,7 +99,7 @@ export function normalizeModelPaths(paths: readonly string[]): string[] {
 
 // ---------------------------------------------------------------------------
 
-function _refuse(path: string, reason: PathProblem, what: string, extra: Record<string, unknown> = {}): never {
+function _refuse(path: string, reason: PathProblem, what: string, extra: { other?: string } = {}): never {
 	const shown = path.length > 120 ? `${path.slice(0, 117)}…` : path;
 	throw new ShelfError('INVALID_PATH', `File path ${JSON.stringify(shown)} ${what}.`, { path, reason, ...extra });
 }

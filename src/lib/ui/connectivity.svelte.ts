@@ -2,7 +2,7 @@
 // `navigator.onLine` and its events are only hints (Chromium 150 reads true again after a reload while
 // every request still fails; any browser reads true behind a dead router), so a request decides.
 import { shelf } from '$lib/client/shelf.ts';
-import { toShelfError } from '../core/errors.ts';
+import { isShelfError } from '../core/errors.ts';
 
 /** How often to ask again while offline, so the app notices the network coming back by itself. */
 const RECHECK_MS = 5000;
@@ -35,7 +35,7 @@ export class Connectivity {
 	 */
 	learn(outcome: unknown): void {
 		if (outcome === 'ok') this.#set(false);
-		else if (toShelfError(outcome).details?.offline === true) this.#set(true);
+		else if (isShelfError(outcome, 'REMOTE_UNREACHABLE') && outcome.details?.offline === true) this.#set(true);
 	}
 
 	#set(offline: boolean): void {

@@ -42,11 +42,12 @@ export function describeError(error: unknown): ShownError {
 		const position = shelfError.details?.position;
 		if (typeof position === 'number') shown.position = position;
 	}
+	const offline = shelfError.code === 'REMOTE_UNREACHABLE' && shelfError.details?.offline === true;
 	const title = REMOTE_ERROR_TITLES[shelfError.code];
-	if (title) shown.title = shelfError.details?.offline === true ? 'Offline' : title;
-	if (shelfError.details?.offline === true) shown.offline = true;
-	if (shelfError.details?.resumable === true) shown.resumable = true;
-	if (shelfError.code === 'INVALID_REMOTE' && typeof shelfError.details?.field === 'string') shown.field = shelfError.details.field;
+	if (title) shown.title = offline ? 'Offline' : title;
+	if (offline) shown.offline = true;
+	if (shelfError.code === 'REMOTE_UNREACHABLE' && shelfError.details?.resumable === true) shown.resumable = true;
+	if (shelfError.code === 'INVALID_REMOTE' && shelfError.details) shown.field = shelfError.details.field;
 	if (shelfError.code === 'INTERNAL') shown.message = shelfError.message.replace(/^Unexpected failure: /, 'Something went wrong: ');
 	return shown;
 }

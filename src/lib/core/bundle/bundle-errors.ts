@@ -1,6 +1,7 @@
 // Node + browser: pure TypeScript, no DOM, no idb, no OPFS.
 //
 // Every way a bundle can be refused, as one vocabulary shared by the zip and tar readers and the importer.
+import type { BundleLocation } from '../error-details.ts';
 import { ShelfError } from '../errors.ts';
 
 /** Why a bundle was refused: `details.reason` of a `BAD_BUNDLE` error. */
@@ -61,6 +62,6 @@ export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
  * @example
  * throw badBundle('encrypted', 'Entry "w.bin" is encrypted; bundles must not be.', { entry: 'w.bin' });
  */
-export function badBundle(reason: BundleProblem, message: string, details: Record<string, unknown> = {}, cause?: unknown): ShelfError {
+export function badBundle(reason: BundleProblem, message: string, details: BundleLocation = {}, cause?: unknown): ShelfError {
 	return new ShelfError('BAD_BUNDLE', message, { reason, ...details }, cause === undefined ? undefined : { cause });
 }

@@ -5,7 +5,7 @@
 // Real sizes and CRC-32 go in the local headers (no data descriptors), so every unzipper, streaming
 // or not, reads the result; names are UTF-8 (flag bit 11); a 0x5348 extra field can carry SHA-256.
 import { deflateSync } from 'fflate';
-import { ShelfError } from '../errors.ts';
+import { ShelfError, type ErrorDetails } from '../errors.ts';
 import { normalizeModelPath } from '../paths.ts';
 import { inflateBounded } from './zip-inflate.ts';
 import { CENTRAL_HEADER as C, END_RECORD as E, LOCAL_HEADER as L, ZIP64_END_RECORD as Z64, ZIP64_LOCATOR } from './zip-format.ts';
@@ -313,7 +313,7 @@ function _hexBytes(hex: string): Uint8Array {
 	return Uint8Array.from({ length: hex.length / 2 }, (_, index) => parseInt(hex.slice(index * 2, index * 2 + 2), 16));
 }
 
-function _integrity(message: string, details: Record<string, unknown>, cause?: unknown): ShelfError {
+function _integrity(message: string, details: ErrorDetails<'INTEGRITY'>, cause?: unknown): ShelfError {
 	return new ShelfError('INTEGRITY', `${message} The export must not ship a header that lies.`, details, cause === undefined ? undefined : { cause });
 }
 

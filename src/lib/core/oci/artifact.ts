@@ -6,7 +6,7 @@
 //   the same name the shelf's blob store uses), `org.opencontainers.image.title` = relative path as ORAS
 //   writes and reads it, plus CNCF ModelPack's `org.cncf.model.filepath` and raw layer media types by kind;
 // - manifest annotations: creation time, name, version and labels, for registry UIs.
-import { ShelfError } from '../errors.ts';
+import { ShelfError, type ErrorDetails } from '../errors.ts';
 import type { ModelInfo } from '../manifest.ts';
 import { MANIFEST_PATH, normalizeModelPath, normalizeModelPaths } from '../paths.ts';
 import type { StoredFile } from '../store-types.ts';
@@ -147,14 +147,14 @@ export function readModelArtifact(text: string): ModelArtifact {
 	if (!_isObject(parsed) || parsed.schemaVersion !== 2) throw _malformed('The manifest is not an OCI manifest (schemaVersion 2).', {});
 	if (parsed.mediaType === OCI_INDEX_TYPE || Array.isArray(parsed.manifests)) {
 		throw new ShelfError('UNSUPPORTED', 'This tag points to an index of several manifests (e.g. a multi-platform image), not a model.', {
-			mediaType: parsed.mediaType
+			mediaType: typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined
 		});
 	}
 	const config = _descriptor(parsed.config, 'config');
 	if (config.mediaType !== MODEL_CONFIG_TYPE) {
 		const kind = typeof parsed.artifactType === 'string' ? parsed.artifactType : config.mediaType;
 		throw new ShelfError('UNSUPPORTED', `This is not a BentoML model pushed by Model Shelf (its type is "${kind}").`, {
-			artifactType: parsed.artifactType,
+			artifactType: typeof parsed.artifactType === 'string' ? parsed.artifactType : undefined,
 			configMediaType: config.mediaType
 		});
 	}
@@ -210,6 +210,6 @@ function _isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function _malformed(message: string, details: Record<string, unknown>, cause?: unknown): ShelfError {
+function _malformed(message: string, details: Omit<ErrorDetails<'INVALID_MANIFEST'>, 'field'>, cause?: unknown): ShelfError {
 	return new ShelfError('INVALID_MANIFEST', message, { field: '(oci manifest)', ...details }, cause ? { cause } : undefined);
 }

@@ -3,7 +3,7 @@
 // Where a model lives on an OCI registry: the registry's base URL, a namespace, and the repository
 // `<namespace>/<name>` with the version as its tag. Names follow the OCI distribution spec's grammar,
 // which is narrower than BentoML's tag grammar, so every mapping is checked here.
-import { ShelfError } from '../errors.ts';
+import { ShelfError, type ErrorDetails } from '../errors.ts';
 import { parseTag } from '../tags.ts';
 
 /** A registry the shelf pushes to and pulls from, as the user configured it. */
@@ -154,7 +154,7 @@ export function digestOf(sha256: string): string {
 
 // ---------------------------------------------------------------------------
 
-function _invalid(field: string, message: string, details: Record<string, unknown>): ShelfError {
+function _invalid(field: ErrorDetails<'INVALID_REMOTE'>['field'], message: string, details: Omit<ErrorDetails<'INVALID_REMOTE'>, 'field'>): ShelfError {
 	return new ShelfError('INVALID_REMOTE', message, { field, ...details });
 }
 

@@ -201,7 +201,8 @@ function _expected(entry: ZipEntry): IncomingFile['expected'] {
 function _parseManifest(bytes: Uint8Array): ModelInfo {
 	let text: string;
 	try {
-		text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+		// ignoreBOM keeps a byte-order mark in the text, so the stored model.yaml is the file's exact bytes (issue 14).
+		text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
 	} catch (error) {
 		throw badBundle('invalid-manifest', 'model.yaml is not UTF-8 text.', {}, error);
 	}
@@ -229,7 +230,7 @@ function _manifestTooLarge(size: number, limits: BundleLimits): ShelfError {
 /** The archive's own checks (CRC, sizes) mean a damaged bundle; only a SHA-256 mismatch is an integrity failure. */
 function _asBundleError(error: unknown, fileName: string): unknown {
 	if (!(error instanceof ShelfError) || error.code !== 'INTEGRITY') return error;
-	const fields = (error.details?.fields as string[] | undefined) ?? [];
+	const fields = error.details?.fields ?? [];
 	const path = error.details?.path;
 	if (fields.includes('size')) {
 		return badBundle('size-mismatch', `"${String(path)}" in "${fileName}" has a different size than its header says: the bundle is damaged.`, { ...error.details, file: fileName }, error);

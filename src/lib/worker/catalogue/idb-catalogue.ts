@@ -289,11 +289,12 @@ function _stats(tx: _ReadTransaction): PlanStats {
 
 /** Native IndexedDB failures as ShelfErrors: the only place they are converted. */
 function _toStoreError(error: unknown, details: { tag?: string }, adding: boolean): ShelfError {
+	const tag = details.tag ?? '';
 	if (error instanceof ShelfError) return error;
 	const name = (error as { name?: unknown } | null)?.name;
 	// In `add`, the only constraints are the primary key and the unique createdKey, which embeds the tag.
 	if (name === 'ConstraintError' && adding) {
-		return new ShelfError('TAG_EXISTS', `Version ${details.tag} is already in the catalogue. Hint: versions are immutable; save a new version instead.`, details, { cause: error });
+		return new ShelfError('TAG_EXISTS', `Version ${tag} is already in the catalogue. Hint: versions are immutable; save a new version instead.`, { tag }, { cause: error });
 	}
 	if (name === 'QuotaExceededError') {
 		return new ShelfError('STORAGE_FULL', 'The browser refused to store more catalogue data (quota reached). Hint: delete unused models or free up disk space.', details, { cause: error });

@@ -88,8 +88,8 @@ export async function pullVersion(store: ModelStore, client: RegistryClient, ref
 					report(file.path);
 				})
 				.catch((error) => {
-					// The store's own mismatch says nothing of the registry; _download's (too many bytes) already does.
-					if (!isShelfError(error, 'INTEGRITY') || error.message.includes(file.path)) throw error;
+					// The store's own mismatch says nothing of the registry; _download's (too many bytes) names it already.
+					if (!isShelfError(error, 'INTEGRITY') || error.details?.repository !== undefined) throw error;
 					throw new ShelfError(
 						'INTEGRITY',
 						`The registry sent bytes for "${file.path}" that do not match its digest sha256:${file.sha256}. Nothing was stored. Hint: the copy on the registry is damaged; push it again from a shelf that has it.`,
@@ -190,7 +190,8 @@ function _download(client: RegistryClient, repository: string, file: ArtifactFil
 					if (received > file.size) {
 						throw new ShelfError('INTEGRITY', `The registry sent more than the ${file.size} bytes its manifest lists for "${file.path}". Nothing was stored.`, {
 							path: file.path,
-							sha256: file.sha256
+							sha256: file.sha256,
+							repository
 						});
 					}
 					yield chunk.value;

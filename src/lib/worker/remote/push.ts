@@ -298,7 +298,7 @@ function _withDigest(location: string, digest: string): string {
 
 /** A registry that recomputed a different digest got different bytes from what the shelf stores under that name. */
 function _digestRejected(error: unknown, digest: string): unknown {
-	if (isShelfError(error, 'REMOTE_REJECTED') && /digest/i.test(error.message)) {
+	if (isShelfError(error, 'REMOTE_REJECTED') && error.details?.reason === 'digest-mismatch') {
 		return new ShelfError('INTEGRITY', `The registry computed another digest than ${digest} for the bytes sent: the stored file may be damaged. Hint: run Verify on the Storage page.`, { digest }, { cause: error });
 	}
 	return error;

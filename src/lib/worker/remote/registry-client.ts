@@ -172,7 +172,7 @@ export class RegistryClient {
 			return new ShelfError('REMOTE_QUOTA', `The registry is out of space or over its quota (HTTP ${response.status}).${said}`, details);
 		}
 		if (codes.includes('DIGEST_INVALID') || codes.includes('BLOB_UPLOAD_INVALID') && said.includes('digest')) {
-			return new ShelfError('REMOTE_REJECTED', `The registry rejected the uploaded bytes: their digest does not match.${said}`, details);
+			return new ShelfError('REMOTE_REJECTED', `The registry rejected the uploaded bytes: their digest does not match.${said}`, { ...details, reason: 'digest-mismatch' });
 		}
 		if (response.status === 429) return new ShelfError('REMOTE_REJECTED', `The registry asks to slow down (HTTP 429). Hint: try again in a minute.${said}`, details);
 		const code: ErrorCode = response.status >= 500 ? 'REMOTE_UNREACHABLE' : 'REMOTE_REJECTED';

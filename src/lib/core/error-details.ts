@@ -1,0 +1,148 @@
+// Node + browser: pure TypeScript, no DOM, no idb, no OPFS.
+//
+// What `ShelfError.details` holds for each code: the typed half of the error contract between worker and
+// page. Details are JSON-safe facts; they cross the worker boundary unchanged (src/lib/bridge.ts).
+import type { BundleProblem } from './bundle/bundle-errors.ts';
+import type { ManifestProblem } from './manifest-schema.ts';
+import type { PathProblem } from './paths.ts';
+import type { TagPart, TagProblem } from './tags.ts';
+
+/** One entry of a registry's JSON error body (OCI distribution-spec), trimmed to what is safe to show. */
+export interface RegistryErrorEntry {
+	code: string;
+	message: string;
+}
+
+/** The HTTP answer behind a registry's refusal. */
+export interface RegistryAnswer {
+	status: number;
+	/** The request's URL without its query. */
+	url: string;
+	registry: RegistryErrorEntry[];
+}
+
+/** SHA-256, size and CRC-32 of some bytes, as far as they are known. */
+export interface DigestFacts {
+	sha256?: string;
+	size?: number;
+	crc32?: number;
+}
+
+/** Where in a bundle a problem sits; every field is optional because most problems know only some. */
+export interface BundleLocation {
+	/** The bundle file's name. */
+	file?: string;
+	/** The entry's name as the archive spells it. */
+	entry?: string;
+	/** Another entry involved (a duplicate, an overlap, a folder that is a file). */
+	other?: string;
+	offset?: number;
+	nextOffset?: number;
+	length?: number;
+	size?: number;
+	centralOffset?: number;
+	centralSize?: number;
+	zip64End?: number;
+	limit?: number;
+	produced?: number;
+	field?: string;
+	kind?: string;
+	flateCode?: unknown;
+	entries?: number;
+	total?: number;
+	bytes?: number;
+	nameBytes?: number;
+	method?: number;
+	mode?: number;
+	linkname?: string;
+	/** A tar header's checksum as stored and as computed. */
+	stored?: number;
+	computed?: number;
+}
+
+/** For each error code, what its `details` hold. */
+export interface ErrorDetailsByCode {
+	INVALID_TAG: { tag: string; part: TagPart; reason: TagProblem };
+	INVALID_MANIFEST: {
+		/** Dotted path of the offending key (`labels.team`), `(document)`, or `(oci manifest)`. */
+		field: string;
+		reason?: ManifestProblem;
+		value?: string;
+		depth?: number;
+		/** Where a YAML syntax error is, and the YAML parser's own code for it. */
+		line?: number;
+		column?: number;
+		yamlCode?: string;
+		expected?: string;
+		actual?: string;
+		limit?: number;
+		layer?: number;
+		reference?: string;
+		repository?: string;
+		size?: number;
+		found?: string;
+		version?: string;
+		where?: string;
+	};
+	INVALID_SELECTOR: { selector: string; position: number; found: string };
+	INVALID_PATH: { path: string; reason: PathProblem; other?: string };
+	NOT_FOUND: Partial<RegistryAnswer> & { tag?: string; name?: string; path?: string; sha256?: string };
+	TAG_EXISTS: { tag: string; digest?: string; repository?: string; remoteDigest?: string; localDigest?: string };
+	INTEGRITY: {
+		tag?: string;
+		path?: string;
+		size?: number;
+		crc32?: number;
+		compressedSize?: number;
+		declared?: number;
+		/** Bytes a streamed entry actually gave. */
+		written?: number;
+		/** The bundle file's name, for an import. */
+		file?: string;
+		sha256?: string;
+		repository?: string;
+		digest?: string;
+		/** What was expected and what was found: digests of stored bytes, or a registry's digests as text. */
+		expected?: DigestFacts | string;
+		/** What was found: digests, a digest as text, or a CRC-32. */
+		actual?: DigestFacts | string | number;
+		/** Which of sha256, size and crc32 differ. */
+		fields?: Array<keyof DigestFacts>;
+	};
+	STORAGE_FULL: { quotaBytes?: number | null; needed?: number; tag?: string };
+	BAD_BUNDLE: BundleLocation & { reason: BundleProblem };
+	ABORTED: Record<never, never>;
+	UNSUPPORTED: { kind?: string; cursor?: string; name?: string; version?: number; artifactType?: string; configMediaType?: string; mediaType?: string; where?: string; digest?: string };
+	INVALID_REMOTE: {
+		/** The setting or part of a reference at fault. */
+		field: 'url' | 'namespace' | 'name' | 'version' | 'digest';
+		suggestion?: string;
+		/** The part of a repository name that breaks the OCI grammar. */
+		component?: string;
+		url?: string;
+		namespace?: string;
+		name?: string;
+		repository?: string;
+		version?: string;
+		reference?: string;
+	};
+	REMOTE_UNREACHABLE: Partial<RegistryAnswer> & {
+		/** The browser is offline: the app's own origin did not answer either. */
+		offline?: boolean;
+		path?: string;
+		repository?: string;
+		/** An interrupted push: pushing again resumes from `offset`. */
+		resumable?: boolean;
+		offset?: number;
+	};
+	REMOTE_CORS: { url: string; origin: string };
+	REMOTE_AUTH: Partial<RegistryAnswer> & { url: string };
+	REMOTE_QUOTA: RegistryAnswer;
+	REMOTE_REJECTED: Partial<RegistryAnswer> & {
+		repository?: string;
+		tag?: string;
+		/** The registry computed another digest for the bytes it was sent. */
+		reason?: 'digest-mismatch';
+	};
+	INTERNAL: { path?: string; size?: number; chunkSize?: number; length?: number; state?: string; tag?: string; createdKey?: string; version?: number; reason?: string };
+}
