@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ShelfError } from '../../src/lib/core/errors.ts';
-import { createDigest } from '../../src/lib/worker/blobs/digest.ts';
+import { createDigest } from '../../src/lib/core/digest.ts';
 import { createMemoryBlobStore, createMemoryVolume } from '../../src/lib/worker/blobs/memory-blob-store.ts';
 import { EMPTY_SHA256, describeBlobStoreContract, pseudoRandom, tableCrc32 } from './blob-store-contract.ts';
 

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { ShelfError } from '../../src/lib/core/errors.ts';
-import { crc32, encodeUtf8, encodeZip64Extra, writeU16, writeU32, writeU64, concatBytes } from '../../src/lib/core/bundle/zip-format.ts';
+import { crc32 } from 'node:zlib';
+import { encodeUtf8, encodeZip64Extra, writeU16, writeU32, writeU64, concatBytes } from '../../src/lib/core/bundle/zip-format.ts';
 import type { RandomAccessSource } from '../../src/lib/core/bundle/zip-reader.ts';
 import type { ZipSink } from '../../src/lib/core/bundle/zip-writer.ts';
 

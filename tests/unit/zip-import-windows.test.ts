@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../../src/lib/core/bundle/zip-format.ts';
+import { crc32 } from 'node:zlib';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import { openCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 import { createMemoryBlobStore, createMemoryVolume } from '../../src/lib/worker/blobs/memory-blob-store.ts';

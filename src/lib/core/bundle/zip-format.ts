@@ -1,7 +1,8 @@
 // Node + browser: pure TypeScript, no DOM, no idb, no OPFS.
 //
 // The ZIP container as bytes (PKWARE APPNOTE 6.3.10): signatures, fixed header layouts, extra
-// fields (ZIP64 0x0001, our SHA-256 0x5348), DOS times, CRC-32 and the text codecs names need.
+// fields (ZIP64 0x0001, our SHA-256 0x5348), DOS times and the text codecs names need
+// (CRC-32 is core/digest.ts's).
 // Core has no TextEncoder/TextDecoder (lib es2022 only), so UTF-8 and CP437 are done here.
 
 /** The four-byte signatures that open each record, as little-endian numbers. */
@@ -264,30 +265,10 @@ export function decodeCp437(bytes: Uint8Array): string {
 	return _fromCodePoints(Array.from(bytes, (byte) => (byte < 0x80 ? byte : _CP437_HIGH.charCodeAt(byte - 0x80))));
 }
 
-/**
- * CRC-32 (ISO-HDLC, the zip and gzip one) of some bytes, continuing from a previous value.
- * A table implementation for tests and small data; storage computes it while hashing large files.
- * @param bytes the data
- * @param previous the CRC of the bytes before, 0 to start
- * @example
- * crc32(encodeUtf8('123456789')); // 0xcbf43926
- */
-export function crc32(bytes: Uint8Array, previous = 0): number {
-	let crc = ~previous;
-	for (let at = 0; at < bytes.length; at++) crc = _CRC_TABLE[(crc ^ bytes[at]!) & 0xff]! ^ (crc >>> 8);
-	return ~crc >>> 0;
-}
-
 // ---------------------------------------------------------------------------
 
 const _CP437_HIGH =
 	'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
-
-const _CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-	let c = n;
-	for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-	return c >>> 0;
-});
 
 function _fromCodePoints(codes: readonly number[]): string {
 	let text = '';

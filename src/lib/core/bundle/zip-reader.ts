@@ -6,14 +6,13 @@
 // Every claim a header makes is bounded before we trust it; every size is enforced against what
 // the bytes really yield. fflate is used for raw inflate only, never for its zip container code.
 import { badBundle, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './bundle-errors.ts';
+import { CHUNK_SIZE } from '../byte-streams.ts';
 import { ShelfError } from '../errors.ts';
 import { normalizeModelPath } from '../paths.ts';
 import { inflateBounded } from './zip-inflate.ts';
 import { CENTRAL_HEADER as C, END_RECORD as E, LOCAL_HEADER as L, ZIP64_END_RECORD as Z64, ZIP64_LOCATOR } from './zip-format.ts';
 import { SHA256_EXTRA_ID, UNIX_MODE, U16_MAX, U32_MAX, ZIP64_EXTRA_ID, ZIP_FLAG, ZIP_METHOD, ZIP_SIGNATURE } from './zip-format.ts';
 import { decodeCp437, decodeUtf8, encodeUtf8, parseExtraFields, readU16, readU32, readU64 } from './zip-format.ts';
-
-export { crc32 } from './zip-format.ts';
 
 /** The archive's bytes at random offsets: a `File` via `file.slice(a, b).arrayBuffer()` in the browser, a buffer or file in tests. */
 export interface RandomAccessSource {
@@ -97,13 +96,13 @@ export async function zipEntryData(source: RandomAccessSource, entry: ZipEntry):
  * output that stops short. CRC-32 is left to the caller.
  * @param source the archive
  * @param entry an entry from {@link readZipDirectory}
- * @param options `chunkSize`: largest chunk yielded (default 8 MiB)
+ * @param options `chunkSize`: largest chunk yielded (default {@link CHUNK_SIZE})
  * @throws ShelfError `BAD_BUNDLE` (size-mismatch, corrupt, truncated)
  * @example
  * for await (const chunk of readZipEntry(source, entry)) await sink.write(chunk);
  */
 export async function* readZipEntry(source: RandomAccessSource, entry: ZipEntry, options: { chunkSize?: number } = {}): AsyncGenerator<Uint8Array> {
-	const chunkSize = options.chunkSize ?? 8 * 1024 * 1024;
+	const chunkSize = options.chunkSize ?? CHUNK_SIZE;
 	if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new ShelfError('INTERNAL', `chunkSize must be a positive integer, got ${chunkSize}.`, { chunkSize });
 	if (entry.isDirectory) return;
 	const { offset } = await zipEntryData(source, entry);

@@ -5,12 +5,13 @@
 // Real sizes and CRC-32 go in the local headers (no data descriptors), so every unzipper, streaming
 // or not, reads the result; names are UTF-8 (flag bit 11); a 0x5348 extra field can carry SHA-256.
 import { deflateSync } from 'fflate';
+import { crc32Of } from '../digest.ts';
 import { ShelfError, type ErrorDetails } from '../errors.ts';
 import { normalizeModelPath } from '../paths.ts';
 import { inflateBounded } from './zip-inflate.ts';
 import { CENTRAL_HEADER as C, END_RECORD as E, LOCAL_HEADER as L, ZIP64_END_RECORD as Z64, ZIP64_LOCATOR } from './zip-format.ts';
 import { EXTERNAL_ATTRIBUTES, MADE_BY_UNIX, SHA256_EXTRA_ID, U16_MAX, U32_MAX, ZIP_FLAG, ZIP_METHOD, ZIP_SIGNATURE, ZIP_VERSION } from './zip-format.ts';
-import { concatBytes, crc32, encodeExtraField, encodeUtf8, encodeZip64Extra, toDosDateTime, writeU16, writeU32, writeU64 } from './zip-format.ts';
+import { concatBytes, encodeExtraField, encodeUtf8, encodeZip64Extra, toDosDateTime, writeU16, writeU32, writeU64 } from './zip-format.ts';
 
 /** Where the archive's bytes go, in order; the writer awaits each write before the next. */
 export interface ZipSink {
@@ -295,17 +296,18 @@ function _endRecords(entries: number, centralOffset: number, centralSize: number
 
 /** In-memory data is cheap to check whole: deflated bytes must expand to `size`, and the CRC-32 must match. */
 async function _checkInMemory(data: Uint8Array, deflate: boolean, size: number, expected: number, path: string): Promise<void> {
-	let crc = deflate ? 0 : crc32(data);
+	const pieces: Uint8Array[] = deflate ? [] : [data];
 	if (deflate) {
 		const once = async function* () {
 			yield data;
 		};
 		try {
-			for await (const chunk of inflateBounded(once(), size, { chunkSize: _BATCH, entry: path })) crc = crc32(chunk, crc);
+			for await (const chunk of inflateBounded(once(), size, { chunkSize: _BATCH, entry: path })) pieces.push(chunk);
 		} catch (error) {
 			throw _integrity(`The deflated data of "${path}" does not expand to its ${size} bytes.`, { path, size }, error);
 		}
 	}
+	const crc = await crc32Of(pieces);
 	if (crc !== expected) throw _integrity(`The data of "${path}" does not match its CRC-32.`, { path, size, crc32: expected, actual: crc });
 }
 

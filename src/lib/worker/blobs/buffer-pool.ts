@@ -2,9 +2,8 @@
 // ArrayBuffer, dropped once hashed; V8 collects such external memory lazily, so the workers' buffer peak
 // grew with the size of what went through (72 → 105 MiB from 256 MiB to 1 GiB). The hash worker hands
 // each buffer back with its acknowledgement (hash-client.ts), and readers take their next one from here.
-
-/** Chunk size for reading and writing file bytes; the only size the pool keeps. */
-export const CHUNK_SIZE = 8 * 1024 * 1024;
+// Only buffers of CHUNK_SIZE bytes are kept.
+import { CHUNK_SIZE } from '../../core/byte-streams.ts';
 
 /**
  * Buffers kept between uses. A reader cycles through about five (one being read and written, up to four

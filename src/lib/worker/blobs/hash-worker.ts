@@ -1,7 +1,7 @@
 // A dedicated module worker that only hashes: the OPFS store writes chunk N+1 while this hashes chunk N.
 // Started by opfs-blob-store.ts with `new Worker(new URL('./hash-worker.ts', import.meta.url), …)`.
 import type { HashReply, HashRequest } from './hash-messages.ts';
-import { createDigest, type StreamingDigest } from './digest.ts';
+import { createDigest, type StreamingDigest } from '../../core/digest.ts';
 
 // The part of the worker scope used here, typed so that this file also checks under the page's DOM lib
 // (svelte-check sees every file under src/), where DedicatedWorkerGlobalScope does not exist.

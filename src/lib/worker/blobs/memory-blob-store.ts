@@ -4,7 +4,7 @@
 import { ShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobStore, BlobWriter } from '../../core/store-types.ts';
 import { checkExpectation, isSha256, storageFull, wholeBuffer } from './blob-shared.ts';
-import { createDigest } from './digest.ts';
+import { createDigest } from '../../core/digest.ts';
 
 /**
  * Where a memory store keeps its bytes, the counterpart of an OPFS root directory. Share one between

@@ -3,6 +3,7 @@
 //
 // Layout under the root: blobs/<sha256> (content-addressed: identical files stored once) and
 // tmp/<random id> (writes in progress, or crash leftovers for clearTemp()).
+import { CHUNK_SIZE } from '../../core/byte-streams.ts';
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/store-types.ts';
 import { isNotFound, isQuotaExceeded, isSha256, storageFull } from './blob-shared.ts';
@@ -26,8 +27,6 @@ export interface OpfsBlobStore extends BlobStore, VerifiedReads {
 
 // `FileSystemHandle.move()` is missing from TypeScript's lib; Chromium has it for OPFS files since 110.
 type MovableFileHandle = FileSystemFileHandle & { move?(directory: FileSystemDirectoryHandle, name: string): Promise<void> };
-
-const COPY_CHUNK = 8 * 1024 * 1024;
 
 /**
  * Opens (creating when needed) a content-addressed blob store in OPFS. Call it from a dedicated worker.
@@ -249,7 +248,7 @@ async function _move(
 		try {
 			const to = await target.createSyncAccessHandle();
 			try {
-				const buffer = new Uint8Array(COPY_CHUNK);
+				const buffer = new Uint8Array(CHUNK_SIZE);
 				const size = from.getSize();
 				for (let at = 0; at < size; ) {
 					const read = from.read(buffer, { at });

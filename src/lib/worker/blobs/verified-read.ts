@@ -5,7 +5,8 @@
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/store-types.ts';
 import { isNotFound } from './blob-shared.ts';
-import { CHUNK_SIZE, giveBuffer, takeBuffer } from './buffer-pool.ts';
+import { CHUNK_SIZE } from '../../core/byte-streams.ts';
+import { giveBuffer, takeBuffer } from './buffer-pool.ts';
 import type { HashStream } from './hash-client.ts';
 
 /** A blob store that can stream a stored blob with its digest checked on the way. */

@@ -6,7 +6,7 @@ import { ShelfError } from '../../core/errors.ts';
 import { serializeModelYaml } from '../../core/manifest.ts';
 import { MANIFEST_PATH } from '../../core/paths.ts';
 import type { StoredFile, VersionRecord } from '../../core/store-types.ts';
-import { createDigest, type StreamingDigest } from '../blobs/digest.ts';
+import { createDigest, digestBytes } from '../../core/digest.ts';
 import { hasVerifiedReads } from '../blobs/verified-read.ts';
 import { throwIfAborted } from '../operations.ts';
 import { readChunks } from '../store/chunks.ts';
@@ -76,7 +76,7 @@ export async function writeBundle(store: ModelStore, record: VersionRecord, sink
 // ---------------------------------------------------------------------------
 
 async function _addSmall(zip: ZipWriter, path: string, bytes: Uint8Array, modified: Date, known?: StoredFile) {
-	const { crc32, sha256 } = known ?? (await _digest(bytes));
+	const { crc32, sha256 } = known ?? (await digestBytes(bytes));
 	const deflated = deflateSmall(bytes);
 	await zip.addEntry(
 		deflated
@@ -122,20 +122,6 @@ function _integrity(record: VersionRecord, file: StoredFile, actual: string): Sh
 	);
 }
 
-/** One digest for every small file of this worker's exports: a new one per file instantiates WebAssembly. */
-let small: Promise<StreamingDigest> | null = null;
-
-async function _digest(bytes: Uint8Array) {
-	// reset, update and digest run with no await in between: concurrent exports cannot interleave.
-	const digest = await (small ??= createDigest().catch((error: unknown) => {
-		small = null;
-		throw error;
-	}));
-	digest.reset();
-	digest.update(bytes);
-	return digest.digest();
-}
-
 async function _sha256(bytes: Uint8Array): Promise<string> {
-	return (await _digest(bytes)).sha256;
+	return (await digestBytes(bytes)).sha256;
 }

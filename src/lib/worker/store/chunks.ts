@@ -1,7 +1,9 @@
 // Reads model bytes in large chunks: per-chunk costs (postMessage to the hash worker, sync-handle
 // calls) dominate with the 64 KiB chunks a File's own stream yields.
-import { CHUNK_SIZE, takeBuffer } from '../blobs/buffer-pool.ts';
+import { CHUNK_SIZE } from '../../core/byte-streams.ts';
+import { takeBuffer } from '../blobs/buffer-pool.ts';
 
+// remote/blob-upload.ts imports CHUNK_SIZE from here; its home is core/byte-streams.ts.
 export { CHUNK_SIZE };
 
 /** Something the shelf can read bytes from: a Blob (random access), a stream, or chunks as they are decoded. */

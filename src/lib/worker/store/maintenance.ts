@@ -2,7 +2,7 @@
 // and say how much room it takes (usage).
 import { END_RECORD, readU16, readU32, ZIP_SIGNATURE } from '../../core/bundle/zip-format.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
-import { createDigest } from '../blobs/digest.ts';
+import { createDigest } from '../../core/digest.ts';
 import { throwIfAborted } from '../operations.ts';
 import { readChunks } from './chunks.ts';
 import type { ModelStore, OperationControls } from './model-store.ts';
