@@ -11,7 +11,7 @@ import type { VersionRecord } from '../../core/store-types.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { fetchManifest, fetchSmallBlob } from './registry-io.ts';
-import { remoteDb } from './remote-db.ts';
+import type { RemoteDb } from './remote-db.ts';
 
 /** A version on the registry as shown before pulling it. */
 export interface RemoteVersion {
@@ -50,11 +50,14 @@ export async function inspectRemote(client: RegistryClient, referenceText: strin
 
 /**
  * Pulls a version into the store.
+ * @param store the shelf the version is stored in
+ * @param client the registry
+ * @param remoteDb records the copy and which repository holds the version's blobs
  * @param referenceText `name:version` or `name@sha256:…`
  * @throws ShelfError `INTEGRITY` when bytes do not match their digest (nothing is stored), `TAG_EXISTS`
  * when the shelf holds that tag with other content, `UNSUPPORTED` for artifacts that are not models
  */
-export async function pullVersion(store: ModelStore, client: RegistryClient, referenceText: string, controls: OperationControls = {}): Promise<PullResult> {
+export async function pullVersion(store: ModelStore, client: RegistryClient, remoteDb: RemoteDb, referenceText: string, controls: OperationControls = {}): Promise<PullResult> {
 	const reference = parseRemoteReference(referenceText);
 	const { repository, artifact, digest, info, configText } = await _readVersion(client, reference, controls.signal);
 	const tag = formatTag(info);

@@ -6,7 +6,7 @@ import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import { inspectRemote, listRemoteModels, listRemoteTags, pullVersion, type PullResult, type RemoteVersion } from './pull.ts';
 import { pushVersion, type PushResult } from './push.ts';
 import { RegistryClient, type Credentials } from './registry-client.ts';
-import { remoteDb, type RemoteCopy } from './remote-db.ts';
+import { openRemoteDb, type RemoteCopy, type RemoteDb } from './remote-db.ts';
 
 /** The remote as the page shows it: never the password. */
 export interface RemoteSettings {
@@ -25,24 +25,30 @@ type LongOperation = <T>(opId: string | undefined, listener: ProgressListener | 
  * The registry methods of the worker API.
  * @param open opens the store
  * @param longOperation runs a cancellable operation with throttled progress
+ * @param openRemote opens the remote database (default: the browser's, `model-shelf-remote`); called once, on first use
  */
-export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOperation) {
+export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOperation, openRemote: () => Promise<RemoteDb> = () => openRemoteDb()) {
 	let cached: { key: string; client: RegistryClient } | undefined;
+	let opened: Promise<RemoteDb> | undefined;
+	/** One adapter for the worker's life: it also holds the credentials typed without "remember". */
+	const remoteDb = () => (opened ??= openRemote());
 
 	/** One client per remote and credentials, so bearer tokens are reused. */
 	async function client(): Promise<RegistryClient> {
-		const saved = await remoteDb.remote();
+		const db = await remoteDb();
+		const saved = await db.remote();
 		if (!saved) throw new ShelfError('INVALID_REMOTE', 'No registry is set up. Hint: enter its address on the Remote page.', { field: 'url' });
-		const credentials = await remoteDb.credentials(saved.url);
+		const credentials = await db.credentials(saved.url);
 		const key = JSON.stringify([saved.url, saved.namespace, credentials?.username, credentials?.password]);
 		if (cached?.key !== key) cached = { key, client: new RegistryClient({ url: saved.url, namespace: saved.namespace }, credentials) };
 		return cached.client;
 	}
 
 	async function settings(): Promise<RemoteSettings | null> {
-		const saved = await remoteDb.remote();
+		const db = await remoteDb();
+		const saved = await db.remote();
 		if (!saved) return null;
-		const credentials = await remoteDb.credentials(saved.url);
+		const credentials = await db.credentials(saved.url);
 		return {
 			url: saved.url,
 			namespace: saved.namespace,
@@ -65,10 +71,10 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 			const url = normalizeRegistryUrl(request.url);
 			const namespace = normalizeNamespace(request.namespace);
 			// Saving the form again without retyping the password keeps the one known for this user and registry.
-			const known = request.password === undefined ? await remoteDb.credentials(url) : undefined;
+			const known = request.password === undefined ? await (await remoteDb()).credentials(url) : undefined;
 			const password = request.password ?? (known !== undefined && known.username === request.username ? known.password : '');
 			const credentials: Credentials | undefined = request.username ? { username: request.username, password } : undefined;
-			await remoteDb.setRemote({ url, namespace }, credentials, request.remember === true);
+			await (await remoteDb()).setRemote({ url, namespace }, credentials, request.remember === true);
 			cached = undefined;
 			return (await settings())!;
 		},
@@ -92,17 +98,17 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 		},
 		/** Pushes a version; resumable, progress per file and in total, cancellable by `opId`. */
 		async push(request: { tag: string; opId?: string }, onProgress?: ProgressListener): Promise<PushResult> {
-			const [store, registry] = await Promise.all([open(), client()]);
-			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, request.tag, controls));
+			const [store, registry, db] = await Promise.all([open(), client(), remoteDb()]);
+			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, db, request.tag, controls));
 		},
 		/** Pulls `name:version` or `name@sha256:…` into the shelf. */
 		async pull(request: { reference: string; opId?: string }, onProgress?: ProgressListener): Promise<PullResult> {
-			const [store, registry] = await Promise.all([open(), client()]);
-			return longOperation(request.opId, onProgress, (controls) => pullVersion(store, registry, request.reference, controls));
+			const [store, registry, db] = await Promise.all([open(), client(), remoteDb()]);
+			return longOperation(request.opId, onProgress, (controls) => pullVersion(store, registry, db, request.reference, controls));
 		},
 		/** Registries a local version was pushed to or pulled from, with its manifest digest there. */
 		async remoteCopies({ tag }: { tag: string }): Promise<RemoteCopy[]> {
-			return remoteDb.copiesOf(tag);
+			return (await remoteDb()).copiesOf(tag);
 		}
 	};
 }

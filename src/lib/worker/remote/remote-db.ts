@@ -1,105 +1,131 @@
-// Worker: what the shelf remembers about registries, in its own small IndexedDB database (apart from the
-// catalogue, so that its schema never has to move with the catalogue's): the configured remote, upload
-// sessions to resume, and which manifest digest each pushed or pulled version has on which registry.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+// Worker: what the shelf remembers about registries (schema: ./remote-schema.ts): the configured remote,
+// upload sessions to resume, which manifest digest each pushed or pulled version has on which registry,
+// and which repository holds which blob. One adapter object per worker, passed to push and pull, so they
+// run on fake-indexeddb in Node tests as well as on the browser's IndexedDB.
+import type { IDBPDatabase } from 'idb';
 import type { Credentials } from './registry-client.ts';
+import { openRemoteDatabase, type OpenRemoteDatabaseOptions, type RemoteCopy, type RemoteSchema, type SavedRemote, type UploadSession } from './remote-schema.ts';
 
-/** The remote as saved: address and namespace always; credentials only when the user ticked "remember". */
-export interface SavedRemote {
-	url: string;
-	namespace: string;
-	username?: string;
-	password?: string;
+export type { RemoteCopy, SavedRemote, UploadSession } from './remote-schema.ts';
+
+/** Where to open the remote database. */
+export type OpenRemoteDbOptions = Pick<OpenRemoteDatabaseOptions, 'name' | 'factory'>;
+
+/**
+ * Opens the remote database (creating or upgrading it) and returns its adapter. Credentials typed without
+ * "remember" live in the adapter, so one adapter should serve the worker's whole life.
+ * @param options `name` (default `'model-shelf-remote'`) and `factory` (default `globalThis.indexedDB`)
+ * @throws ShelfError `UNSUPPORTED` without IndexedDB or when the stored schema is newer than this build
+ * @example
+ * const remoteDb = await openRemoteDb();
+ * await remoteDb.setRemote({ url: 'https://registry.acme.dev', namespace: 'team' }, { username: 'ana', password: '…' }, false);
+ * const credentials = await remoteDb.credentials('https://registry.acme.dev'); // this session only
+ */
+export async function openRemoteDb(options: OpenRemoteDbOptions = {}): Promise<RemoteDb> {
+	return new RemoteDb(await openRemoteDatabase(options));
 }
 
-/** An unfinished chunked upload: where to continue it. */
-export interface UploadSession {
-	/** `${registry}|${repository}|${digest}` */
-	key: string;
-	location: string;
-	offset: number;
-	updatedAt: number;
-}
+/** The remote database's operations. Every method is one transaction. */
+export class RemoteDb {
+	readonly #db: IDBPDatabase<RemoteSchema>;
+	/** Credentials typed this session without "remember": kept in the worker's memory only. */
+	#sessionCredentials: { url: string; credentials: Credentials } | undefined;
 
-/** A version known to be on a registry under a manifest digest. */
-export interface RemoteCopy {
-	/** `${registry}|${tag}` */
-	key: string;
-	registry: string;
-	repository: string;
-	tag: string;
-	digest: string;
-	/** `pushed` or `pulled`, and when. */
-	how: 'pushed' | 'pulled';
-	at: number;
-}
+	/** @param db an open remote database (see `openRemoteDatabase`) */
+	constructor(db: IDBPDatabase<RemoteSchema>) {
+		this.#db = db;
+	}
 
-interface RemoteSchema extends DBSchema {
-	settings: { key: string; value: SavedRemote };
-	uploads: { key: string; value: UploadSession };
-	copies: { key: string; value: RemoteCopy; indexes: { 'by-tag': string } };
-	/** Which repository of a registry already has a blob, for cross-repository mounts: key `${registry}|${digest}`. */
-	blobs: { key: string; value: { key: string; repository: string } };
-}
+	/** Closes the connection; later calls fail. */
+	close(): void {
+		this.#db.close();
+	}
 
-let database: Promise<IDBPDatabase<RemoteSchema>> | undefined;
-
-function _db(): Promise<IDBPDatabase<RemoteSchema>> {
-	database ??= openDB<RemoteSchema>('model-shelf-remote', 1, {
-		upgrade(db) {
-			db.createObjectStore('settings');
-			db.createObjectStore('uploads', { keyPath: 'key' });
-			db.createObjectStore('copies', { keyPath: 'key' }).createIndex('by-tag', 'tag');
-			db.createObjectStore('blobs', { keyPath: 'key' });
-		}
-	});
-	return database;
-}
-
-/** Credentials typed this session without "remember": kept in the worker's memory only. */
-let sessionCredentials: { url: string; credentials: Credentials } | undefined;
-
-export const remoteDb = {
+	/** The saved remote, or undefined before one is set. */
 	async remote(): Promise<SavedRemote | undefined> {
-		return (await _db()).get('settings', 'remote');
-	},
+		return this.#db.get('settings', 'remote');
+	}
+
 	/**
 	 * Saves the remote; credentials go to disk only with `remember`, otherwise to memory until the worker ends.
+	 * @param remote the normalized address and namespace
+	 * @param credentials the user's, or undefined for anonymous access
+	 * @param remember whether credentials may be written to disk
 	 */
 	async setRemote(remote: { url: string; namespace: string }, credentials: Credentials | undefined, remember: boolean): Promise<void> {
 		const saved: SavedRemote = { url: remote.url, namespace: remote.namespace };
 		if (credentials && remember) Object.assign(saved, credentials);
-		sessionCredentials = credentials && !remember ? { url: remote.url, credentials } : undefined;
-		await (await _db()).put('settings', saved, 'remote');
-	},
-	/** Credentials for the saved remote: remembered ones, or this session's. */
-	async credentials(url: string): Promise<Credentials | undefined> {
-		const saved = await remoteDb.remote();
-		if (saved?.url === url && saved.username !== undefined && saved.password !== undefined) return { username: saved.username, password: saved.password };
-		return sessionCredentials?.url === url ? sessionCredentials.credentials : undefined;
-	},
-	async upload(key: string): Promise<UploadSession | undefined> {
-		return (await _db()).get('uploads', key);
-	},
-	async saveUpload(session: UploadSession): Promise<void> {
-		await (await _db()).put('uploads', session);
-	},
-	async dropUpload(key: string): Promise<void> {
-		await (await _db()).delete('uploads', key);
-	},
-	async recordCopy(copy: Omit<RemoteCopy, 'key'>): Promise<void> {
-		await (await _db()).put('copies', { ...copy, key: `${copy.registry}|${copy.tag}` });
-	},
-	/** Where a local version is known to be on registries, with its manifest digest there. */
-	async copiesOf(tag: string): Promise<RemoteCopy[]> {
-		return (await _db()).getAllFromIndex('copies', 'by-tag', tag);
-	},
-	async recordBlobs(registry: string, repository: string, digests: string[]): Promise<void> {
-		const tx = (await _db()).transaction('blobs', 'readwrite');
-		await Promise.all([...digests.map((digest) => tx.store.put({ key: `${registry}|${digest}`, repository })), tx.done]);
-	},
-	/** A repository of the registry that had this blob when the shelf last looked, for a cross-repository mount. */
-	async repositoryWithBlob(registry: string, digest: string): Promise<string | undefined> {
-		return (await (await _db()).get('blobs', `${registry}|${digest}`))?.repository;
+		this.#sessionCredentials = credentials && !remember ? { url: remote.url, credentials } : undefined;
+		await this.#db.put('settings', saved, 'remote');
 	}
-};
+
+	/**
+	 * Credentials for the saved remote: remembered ones, or this session's.
+	 * @param url the registry's normalized address
+	 */
+	async credentials(url: string): Promise<Credentials | undefined> {
+		const saved = await this.remote();
+		if (saved?.url === url && saved.username !== undefined && saved.password !== undefined) return { username: saved.username, password: saved.password };
+		return this.#sessionCredentials?.url === url ? this.#sessionCredentials.credentials : undefined;
+	}
+
+	/**
+	 * The saved state of an unfinished chunked upload.
+	 * @param key `${registry}|${repository}|${digest}`
+	 */
+	async upload(key: string): Promise<UploadSession | undefined> {
+		return this.#db.get('uploads', key);
+	}
+
+	/**
+	 * Saves where a chunked upload stands, after every chunk.
+	 * @param session its key, location and offset
+	 */
+	async saveUpload(session: UploadSession): Promise<void> {
+		await this.#db.put('uploads', session);
+	}
+
+	/**
+	 * Forgets a finished upload.
+	 * @param key as for {@link RemoteDb.upload}
+	 */
+	async dropUpload(key: string): Promise<void> {
+		await this.#db.delete('uploads', key);
+	}
+
+	/**
+	 * Records that a local version is on a registry under a manifest digest.
+	 * @param copy where, under which digest, and how it got there
+	 */
+	async recordCopy(copy: Omit<RemoteCopy, 'key'>): Promise<void> {
+		await this.#db.put('copies', { ...copy, key: `${copy.registry}|${copy.tag}` });
+	}
+
+	/**
+	 * Where a local version is known to be on registries, with its manifest digest there.
+	 * @param tag the local `name:version`
+	 */
+	async copiesOf(tag: string): Promise<RemoteCopy[]> {
+		return this.#db.getAllFromIndex('copies', 'by-tag', tag);
+	}
+
+	/**
+	 * Records that a repository of a registry has these blobs.
+	 * @param registry the registry's address
+	 * @param repository the repository that has them
+	 * @param digests `sha256:<hex>` each
+	 */
+	async recordBlobs(registry: string, repository: string, digests: string[]): Promise<void> {
+		const tx = this.#db.transaction('blobs', 'readwrite');
+		await Promise.all([...digests.map((digest) => tx.store.put({ key: `${registry}|${digest}`, repository })), tx.done]);
+	}
+
+	/**
+	 * A repository of the registry that had this blob when the shelf last looked, for a cross-repository mount.
+	 * @param registry the registry's address
+	 * @param digest `sha256:<hex>`
+	 */
+	async repositoryWithBlob(registry: string, digest: string): Promise<string | undefined> {
+		return (await this.#db.get('blobs', `${registry}|${digest}`))?.repository;
+	}
+}

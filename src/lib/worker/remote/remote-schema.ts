@@ -1,0 +1,129 @@
+// Worker: IndexedDB through idb (Chromium, Firefox, Safari; fake-indexeddb in Node tests).
+//
+// The remote's own small database, apart from the catalogue so that its schema never has to move with the
+// catalogue's: one typed DBSchema and the ordered list of migrations that builds it, as in
+// ../catalogue/schema.ts. Migrations are append-only: REMOTE_MIGRATIONS[v] upgrades version v to v + 1
+// inside the one `versionchange` transaction, so a user's saved remote, upload sessions and copies survive.
+
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { ShelfError } from '../../core/errors.ts';
+
+/** The remote as saved: address and namespace always; credentials only when the user ticked "remember". */
+export interface SavedRemote {
+	url: string;
+	namespace: string;
+	username?: string;
+	password?: string;
+}
+
+/** An unfinished chunked upload: where to continue it. */
+export interface UploadSession {
+	/** `${registry}|${repository}|${digest}` */
+	key: string;
+	location: string;
+	offset: number;
+	updatedAt: number;
+}
+
+/** A version known to be on a registry under a manifest digest. */
+export interface RemoteCopy {
+	/** `${registry}|${tag}` */
+	key: string;
+	registry: string;
+	repository: string;
+	tag: string;
+	digest: string;
+	/** `pushed` or `pulled`, and when. */
+	how: 'pushed' | 'pulled';
+	at: number;
+}
+
+/** A repository of a registry that had a blob when the shelf last pushed or pulled it. */
+export interface KnownBlob {
+	/** `${registry}|${digest}` */
+	key: string;
+	repository: string;
+}
+
+/** The remote database. */
+export interface RemoteSchema extends DBSchema {
+	/** One entry, under the out-of-line key `remote`. */
+	settings: { key: string; value: SavedRemote };
+	uploads: { key: string; value: UploadSession };
+	copies: { key: string; value: RemoteCopy; indexes: { 'by-tag': string } };
+	/** Which repository of a registry already has a blob, for cross-repository mounts. */
+	blobs: { key: string; value: KnownBlob };
+}
+
+/** The `versionchange` transaction a migration runs in. */
+export type RemoteUpgradeTransaction = IDBPTransaction<RemoteSchema, StoreNames<RemoteSchema>[], 'versionchange'>;
+
+/** One schema step. It runs inside the upgrade transaction, so it must be synchronous or only queue IDB requests. */
+export type RemoteMigration = (db: IDBPDatabase<RemoteSchema>, tx: RemoteUpgradeTransaction) => void;
+
+/**
+ * Every schema step, oldest first: `REMOTE_MIGRATIONS[v]` upgrades version v to v + 1. Append; never edit a
+ * shipped step, since browsers that already ran it will not run it again.
+ */
+export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
+	// 0 → 1: the layout the first release created with an inline `upgrade`, store for store.
+	(db) => {
+		db.createObjectStore('settings');
+		db.createObjectStore('uploads', { keyPath: 'key' });
+		db.createObjectStore('copies', { keyPath: 'key' }).createIndex('by-tag', 'tag');
+		db.createObjectStore('blobs', { keyPath: 'key' });
+	}
+];
+
+/** The schema version this build writes: one per migration. */
+export const REMOTE_DB_VERSION = REMOTE_MIGRATIONS.length;
+
+/** The database's name since the first release. */
+export const REMOTE_DB_NAME = 'model-shelf-remote';
+
+/** Where and how to open the remote database. */
+export interface OpenRemoteDatabaseOptions {
+	/** Database name; default {@link REMOTE_DB_NAME}. */
+	name?: string;
+	/** IndexedDB factory; default `globalThis.indexedDB` (tests pass a fresh fake one). */
+	factory?: IDBFactory;
+	/** Schema steps; the database version is their count. Default {@link REMOTE_MIGRATIONS}. */
+	migrations?: readonly RemoteMigration[];
+}
+
+/**
+ * Opens (creating or upgrading) the remote database, on any factory. The connection closes itself when
+ * another context upgrades the schema, so the upgrade is not blocked.
+ * @param options name, factory and migrations
+ * @throws ShelfError `UNSUPPORTED` without IndexedDB, or when the stored schema is newer than this build
+ */
+export async function openRemoteDatabase(options: OpenRemoteDatabaseOptions = {}): Promise<IDBPDatabase<RemoteSchema>> {
+	const { name = REMOTE_DB_NAME, migrations = REMOTE_MIGRATIONS } = options;
+	const factory = options.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+	if (factory === undefined) throw new ShelfError('UNSUPPORTED', 'IndexedDB is not available in this context. Hint: open the remote settings in a browser worker.');
+	const request = factory.open(name, migrations.length);
+	request.addEventListener('upgradeneeded', (event) => {
+		const db = wrap(request.result) as unknown as IDBPDatabase<RemoteSchema>;
+		const tx = wrap(request.transaction as IDBTransaction) as unknown as RemoteUpgradeTransaction;
+		for (let version = event.oldVersion; version < (event.newVersion ?? migrations.length); version++) {
+			const step = migrations[version];
+			if (step === undefined) throw new ShelfError('INTERNAL', `No migration from remote schema version ${version}.`, { version });
+			step(db, tx);
+		}
+	});
+	try {
+		const db = (await wrap(request)) as unknown as IDBPDatabase<RemoteSchema>;
+		db.addEventListener('versionchange', () => db.close());
+		return db;
+	} catch (error) {
+		if ((error as { name?: unknown } | null)?.name === 'VersionError') {
+			throw new ShelfError(
+				'UNSUPPORTED',
+				`The remote settings "${name}" were written by a newer Model Shelf (schema newer than ${migrations.length}). Hint: reload the page to update.`,
+				{ name, version: migrations.length },
+				{ cause: error }
+			);
+		}
+		throw error;
+	}
+}
