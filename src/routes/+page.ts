@@ -1,5 +1,5 @@
-import { parseListQuery } from './list-query.ts';
+import { parseModelsFilter } from './models-filter.ts';
 import type { PageLoad } from './$types';
 
 /** Parses the filter from the URL; the page asks the worker itself. */
-export const load: PageLoad = ({ url }) => ({ query: parseListQuery(url.searchParams) });
+export const load: PageLoad = ({ url }) => ({ query: parseModelsFilter(url.searchParams) });

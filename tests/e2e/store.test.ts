@@ -38,8 +38,13 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		const file = await page.evaluate(async () => (await window.modelShelf!.api.readFile({ tag: 'iris:v1', path: 'model.pkl' })).text());
 		expect(file).toBe('weights one');
 
+		// A dry run says what the delete will do and deletes nothing.
+		const planned = await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:latest', dryRun: true }));
+		expect(planned).toEqual({ removed: 'iris:v2', latest: 'iris:v1', latestMoves: true });
+		expect((await page.evaluate(() => window.modelShelf!.api.get({ tag: 'iris' }))).tag).toBe('iris:v2');
+		expect(await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:v1', dryRun: true }))).toEqual({ removed: 'iris:v1', latest: 'iris:v2', latestMoves: false });
 		const deleted = await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:latest' }));
-		expect(deleted).toEqual({ removed: 'iris:v2', latest: 'iris:v1' });
+		expect(deleted).toEqual({ removed: 'iris:v2', latest: 'iris:v1', latestMoves: true });
 		expect((await page.evaluate(() => window.modelShelf!.api.get({ tag: 'iris' }))).tag).toBe('iris:v1');
 		await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:v1' }));
 		expect(await shelfError(page, 'get', { tag: 'iris' })).toMatchObject({ code: 'NOT_FOUND', details: { tag: 'iris' } });

@@ -7,7 +7,7 @@ import { ShelfError } from '../../src/lib/core/errors.ts';
 import type { BlobStore, BlobWriter } from '../../src/lib/core/store-types.ts';
 import { openCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 import { createMemoryBlobStore, createMemoryVolume, type MemoryVolume } from '../../src/lib/worker/blobs/memory-blob-store.ts';
-import type { Progress } from '../../src/lib/worker/operations.ts';
+import type { Progress } from '../../src/lib/worker/contract.ts';
 import { localCoordination } from '../../src/lib/worker/store/coordination.ts';
 import { BYTES_IN_FLIGHT, FILES_IN_FLIGHT, ModelStore } from '../../src/lib/worker/store/model-store.ts';
 

@@ -1,48 +1,83 @@
-// The page's single handle on the worker. Created lazily, and only in the browser.
+// The page's single handle on the worker, and the only code that knows Comlink: long operations take
+// `{ signal, onProgress }` here, and the operation id, the progress proxy and the cancel call live here once.
 import { proxy, wrap, type Remote } from 'comlink';
 import '../bridge.ts';
-import type { ShelfApi } from '../worker/index.ts';
+import { ShelfError } from '../core/errors.ts';
+import type { Cancellable, LongOperationName, Progress, ShelfApi, StoreChange } from '../worker/contract.ts';
 
-let remote: Remote<ShelfApi> | undefined;
-
-/** Returns the Comlink proxy of the shelf worker, starting the worker on first use. */
-export function shelf(): Remote<ShelfApi> {
-	if (!remote) {
-		// A relative URL: Vite bundles the worker from it ($lib does not resolve inside `new URL`).
-		const worker = new Worker(new URL('../worker/index.ts', import.meta.url), { type: 'module', name: 'shelf' });
-		remote = wrap<ShelfApi>(worker);
-	}
-	return remote;
+/** What a long operation takes besides its request. */
+export interface OperationControls {
+	/** Aborting it cancels the operation in the worker, which then throws `ABORTED` and leaves nothing behind. */
+	signal?: AbortSignal;
+	/** Hears throttled progress reports (at most every 100 ms, and always the last). */
+	onProgress?: (progress: Progress) => void;
 }
+
+type _Request<K extends LongOperationName> = Omit<NonNullable<Parameters<ShelfApi[K]>[0]>, keyof Cancellable>;
+
+/** The worker's API as pages call it: long operations take {@link OperationControls}. */
+export type ShelfClient = {
+	[K in keyof ShelfApi]: K extends LongOperationName
+		? (request: _Request<K>, controls?: OperationControls) => ReturnType<ShelfApi[K]>
+		: K extends 'watch'
+			? (listener: (change: StoreChange) => void) => Promise<void>
+			: ShelfApi[K];
+};
+
+const LONG_OPERATIONS: ReadonlySet<string> = new Set<LongOperationName>(['save', 'importBundle', 'exportBundle', 'verify', 'push', 'pull']);
+
+let worker: Remote<ShelfApi> | undefined;
+let client: ShelfClient | undefined;
 
 /**
- * Runs a long worker operation that the page may cancel with an AbortSignal (signals cannot cross
- * postMessage, so the worker is told by operation id).
- * @param signal aborts the operation; the worker then throws `ABORTED` and leaves nothing behind
- * @param start starts the operation with the id it must be given
+ * The shelf's worker API, starting the worker on first use (only ever call it in the browser).
+ * @example
+ * const result = await shelf().importBundle({ file }, { signal, onProgress: (p) => (loaded = p.loaded) });
  */
-export async function cancellable<T>(signal: AbortSignal | undefined, start: (opId: string) => Promise<T>): Promise<T> {
-	const opId = crypto.randomUUID();
-	const onAbort = () => void shelf().cancel({ opId });
-	signal?.addEventListener('abort', onAbort, { once: true });
-	try {
-		return await start(opId);
-	} finally {
-		signal?.removeEventListener('abort', onAbort);
-	}
+export function shelf(): ShelfClient {
+	client ??= new Proxy(_worker(), {
+		get(target, name) {
+			if (name === 'watch') return (listener: (change: StoreChange) => void) => target.watch(proxy(listener));
+			if (typeof name === 'string' && LONG_OPERATIONS.has(name)) {
+				return (request: object, controls: OperationControls = {}) => _runLong(target, name as LongOperationName, request, controls);
+			}
+			return Reflect.get(target, name);
+		}
+	}) as unknown as ShelfClient;
+	return client;
 }
-
-/** Wraps a page callback so the worker can call it (progress reports, change notifications). */
-export const callback = proxy;
 
 declare global {
 	interface Window {
-		/** The shelf's worker API, for scripting from DevTools: `await modelShelf.api.list()`. */
+		/** The worker's raw API, for scripting from DevTools and browser tests: `await modelShelf.api.list()`. */
 		modelShelf?: { api: Remote<ShelfApi>; callback: typeof proxy };
 	}
 }
 
-/** Makes the API reachable from DevTools (and from browser tests, which drive the real worker). */
+/** Makes the worker's raw API reachable from DevTools (and from browser tests, which drive the real worker). */
 export function exposeOnWindow(): void {
-	window.modelShelf = { api: shelf(), callback: proxy };
+	window.modelShelf = { api: _worker(), callback: proxy };
+}
+
+// ---------------------------------------------------------------------------
+
+function _worker(): Remote<ShelfApi> {
+	// A relative URL: Vite bundles the worker from it ($lib does not resolve inside `new URL`).
+	worker ??= wrap<ShelfApi>(new Worker(new URL('../worker/index.ts', import.meta.url), { type: 'module', name: 'shelf' }));
+	return worker;
+}
+
+/** Signals cannot cross postMessage, so the worker is told of a cancel by operation id. */
+async function _runLong(remote: Remote<ShelfApi>, name: LongOperationName, request: object, { signal, onProgress }: OperationControls): Promise<unknown> {
+	if (signal?.aborted) throw new ShelfError('ABORTED', 'The operation was cancelled before it started.');
+	const opId = crypto.randomUUID();
+	const onAbort = () => void remote.cancel({ opId });
+	signal?.addEventListener('abort', onAbort, { once: true });
+	try {
+		// The worker releases the progress proxy when the operation ends.
+		const method = remote[name] as (request: object, listener?: (progress: Progress) => void) => Promise<unknown>;
+		return await method({ ...request, opId }, onProgress && proxy(onProgress));
+	} finally {
+		signal?.removeEventListener('abort', onAbort);
+	}
 }

@@ -91,6 +91,8 @@ export interface Catalogue {
 	versions(name: string): Promise<VersionRecord[]>;
 	/** Every model name with its count and latest version, sorted by name. */
 	names(): Promise<NameSummary[]>;
+	/** One model name's count and latest version, or undefined when no version has that name. */
+	summary(name: string): Promise<NameSummary | undefined>;
 	/** One page of versions matching `query`, ordered by creation time. */
 	list(query: ListQuery): Promise<ListPage>;
 	/** Number of versions matching `query` (ignores order, limit and cursor). */

@@ -2,7 +2,7 @@
 // `navigator.onLine` and its events are only hints (Chromium 150 reads true again after a reload while
 // every request still fails; any browser reads true behind a dead router), so a request decides.
 import { shelf } from '$lib/client/shelf.ts';
-import { isShelfError } from '../core/errors.ts';
+import type { Operation } from './operation.svelte.ts';
 
 /** How often to ask again while offline, so the app notices the network coming back by itself. */
 const RECHECK_MS = 5000;
@@ -27,15 +27,16 @@ export class Connectivity {
 	}
 
 	/**
-	 * Learns from a registry call: a success means the network is there; `REMOTE_UNREACHABLE` with
-	 * `offline` (the worker found the app's own origin unreachable too) means it is not.
-	 * @param outcome what the call threw, or `'ok'` when it succeeded
+	 * Learns from a finished registry operation: a success means the network is there; `REMOTE_UNREACHABLE`
+	 * with `offline` (the worker found the app's own origin unreachable too) means it is not.
+	 * @param operation the operation, after its `run` settled
 	 * @example
-	 * try { await shelf().checkRemote(); connectivity.learn('ok'); } catch (error) { connectivity.learn(error); }
+	 * await pulling.run((controls) => shelf().pull({ reference }, controls));
+	 * connectivity.learnFrom(pulling);
 	 */
-	learn(outcome: unknown): void {
-		if (outcome === 'ok') this.#set(false);
-		else if (isShelfError(outcome, 'REMOTE_UNREACHABLE') && outcome.details?.offline === true) this.#set(true);
+	learnFrom(operation: Pick<Operation<unknown>, 'state' | 'error'>): void {
+		if (operation.state === 'done') this.#set(false);
+		else if (operation.error?.offline === true) this.#set(true);
 	}
 
 	#set(offline: boolean): void {

@@ -97,3 +97,11 @@ let _exactFormat: Intl.DateTimeFormat | undefined;
 export function plural(count: number, noun: string, plural = `${noun}s`): string {
 	return `${count.toLocaleString('en')} ${count === 1 ? noun : plural}`;
 }
+
+/**
+ * The registry's address without its scheme, as people say it (`ghcr.io`, `127.0.0.1:5000`).
+ * @param url a normalized registry URL
+ */
+export function registryHost(url: string): string {
+	return url.replace(/^https?:\/\//, '');
+}

@@ -1,35 +1,58 @@
 // Bundle imports started from the drop zone or the picker: a queue run one bundle at a time (the
-// worker serialises writes anyway), each with progress, speed, outcome and its own Cancel.
-import { callback, cancellable, shelf } from '../client/shelf.ts';
-import { describeError, isAborted } from './errors.ts';
+// worker serialises writes anyway), each an Operation with its own progress, outcome and Cancel.
+import { shelf } from '../client/shelf.ts';
+import type { StoreResult } from '../worker/contract.ts';
+import { Operation } from './operation.svelte.ts';
 import type { StoreEvents } from './store-events.ts';
 
 /** One bundle on its way in. */
-export interface ImportJob {
-	id: number;
-	fileName: string;
-	/** The bundle file's size in bytes. */
-	size: number;
-	state: 'queued' | 'running' | 'imported' | 'present' | 'failed' | 'cancelled';
-	/** Progress of the worker's current phase. */
-	loaded: number;
-	total: number;
-	phase: string;
-	/** Bytes per second since the import started. */
-	speed: number;
+export class ImportJob {
+	readonly id: number;
+	readonly file: File;
+	readonly operation = new Operation<StoreResult>();
+	/** Cancelled before it started. */
+	#dropped = $state(false);
+
+	/**
+	 * @param id the job's number in the queue
+	 * @param file the picked or dropped bundle
+	 */
+	constructor(id: number, file: File) {
+		this.id = id;
+		this.file = file;
+	}
+
+	/** The bundle file's name. */
+	get fileName(): string {
+		return this.file.name;
+	}
+
+	/** Where the job is: waiting its turn, running, or how it ended (`present`: the shelf held it already). */
+	get state(): 'queued' | 'running' | 'imported' | 'present' | 'failed' | 'cancelled' {
+		if (this.#dropped) return 'cancelled';
+		const { state, result } = this.operation;
+		if (state === 'idle') return 'queued';
+		if (state === 'done') return result?.status === 'created' ? 'imported' : 'present';
+		return state;
+	}
+
 	/** The version's tag once imported (or found already present). */
-	tag: string | null;
-	/** The failure in plain words. */
-	error: string | null;
+	get tag(): string | null {
+		return this.operation.result?.record.tag ?? null;
+	}
+
+	/** Takes it out of the queue before it starts; a running one is cancelled in the worker. */
+	cancel(): void {
+		if (this.state === 'queued') this.#dropped = true;
+		else this.operation.cancel();
+	}
 }
 
 /** The import queue shown in the Imports panel. */
 export class ImportQueue {
 	#jobs = $state.raw<ImportJob[]>([]);
-	#files = new Map<number, File>();
-	#controllers = new Map<number, AbortController>();
 	#nextId = 1;
-	#running = false;
+	#pumping = false;
 	readonly #events: StoreEvents;
 
 	/** @param events told after each bundle that changed the store */
@@ -52,13 +75,7 @@ export class ImportQueue {
 	 * @param files the picked or dropped files
 	 */
 	add(files: Iterable<File>): void {
-		const added: ImportJob[] = [];
-		for (const file of files) {
-			const id = this.#nextId++;
-			this.#files.set(id, file);
-			added.push({ id, fileName: file.name, size: file.size, state: 'queued', loaded: 0, total: file.size, phase: 'waiting', speed: 0, tag: null, error: null });
-		}
-		this.#jobs = [...this.#jobs, ...added];
+		this.#jobs = [...this.#jobs, ...[...files].map((file) => new ImportJob(this.#nextId++, file))];
 		void this.#pump();
 	}
 
@@ -67,9 +84,7 @@ export class ImportQueue {
 	 * @param id the job's id
 	 */
 	cancel(id: number): void {
-		const job = this.#jobs.find((candidate) => candidate.id === id);
-		if (job?.state === 'queued') this.#update(id, { state: 'cancelled', phase: 'cancelled' });
-		this.#controllers.get(id)?.abort();
+		this.#jobs.find((job) => job.id === id)?.cancel();
 	}
 
 	/** Removes finished imports from the list. */
@@ -78,48 +93,19 @@ export class ImportQueue {
 	}
 
 	async #pump(): Promise<void> {
-		if (this.#running) return;
-		this.#running = true;
+		if (this.#pumping) return;
+		this.#pumping = true;
 		try {
-			for (let job = this.#nextQueued(); job; job = this.#nextQueued()) await this.#run(job);
+			for (let job = this.#nextQueued(); job; job = this.#nextQueued()) {
+				const result = await job.operation.run((controls) => shelf().importBundle({ file: job.file }, controls));
+				if (result?.status === 'created') this.#events.changed();
+			}
 		} finally {
-			this.#running = false;
+			this.#pumping = false;
 		}
 	}
 
 	#nextQueued(): ImportJob | undefined {
 		return this.#jobs.find((job) => job.state === 'queued');
-	}
-
-	async #run(job: ImportJob): Promise<void> {
-		const file = this.#files.get(job.id)!;
-		const controller = new AbortController();
-		this.#controllers.set(job.id, controller);
-		const started = performance.now();
-		this.#update(job.id, { state: 'running', phase: 'reading' });
-		const onProgress = callback(({ phase, loaded, total }: { phase: string; loaded: number; total: number }) => {
-			const seconds = (performance.now() - started) / 1000;
-			this.#update(job.id, { phase, loaded, total, speed: seconds > 0 ? loaded / seconds : 0 });
-		});
-		try {
-			const result = await cancellable(controller.signal, (opId) => shelf().importBundle({ file, opId }, onProgress));
-			const total = Math.max(this.#find(job.id)?.total ?? 0, 1);
-			this.#update(job.id, { state: result.status === 'created' ? 'imported' : 'present', tag: result.record.tag, loaded: total, total, phase: 'done' });
-			if (result.status === 'created') this.#events.changed();
-		} catch (error) {
-			if (isAborted(error)) this.#update(job.id, { state: 'cancelled', phase: 'cancelled' });
-			else this.#update(job.id, { state: 'failed', phase: 'failed', error: describeError(error).message });
-		} finally {
-			this.#controllers.delete(job.id);
-			this.#files.delete(job.id);
-		}
-	}
-
-	#find(id: number): ImportJob | undefined {
-		return this.#jobs.find((job) => job.id === id);
-	}
-
-	#update(id: number, patch: Partial<ImportJob>): void {
-		this.#jobs = this.#jobs.map((job) => (job.id === id ? { ...job, ...patch } : job));
 	}
 }

@@ -1,7 +1,6 @@
 // A listing of versions fetched a page at a time (never everything: a shelf may hold 100,000 versions).
 import { shelf } from '../client/shelf.ts';
-import type { VersionRecord } from '../core/store-types.ts';
-import type { ListRequest } from '../worker/store/model-store.ts';
+import type { ListRequest, VersionRecord } from '../worker/contract.ts';
 import { describeError, type ShownError } from './errors.ts';
 
 /** Versions per request. */

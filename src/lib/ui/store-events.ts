@@ -1,6 +1,6 @@
 // One place that hears about store changes: from other tabs (the worker's `watch`) and from this tab's
 // own operations (which the worker does not echo back), so every page refreshes the same way.
-import { callback, shelf } from '../client/shelf.ts';
+import { shelf } from '../client/shelf.ts';
 
 /** What a listener hears: a change from another tab, or one this tab made. */
 export type ChangeSource = 'other-tab' | 'this-tab';
@@ -16,12 +16,10 @@ export class StoreEvents {
 		if (this.#watching) return;
 		this.#watching = true;
 		// Another tab's import of many bundles is a burst of changes: refresh once per burst.
-		void shelf().watch(
-			callback(() => {
-				clearTimeout(this.#pending);
-				this.#pending = setTimeout(() => this.#emit('other-tab'), 150);
-			})
-		);
+		void shelf().watch(() => {
+			clearTimeout(this.#pending);
+			this.#pending = setTimeout(() => this.#emit('other-tab'), 150);
+		});
 	}
 
 	/** Tells every listener that this tab changed the store. */

@@ -1,20 +1,8 @@
 // Long operations in the worker: cancellation by id (an AbortSignal cannot cross postMessage)
 // and throttled progress reports (a Comlink proxy call per chunk would flood the page).
+import { releaseProxy, type Remote } from 'comlink';
 import { ShelfError } from '../core/errors.ts';
-
-/** A progress report: what is happening and how far it got. */
-export interface Progress {
-	phase: string;
-	loaded: number;
-	total: number;
-	/** The file or bundle being worked on, when there is one. */
-	item?: string;
-	/** That item's own progress, when an operation works through several in turn (a push). */
-	file?: { index: number; count: number; loaded: number; total: number };
-}
-
-/** A progress callback as the page passes it (wrapped with `Comlink.proxy`). */
-export type ProgressListener = (progress: Progress) => void | Promise<void>;
+import type { Progress, ProgressListener } from './contract.ts';
 
 const running = new Map<string, AbortController>();
 
@@ -26,6 +14,27 @@ export function startOperation(opId: string | undefined): { signal: AbortSignal;
 	const controller = new AbortController();
 	if (opId !== undefined) running.set(opId, controller);
 	return { signal: controller.signal, finish: () => opId !== undefined && running.delete(opId) };
+}
+
+/**
+ * Runs a long operation: cancellable by `opId`, progress throttled, and the page's progress proxy released
+ * when it ends (else every operation would leave a MessagePort open on both sides).
+ * @param opId the id the page's client chose
+ * @param listener the page's progress callback (a Comlink proxy), if any
+ * @param run the work, given the operation's signal and a throttled `report`
+ */
+export async function runLongOperation<T>(
+	opId: string | undefined,
+	listener: ProgressListener | undefined,
+	run: (controls: { signal: AbortSignal; report: (progress: Progress) => void }) => Promise<T>
+): Promise<T> {
+	const operation = startOperation(opId);
+	try {
+		return await run({ signal: operation.signal, report: throttleProgress(listener) });
+	} finally {
+		operation.finish();
+		(listener as Partial<Remote<ProgressListener>> | undefined)?.[releaseProxy]?.();
+	}
 }
 
 /**

@@ -72,6 +72,11 @@ export class IdbCatalogue implements Catalogue {
 		return this.#read(() => this.#db.getAll('names'));
 	}
 
+	/** @inheritdoc */
+	async summary(name: string): Promise<NameSummary | undefined> {
+		return this.#read(() => this.#db.get('names', name));
+	}
+
 	/**
 	 * One page of matching versions, ordered by createdKey. `limit` is floored and at least 1 (default 50).
 	 * `next` is the last item's createdKey (treat it as opaque); the next page starts strictly after it, so

@@ -1,23 +1,13 @@
 // Worker: the registry half of the worker API (see ../index.ts): configure a remote, browse it, push, pull.
 import { ShelfError } from '../../core/errors.ts';
 import { normalizeNamespace, normalizeRegistryUrl } from '../../core/oci/remote.ts';
-import type { ProgressListener } from '../operations.ts';
+import type { ProgressListener, RemoteRequest, RemoteSettings } from '../contract.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import { inspectRemote, listRemoteModels, listRemoteTags, pullVersion, type PullResult, type RemoteVersion } from './pull.ts';
 import { pushVersion, type PushResult } from './push.ts';
 import { RegistryClient, type Credentials } from './registry-client.ts';
 import { openRemoteDb, type RemoteCopy, type RemoteDb } from './remote-db.ts';
 
-/** The remote as the page shows it: never the password. */
-export interface RemoteSettings {
-	url: string;
-	namespace: string;
-	username: string | null;
-	/** Credentials are saved on this device (the user ticked "remember"). */
-	remembered: boolean;
-	/** Credentials are known, remembered or for this session. */
-	signedIn: boolean;
-}
 
 type LongOperation = <T>(opId: string | undefined, listener: ProgressListener | undefined, run: (controls: Required<OperationControls>) => Promise<T>) => Promise<T>;
 
@@ -67,7 +57,7 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 		 * Sets the registry. Credentials are kept in this worker's memory, or on disk with `remember`.
 		 * @throws ShelfError `INVALID_REMOTE` for a bad address or namespace
 		 */
-		async setRemote(request: { url: string; namespace: string; username?: string; password?: string; remember?: boolean }): Promise<RemoteSettings> {
+		async setRemote(request: RemoteRequest): Promise<RemoteSettings> {
 			const url = normalizeRegistryUrl(request.url);
 			const namespace = normalizeNamespace(request.namespace);
 			// Saving the form again without retyping the password keeps the one known for this user and registry.

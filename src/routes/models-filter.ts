@@ -3,7 +3,7 @@
 import { parseSelector } from '$lib/core/selector.ts';
 
 /** What the Models page shows. */
-export interface ListQuery {
+export interface ModelsFilter {
 	/** Free text matched against names and tags. */
 	q: string;
 	/** A Kubernetes label selector as typed (may be invalid when the URL was edited by hand). */
@@ -16,7 +16,7 @@ export interface ListQuery {
  * Reads the filter from a URL's query string; unknown values fall back to the defaults.
  * @param params the page URL's search params
  */
-export function parseListQuery(params: URLSearchParams): ListQuery {
+export function parseModelsFilter(params: URLSearchParams): ModelsFilter {
 	return {
 		q: params.get('q') ?? '',
 		selector: params.get('selector') ?? '',
@@ -29,7 +29,7 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
  * Writes the filter as a query string (`''` or `?…`), leaving defaults out so URLs stay short.
  * @param query the filter
  */
-export function listQuerySearch(query: ListQuery): string {
+export function modelsFilterSearch(query: ModelsFilter): string {
 	const params = new URLSearchParams();
 	if (query.q !== '') params.set('q', query.q);
 	if (query.selector !== '') params.set('selector', query.selector);

@@ -1,0 +1,184 @@
+// The contract between page and worker: every request, result, progress report and error detail that
+// crosses the boundary. Types only; pages import from here (or from core) and never from other worker
+// modules. The worker's `api` object (index.ts) `satisfies` {@link ShelfApi}; the page calls it through
+// the client (src/lib/client/shelf.ts), which is the only code that knows Comlink.
+import type { ErrorCode, ErrorDetails, ErrorDetailsByCode } from '../core/errors.ts';
+import type { ListOrder, ListPage, NameSummary, VersionRecord } from '../core/store-types.ts';
+import type { PullResult, RemoteVersion } from './remote/pull.ts';
+import type { PushResult } from './remote/push.ts';
+import type { RemoteCopy } from './remote/remote-db.ts';
+import type { StoreChange } from './store/coordination.ts';
+import type { FsckReport, IntegrityProblem, UsageReport, VerifyReport } from './store/maintenance.ts';
+import type { SaveRequest, StoreResult } from './store/model-store.ts';
+
+export type { ErrorCode, ErrorDetails, ErrorDetailsByCode };
+export type { FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
+
+/**
+ * What a long operation is doing. `loaded` and `total` count bytes in every phase: bytes of files stored
+ * (`storing`), of the bundle read (`importing`), of files written into the bundle (`exporting`), re-hashed
+ * (`verifying`), sent (`pushing`) or received and reused (`pulling`).
+ */
+export type ProgressPhase = 'storing' | 'importing' | 'exporting' | 'verifying' | 'pushing' | 'pulling';
+
+/** A progress report: what is happening and how far it got. */
+export interface Progress {
+	phase: ProgressPhase;
+	loaded: number;
+	total: number;
+	/** The file or bundle being worked on, when there is one. */
+	item?: string;
+	/** That item's own progress, when an operation works through several in turn (a push). */
+	file?: FileProgress;
+}
+
+/** One item's own progress within a long operation: item `index` of `count`, in bytes. */
+export interface FileProgress {
+	index: number;
+	count: number;
+	loaded: number;
+	total: number;
+}
+
+/** How the worker hears a page's progress callback (a Comlink proxy, released when the operation ends). */
+export type ProgressListener = (progress: Progress) => void | Promise<void>;
+
+/** What identifies a long operation so the page can cancel it: the client sets it, pages never do. */
+export interface Cancellable {
+	opId?: string;
+}
+
+/** A listing query as the page sends it: the selector still as text (the catalogue's `ListQuery` holds it parsed). */
+export interface ListRequest {
+	name?: string;
+	selector?: string;
+	text?: string;
+	order?: ListOrder;
+	limit?: number;
+	cursor?: string | null;
+}
+
+/** Export a version as `<name>-<version>.zip`, into a file the user picked or into the shelf's own storage. */
+export interface ExportRequest {
+	tag: string;
+	target?: FileSystemFileHandle;
+}
+
+/** A finished export: the bundle's name and size, and the file to download when it went to the shelf's storage. */
+export interface ExportResult {
+	name: string;
+	bytes: number;
+	file: File | null;
+}
+
+/** Delete one version; with `dryRun`, only say what `latest` would be afterwards. */
+export interface DeleteRequest {
+	tag: string;
+	dryRun?: boolean;
+}
+
+/** A (planned) delete: the tag removed and where `name:latest` points afterwards (null: no version left). */
+export interface DeleteResult {
+	removed: string;
+	latest: string | null;
+	/** True when the deleted version was the latest, so `latest` moves. */
+	latestMoves: boolean;
+}
+
+/** What `fsck()` answers: this run and the one at start-up. */
+export interface FsckReports {
+	now: FsckReport;
+	startup: FsckReport;
+}
+
+/** What `usage()` answers: the shelf's own counts plus the browser's estimate and the shelf's limit. */
+export interface Usage extends UsageReport {
+	estimate: { usage: number; quota: number };
+	persisted: boolean;
+	limit: number | null;
+}
+
+/** The remote as the page shows it: never the password. */
+export interface RemoteSettings {
+	url: string;
+	namespace: string;
+	username: string | null;
+	/** Credentials are saved on this device (the user ticked "remember"). */
+	remembered: boolean;
+	/** Credentials are known, remembered or for this session. */
+	signedIn: boolean;
+}
+
+/** Set the registry; credentials stay in the worker's memory unless `remember`. */
+export interface RemoteRequest {
+	url: string;
+	namespace: string;
+	username?: string;
+	password?: string;
+	remember?: boolean;
+}
+
+/** The worker's API. Long operations take a {@link Cancellable} request and a progress listener. */
+export interface ShelfApi {
+	/** Creates a new version from files. */
+	save(request: SaveRequest & Cancellable, onProgress?: ProgressListener): Promise<StoreResult>;
+	/** Imports one bundle (our zip, BentoML's .zip, .bentomodel, .tar, .tar.gz, .tar.xz). */
+	importBundle(request: { file: File } & Cancellable, onProgress?: ProgressListener): Promise<StoreResult>;
+	/** Exports a version as a zip BentoML imports. */
+	exportBundle(request: ExportRequest & Cancellable, onProgress?: ProgressListener): Promise<ExportResult>;
+	/** Re-hashes stored files of one version or all, reporting mismatches. */
+	verify(request: { tag?: string } & Cancellable, onProgress?: ProgressListener): Promise<VerifyReport>;
+	/** Pushes a version to the configured registry; resumable. */
+	push(request: { tag: string } & Cancellable, onProgress?: ProgressListener): Promise<PushResult>;
+	/** Pulls `name:version` or `name@sha256:…` from the configured registry. */
+	pull(request: { reference: string } & Cancellable, onProgress?: ProgressListener): Promise<PullResult>;
+
+	/** One page of versions, newest first by default, filtered by name, label selector and text. */
+	list(request?: ListRequest): Promise<ListPage>;
+	/** A version by exact tag, or the newest for `name` / `name:latest`. */
+	get(request: { tag: string }): Promise<VersionRecord>;
+	/** Every version of one model, newest first. */
+	versions(request: { name: string }): Promise<VersionRecord[]>;
+	/** Every model name with its version count and latest tag. */
+	names(): Promise<NameSummary[]>;
+	/** One model's version count, size and latest tag; null when the shelf has no version of it. */
+	summary(request: { name: string }): Promise<NameSummary | null>;
+	/** A stored file as a disk-backed File. */
+	readFile(request: { tag: string; path: string }): Promise<File>;
+	/** The version's model.yaml as text. */
+	manifest(request: { tag: string }): Promise<string>;
+	/** Deletes one version (or, with `dryRun`, only says where `latest` would point). */
+	delete(request: DeleteRequest): Promise<DeleteResult>;
+	/** Deletes every version of a model; answers the removed tags. */
+	deleteModel(request: { name: string }): Promise<string[]>;
+	/** Removes crash leftovers. */
+	fsck(): Promise<FsckReports>;
+	/** Shelf usage, dedup savings and the browser's own estimate of usage and quota. */
+	usage(): Promise<Usage>;
+	/** Caps the bytes the shelf may hold (null: only the browser's quota). */
+	setStorageLimit(request: { bytes: number | null }): Promise<void>;
+	/** Cancels a running operation; it throws `ABORTED` and leaves nothing behind. */
+	cancel(request: { opId: string }): Promise<boolean>;
+	/** Whether the network is there: a real request to the app's own origin, past every cache. */
+	networkReachable(): Promise<boolean>;
+	/** Calls `listener` whenever another tab changes the store. */
+	watch(listener: (change: StoreChange) => void): Promise<void>;
+
+	/** The configured registry, or null. */
+	remote(): Promise<RemoteSettings | null>;
+	/** Sets the registry. */
+	setRemote(request: RemoteRequest): Promise<RemoteSettings>;
+	/** Asks the registry whether it answers and accepts the credentials. */
+	checkRemote(): Promise<{ url: string; ok: true }>;
+	/** Model names under the namespace, or null when the registry does not list repositories. */
+	remoteModels(): Promise<{ names: string[] | null; reason?: string }>;
+	/** The versions (tags) of one model on the registry. */
+	remoteTags(request: { name: string }): Promise<string[]>;
+	/** A remote version's manifest and model.yaml, before pulling it. */
+	inspectRemote(request: { reference: string }): Promise<RemoteVersion>;
+	/** Registries a local version was pushed to or pulled from, with its manifest digest there. */
+	remoteCopies(request: { tag: string }): Promise<RemoteCopy[]>;
+}
+
+/** The worker methods that run long: progress, cancel. */
+export type LongOperationName = 'save' | 'importBundle' | 'exportBundle' | 'verify' | 'push' | 'pull';

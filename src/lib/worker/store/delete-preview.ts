@@ -1,0 +1,18 @@
+// Worker: what deleting a version would do to its model's `latest`, answered before the user confirms.
+import type { DeleteResult } from '../contract.ts';
+import type { ModelStore } from './model-store.ts';
+
+/**
+ * Where `name:latest` will point once `tag` is gone, without deleting anything.
+ * @param store the shelf
+ * @param tag an exact `name:version`
+ * @throws ShelfError `NOT_FOUND` when the shelf has no such version
+ */
+export async function previewDelete(store: ModelStore, tag: string): Promise<DeleteResult> {
+	const record = await store.get(tag);
+	const latest = await store.catalogue.latest(record.name);
+	if (latest?.tag !== record.tag) return { removed: record.tag, latest: latest?.tag ?? null, latestMoves: false };
+	// The two newest: the second one becomes latest.
+	const { items } = await store.catalogue.list({ name: record.name, limit: 2 });
+	return { removed: record.tag, latest: items.find((item) => item.tag !== record.tag)?.tag ?? null, latestMoves: true };
+}
