@@ -68,6 +68,12 @@ function expectInvalid(fn: () => unknown, field: string, reason: ManifestProblem
 	return error;
 }
 
+/** The info without its stored text, so that serializing it writes the parsed values afresh. */
+function withoutSource(info: ModelInfo): ModelInfo {
+	const { source: _, ...rest } = info;
+	return rest;
+}
+
 /** The top-level keys of a model.yaml text, in order. */
 const topKeys = (text: string): string[] => [...text.matchAll(/^([a-z_]+):/gm)].map((m) => m[1]!);
 
@@ -96,7 +102,8 @@ describe('files BentoML wrote', () => {
 			signatures: { predict: { batchable: false, extra: {} } },
 			apiVersion: 'v1',
 			creationTime: '2025-11-03T10:15:00.250000+00:00',
-			extra: {}
+			extra: {},
+			source: fraudYaml
 		} satisfies ModelInfo);
 	});
 
@@ -115,7 +122,12 @@ describe('files BentoML wrote', () => {
 		expect(serializeModelYaml(parseModelYaml(text))).toBe(text);
 	});
 
-	it.each([...BYTE_STABLE, ['unicode (PyYAML escapes non-ASCII, we write UTF-8)', fixture('unicode')]])(
+	// Issue 14: without the stored text, the info is written as PyYAML writes it, escapes of non-ASCII included.
+	it.each([...BYTE_STABLE, ['unicode (non-ASCII escaped, a long line folded)', fixture('unicode')]])('%s is written again byte for byte from the parsed info alone', (_, text) => {
+		expect(serializeModelYaml(withoutSource(parseModelYaml(text)))).toBe(text);
+	});
+
+	it.each([...BYTE_STABLE, ['unicode (PyYAML escapes non-ASCII, and so do we)', fixture('unicode')]])(
 		'%s re-serializes to data that parses equal',
 		(_, text) => {
 			const info = parseModelYaml(text);
@@ -254,7 +266,7 @@ describe('YAML scalars are read the way PyYAML 6 safe_load reads them', () => {
 		expect(Object.keys(info.metadata)).toEqual(['__proto__']);
 		expect(Object.getPrototypeOf(info.metadata)).toBe(Object.prototype);
 		expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-		expect(serializeModelYaml(info)).toContain('\nmetadata:\n  __proto__:\n    polluted: true\n');
+		expect(serializeModelYaml(withoutSource(info))).toContain('\nmetadata:\n  __proto__:\n    polluted: true\n');
 	});
 
 	it('integer metadata keys (allowed by BentoML) become string keys', () => {
@@ -266,7 +278,8 @@ describe('what BentoML accepts, we accept', () => {
 	it('a file without signatures gets {} (from_yaml_file does the same)', () => {
 		const info = parseModelYaml(speech(/signatures:\n.*\n.*\n/, ''));
 		expect(info.signatures).toEqual({});
-		expect(serializeModelYaml(info)).toContain('\nsignatures: {}\n');
+		expect(serializeModelYaml(info)).not.toContain('signatures'); // the file as it was (issue 14)
+		expect(serializeModelYaml(withoutSource(info))).toContain('\nsignatures: {}\n');
 	});
 
 	it('an upper-case name or version is lower-cased, as BentoML\'s Tag does', () => {
@@ -279,11 +292,11 @@ describe('what BentoML accepts, we accept', () => {
 		expect(info.signatures['predict']).toEqual({ batchable: false, extra: {} });
 	});
 
+	// Issue 14: one integer (`batch_dim: 1`) is refused, as BentoML's import refuses it; see the invalid cases.
 	it.each([
-		['1', 1],
-		['-1', -1],
-		['[1, 0]', [1, 0]]
-	] as const)('batch_dim %s is one axis or an [input, output] pair', (text, batchDim) => {
+		['[1, 0]', [1, 0]],
+		['[-1, -1]', [-1, -1]]
+	] as const)('batch_dim %s is an [input, output] pair', (text, batchDim) => {
 		const info = parseModelYaml(speech('    batchable: false', `    batchable: true\n    batch_dim: ${text}`));
 		expect(info.signatures['predict']?.batchDim).toEqual(batchDim);
 	});
@@ -449,6 +462,8 @@ describe('invalid model.yaml files are INVALID_MANIFEST naming the field', () =>
 		['batch_dim with one entry', speech('batchable: false', 'batchable: true\n    batch_dim: [0]'), 'signatures.predict.batch_dim', 'wrong-type'],
 		['batch_dim with three entries', speech('batchable: false', 'batch_dim: [0, 1, 2]'), 'signatures.predict.batch_dim', 'wrong-type'],
 		['batch_dim a float', speech('batchable: false', 'batch_dim: 0.5'), 'signatures.predict.batch_dim', 'wrong-type'],
+		['batch_dim one integer (BentoML\'s import refuses it; issue 14)', speech('batchable: false', 'batchable: true\n    batch_dim: 1'), 'signatures.predict.batch_dim', 'wrong-type'],
+		['batch_dim one negative integer', speech('batchable: false', 'batch_dim: -1'), 'signatures.predict.batch_dim', 'wrong-type'],
 		['batch_dim with a string', speech('batchable: false', 'batch_dim: [0, x]'), 'signatures.predict.batch_dim.1', 'wrong-type'],
 		['a number as api_version', speech('api_version: v1', 'api_version: 1'), 'api_version', 'wrong-type']
 	];
@@ -496,13 +511,16 @@ describe('newModelInfo', () => {
 			labels: {},
 			options: {},
 			metadata: {},
-			context: { frameworkName: '', frameworkVersions: {}, extra: {} },
+			// Issue 14: '' for the versions (no BentoML, no Python made it), so BentoML does not fill in its own.
+			context: { frameworkName: '', frameworkVersions: {}, bentomlVersion: '', pythonVersion: '', extra: {} },
 			signatures: {},
 			apiVersion: 'v1',
 			creationTime: '2025-11-03T10:15:00+00:00',
-			extra: {}
+			extra: {},
+			source: expect.any(String) as string
 		} satisfies ModelInfo);
-		expect(serializeModelYaml(info)).toBe(
+		expect(serializeModelYaml(info)).toBe(info.source);
+		expect(info.source).toBe(
 			[
 				'name: iris',
 				'version: v1',
@@ -513,6 +531,8 @@ describe('newModelInfo', () => {
 				'context:',
 				"  framework_name: ''",
 				'  framework_versions: {}',
+				"  bentoml_version: ''",
+				"  python_version: ''",
 				'signatures: {}',
 				'api_version: v1',
 				"creation_time: '2025-11-03T10:15:00+00:00'",
@@ -524,7 +544,8 @@ describe('newModelInfo', () => {
 	it('stamps the current time in UTC, as datetime.now(timezone.utc).isoformat() would', () => {
 		const before = Date.now();
 		const info = newModelInfo({ name: 'iris', version: 'v1' });
-		expect(info.creationTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}000)?\+00:00$/);
+		// Issue 14: microseconds, not milliseconds followed by 000 (Node's clock has them).
+		expect(info.creationTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/);
 		expect(creationTimeMs(info)).toBeGreaterThanOrEqual(before);
 		expect(creationTimeMs(info)).toBeLessThanOrEqual(Date.now());
 	});
@@ -549,7 +570,8 @@ describe('newModelInfo', () => {
 		expect(info).toMatchObject({
 			name: 'iris',
 			version: 'v1',
-			signatures: { predict: { batchable: false, extra: {} }, predict_proba: { batchable: true, batchDim: 0, extra: {} } },
+			// Issue 14: batch_dim 0 is BentoML's (0, 0), the only form its import reads back.
+			signatures: { predict: { batchable: false, extra: {} }, predict_proba: { batchable: true, batchDim: [0, 0], extra: {} } },
 			context: { frameworkName: 'sklearn', pythonVersion: '3.11.7' },
 			apiVersion: 'v2',
 			extra: { description: 'iris classifier' }

@@ -25,13 +25,31 @@ export {
 	compareByCreationTime,
 	creationTimeKey,
 	creationTimeMs,
+	currentCreationTime,
 	formatCreationTime,
+	isPyFloat,
+	isoformatCreationTime,
 	newModelInfo,
 	parseCreationTime,
 	parseModelYaml,
+	pyFloat,
+	sameModelYaml,
 	serializeModelYaml
 } from './manifest.ts';
-export type { CreationInstant, ManifestProblem, ModelContext, ModelInfo, ModelSignature, NewModelInfo, YamlValue } from './manifest.ts';
+export type {
+	CreationInstant,
+	ManifestProblem,
+	ModelContext,
+	ModelInfo,
+	ModelSignature,
+	NewModelInfo,
+	NewSignature,
+	PyFloat,
+	PyValue,
+	YamlValue
+} from './manifest.ts';
+export { dumpPyYaml } from './pyyaml-dump.ts';
+export { parsePyJson } from './py-json.ts';
 
 export { SELECTOR_OPERATORS, formatSelector, matchesSelector, parseSelector, selectorIndexHints } from './selector.ts';
 export type { Requirement, Selector, SelectorIndexHints, SelectorOperator } from './selector.ts';

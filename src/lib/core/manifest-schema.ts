@@ -15,8 +15,8 @@ export type YamlValue = string | number | boolean | null | Uint8Array | YamlValu
 export interface ModelSignature {
 	/** `batchable`; BentoML's default is `false`. */
 	batchable: boolean;
-	/** `batch_dim`: one axis for input and output, or `[input, output]`; absent means BentoML's `(0, 0)`. */
-	batchDim?: number | [number, number];
+	/** `batch_dim` as `[input, output]` axes; absent means `(0, 0)`. One integer is refused, as BentoML's import does. */
+	batchDim?: [number, number];
 	/** `input_spec`, reserved by BentoML; absent when the file has none or `null`. */
 	inputSpec?: YamlValue;
 	/** `output_spec`, reserved by BentoML; absent when the file has none or `null`. */
@@ -62,6 +62,8 @@ export interface ModelInfo {
 	creationTime: string;
 	/** Top-level keys BentoML does not define, kept in file order and written back after `creation_time`. */
 	extra: Record<string, YamlValue>;
+	/** The exact model.yaml text read or written, exported as it is (see `serializeModelYaml`); absent before issue 14. */
+	source?: string;
 }
 
 /** Why a model.yaml was refused: `details.reason` of an `INVALID_MANIFEST` error. */
@@ -133,7 +135,8 @@ export function toModelInfo(data: unknown): ModelInfo {
 export function toManifestData(info: ModelInfo): Record<string, YamlValue> {
 	const { context: c } = info;
 	const signature = (s: ModelSignature) => ({
-		..._defined({ batchable: s.batchable, batch_dim: s.batchDim }),
+		// One integer n (given to save, or in a record from before issue 14) is (n, n), as BentoML's ModelSignature reads it.
+		..._defined({ batchable: s.batchable, batch_dim: _pair(s.batchDim) }),
 		..._defined({ input_spec: s.inputSpec ?? undefined, output_spec: s.outputSpec ?? undefined }),
 		..._unknown(s.extra, _SIGNATURE_KEYS)
 	});
@@ -267,11 +270,16 @@ function _signature(value: unknown, field: string): ModelSignature {
 	});
 }
 
-function _batchDim(value: unknown, field: string): number | [number, number] {
-	if (!Array.isArray(value)) return _integer(value, field);
-	if (value.length !== 2) throw _wrongType(field, 'an integer or a list of two integers', value);
+function _batchDim(value: unknown, field: string): [number, number] {
+	if (typeof value === 'number' && Number.isInteger(value)) {
+		const message = `model.yaml: "${field}" is one integer, which BentoML's import refuses. Hint: write [${value}, ${value}].`;
+		throw manifestError(field, 'wrong-type', message, { expected: 'a list of two integers', actual: 'number' });
+	}
+	if (!Array.isArray(value) || value.length !== 2) throw _wrongType(field, 'a list of two integers', value);
 	return [_integer(value[0], `${field}.0`), _integer(value[1], `${field}.1`)];
 }
+
+const _pair = (dim: unknown) => (typeof dim === 'number' && Number.isInteger(dim) ? [dim, dim] : (dim as YamlValue | undefined));
 
 function _boolean(value: unknown, field: string): boolean {
 	if (typeof value === 'boolean') return value;

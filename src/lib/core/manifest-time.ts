@@ -62,6 +62,45 @@ export function formatCreationTime(date: Date): string {
 }
 
 /**
+ * Now, as BentoML stamps a new model (`datetime.now(timezone.utc).isoformat()`), to the microsecond where the
+ * platform's clock has them: the high-resolution clock (`performance.timeOrigin + performance.now()`) gives the
+ * digits below the millisecond, and is used only while it agrees with the wall clock (`Date.now()`) to within
+ * a few milliseconds; otherwise the wall clock's milliseconds are written, with three zero digits.
+ * @example
+ * currentCreationTime(); // '2025-11-03T10:15:00.250431+00:00'
+ */
+export function currentCreationTime(): string {
+	const wall = Date.now();
+	const clock = (globalThis as { performance?: { now(): number; timeOrigin: number } }).performance;
+	const fine = clock ? clock.timeOrigin + clock.now() : Number.NaN;
+	const micros = Math.abs(fine - wall) <= _CLOCK_TOLERANCE_MS ? Math.floor(fine * 1000) : wall * 1000;
+	const date = new Date(Math.floor(micros / 1000));
+	const fraction = micros % 1_000_000;
+	return `${formatCreationTime(date).slice(0, 19)}${fraction === 0 ? '' : `.${String(fraction).padStart(6, '0')}`}+00:00`;
+}
+
+/**
+ * A creation time as Python writes it: `datetime.fromisoformat(text).isoformat()`, which is what BentoML puts
+ * in model.yaml (`T` between date and time, seconds always, six fraction digits or none, the offset as
+ * `±HH:MM[:SS[.ffffff]]`, `Z` as `+00:00`; a naive time stays naive).
+ * @param text a time {@link parseCreationTime} accepts
+ * @returns the text Python would write, or null when the text is not such a time
+ * @example
+ * isoformatCreationTime('2025-11-03 15:45:00.25+0530'); // '2025-11-03T15:45:00.250000+05:30'
+ */
+export function isoformatCreationTime(text: string): string | null {
+	const m = parseCreationTime(text) === null ? null : _ISO_TIME.exec(text);
+	if (!m) return null;
+	const two = (i: number) => (m[i] ?? '00').padStart(2, '0');
+	const six = (fraction: string | undefined) => (_micros(fraction) === 0 ? '' : `.${String(_micros(fraction)).padStart(6, '0')}`);
+	const local = `${m[1]}-${m[2]}-${m[3]}T${two(4)}:${two(5)}:${two(6)}${six(m[7])}`;
+	if (m[8] === undefined && m[9] === undefined) return local;
+	const seconds = m[12] !== undefined && (Number(m[12]) !== 0 || _micros(m[13]) !== 0) ? `:${two(12)}${six(m[13])}` : '';
+	const zero = Number(m[10] ?? 0) === 0 && Number(m[11] ?? 0) === 0 && seconds === '';
+	return `${local}${m[9] === '-' && !zero ? '-' : '+'}${two(10)}:${two(11)}${seconds}`;
+}
+
+/**
  * The creation time as milliseconds since the epoch (microseconds cut), e.g. for `new Date(...)`.
  * @param info a parsed model info
  * @throws ShelfError `INVALID_MANIFEST` (field `creation_time`) when the time cannot be read
@@ -107,6 +146,9 @@ type _Dated = Pick<ModelInfo, 'name' | 'version' | 'creationTime'>;
 // Groups: 1-3 date, 4-6 time, 7 fraction, 8 Z, 9-13 offset sign, hours, minutes, seconds, fraction.
 const _ISO_TIME =
 	/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2})(?::?(\d{2})(?:\.(\d{1,6}))?)?)?)?)?$/;
+
+/** How far apart the high-resolution and wall clocks may be for the former's microseconds to be written. */
+const _CLOCK_TOLERANCE_MS = 5;
 
 const _micros = (fraction: string | undefined): number => Number(`${fraction ?? ''}000000`.slice(0, 6));
 

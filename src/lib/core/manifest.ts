@@ -1,56 +1,76 @@
 // Node + browser: pure TypeScript, no DOM, no idb, no OPFS.
 //
 // Reads and writes BentoML's model.yaml. BentoML writes it with PyYAML, `yaml.safe_dump(info.to_dict(),
-// sort_keys=False)`, and reads it with `yaml.safe_load` (bentoml/BentoML
-// src/bentoml/_internal/models/model.py, ModelInfo.dump and from_yaml_file). PyYAML speaks YAML 1.1, so we
-// parse with the `yaml` package's 1.1 schema narrowed to PyYAML's implicit resolvers (PyYAML
-// yaml/resolver.py): `y`, `n`, `1e5` and `09` stay strings, and an unquoted timestamp stays its text.
-// The data checks live in manifest-schema.ts, creation_time in manifest-time.ts.
+// sort_keys=False)`, and reads it with `yaml.safe_load` (bentoml/BentoML src/bentoml/_internal/models/model.py,
+// ModelInfo.dump and from_yaml_file). A version's model.yaml never changes once stored: the text a version
+// was imported or pulled with is kept in `ModelInfo.source` and written back byte for byte; a version made in
+// the shelf is written once, as PyYAML would write the same data (pyyaml-dump.ts), with floats kept floats.
+// Loading lives in manifest-load.ts, the data checks in manifest-schema.ts, creation_time in manifest-time.ts.
 
-import { Document, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import type { CreateNodeOptions, DocumentOptions, ParseOptions, SchemaOptions, Tags, ToStringOptions, YAMLError } from 'yaml';
-import { ShelfError } from './errors.ts';
-import { formatCreationTime } from './manifest-time.ts';
+import { loadYaml } from './manifest-load.ts';
+import { currentCreationTime, formatCreationTime, isoformatCreationTime } from './manifest-time.ts';
 import {
-	DOCUMENT_FIELD,
-	manifestError,
+	MAX_VALUE_DEPTH,
 	toManifestData,
 	toModelInfo,
 	type ModelContext,
 	type ModelInfo,
-	type ModelSignature,
 	type YamlValue
 } from './manifest-schema.ts';
+import { dumpPyYaml, isPyFloat, type PyValue } from './pyyaml-dump.ts';
 
 export type { ManifestProblem, ModelContext, ModelInfo, ModelSignature, YamlValue } from './manifest-schema.ts';
 export { DOCUMENT_FIELD, MAX_VALUE_DEPTH } from './manifest-schema.ts';
+export { MAX_YAML_ALIASES } from './manifest-load.ts';
 export type { CreationInstant } from './manifest-time.ts';
-export { compareByCreationTime, creationTimeKey, creationTimeMs, formatCreationTime, parseCreationTime } from './manifest-time.ts';
+export {
+	compareByCreationTime,
+	creationTimeKey,
+	creationTimeMs,
+	currentCreationTime,
+	formatCreationTime,
+	isoformatCreationTime,
+	parseCreationTime
+} from './manifest-time.ts';
+export { isPyFloat, pyFloat, type PyFloat, type PyValue } from './pyyaml-dump.ts';
 
-/** Most alias expansions a model.yaml may use; BentoML never writes aliases, and this stops "billion laughs". */
-export const MAX_YAML_ALIASES = 20;
+/** A signature as `save` takes it: BentoML's `ModelSignature` fields, `batch_dim` also as one integer. */
+export interface NewSignature {
+	batchable?: boolean;
+	/** One axis `n` (read as `[n, n]`, as BentoML's `ModelSignature.from_dict` does) or `[input, output]`. */
+	batchDim?: number | [number, number];
+	inputSpec?: PyValue;
+	outputSpec?: PyValue;
+	extra?: Record<string, PyValue>;
+}
 
-/** What {@link newModelInfo} needs: a name and version; everything else has BentoML's default. */
+/**
+ * What {@link newModelInfo} needs: a name and version; everything else has BentoML's defaults. Free-form values
+ * (options, metadata, extra keys) are {@link PyValue}s: a whole number is an int unless wrapped with `pyFloat`.
+ */
 export interface NewModelInfo {
 	name: string;
 	/** A concrete version, e.g. from `newVersion()` in tags.ts. */
 	version: string;
 	module?: string;
 	labels?: Record<string, string>;
-	options?: Record<string, YamlValue>;
-	metadata?: Record<string, YamlValue>;
-	context?: Partial<ModelContext>;
-	signatures?: Record<string, Partial<ModelSignature>>;
+	options?: Record<string, PyValue>;
+	metadata?: Record<string, PyValue>;
+	/** `bentomlVersion` and `pythonVersion` default to `''`: no BentoML and no Python made this version. */
+	context?: Partial<Omit<ModelContext, 'extra'>> & { extra?: Record<string, PyValue> };
+	signatures?: Record<string, NewSignature>;
 	apiVersion?: string;
-	/** An ISO-8601 string with offset, or a Date (default: now), written as BentoML would. */
+	/** An ISO-8601 time (written as Python's `isoformat()` of it) or a Date; default: now, to the microsecond. */
 	creationTime?: string | Date;
-	extra?: Record<string, YamlValue>;
+	extra?: Record<string, PyValue>;
 }
 
 /**
  * Reads a model.yaml as BentoML's `ModelInfo.from_yaml_file` does, more strictly where BentoML would
- * silently coerce: label values must be strings, keys must be unique, `batchable` must be a boolean.
- * Unknown keys (top level, `context`, each signature) are kept in `extra`.
+ * silently coerce: label values must be strings, keys must be unique, `batchable` must be a boolean, and
+ * `batch_dim` a list of two integers (BentoML's import refuses one integer). Unknown keys (top level,
+ * `context`, each signature) are kept in `extra`; the text itself in `source`. Numbers are plain: `1.0`
+ * reads as 1 here, and stays `1.0` in `source`.
  *
  * @param text the whole file, UTF-8 decoded
  * @throws ShelfError `INVALID_MANIFEST` with `details: { field, reason, ... }`; `field` is a dotted path
@@ -62,203 +82,132 @@ export interface NewModelInfo {
  * info.labels.stage; // 'production'
  */
 export function parseModelYaml(text: string): ModelInfo {
-	const doc = parseDocument(text, _YAML);
-	const problem = doc.errors[0] ?? doc.warnings[0];
-	if (problem !== undefined) throw _yamlProblem(doc, problem);
-	let data: unknown;
-	try {
-		_checkKeys(doc);
-		data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-	} catch (error) {
-		if (error instanceof ShelfError) throw error;
-		// yaml throws a ReferenceError past maxAliasCount; anything else here is a stack overflow.
-		if (!(error instanceof ReferenceError)) throw manifestError(DOCUMENT_FIELD, 'syntax', 'model.yaml is nested too deeply.', {}, error);
-		const message = `model.yaml expands aliases too often (more than ${MAX_YAML_ALIASES}). Hint: write the values out.`;
-		throw manifestError(DOCUMENT_FIELD, 'aliases', message, {}, error);
-	}
-	return toModelInfo(data);
+	return { ...toModelInfo(loadYaml(text)), source: text };
 }
 
 /**
- * Writes a model.yaml as BentoML's `ModelInfo.dump` does (PyYAML `safe_dump`, `sort_keys=False`): block
- * style, keys in BentoML's order, unknown keys after the known ones, `creation_time` as given. A file
- * BentoML wrote comes back byte for byte as long as it is ASCII and holds no float with a zero fraction
- * (JavaScript cannot tell `1.0` from `1`, so that value is written `1`). Other known losses: a metadata
- * date or datetime (unquoted in the file) comes back quoted, i.e. a str to Python, and integers past 2^53
- * lose precision when read (TODO: read those as BigInt).
+ * The version's model.yaml: `info.source` byte for byte when the info still says what that text says (the
+ * bytes BentoML, a registry or the shelf wrote when the version was stored); otherwise the info written as
+ * BentoML's `ModelInfo.dump` would (PyYAML `safe_dump`, `sort_keys=False`, keys in BentoML's order, unknown
+ * keys after the known ones, non-ASCII escaped). That fallback serves infos changed after reading and records
+ * from before issue 14, whose whole-number floats were already stored as ints.
  *
- * @param info the model info; it is checked first, like a file that is read
+ * @param info the model info; without a matching `source` it is checked first, like a file that is read
  * @throws ShelfError `INVALID_MANIFEST` when `info` would not read back
  * @example
- * serializeModelYaml(parseModelYaml(text)) === text; // true for files BentoML wrote
+ * serializeModelYaml(parseModelYaml(text)) === text; // true
  */
 export function serializeModelYaml(info: ModelInfo): string {
-	const data = toManifestData(toModelInfo(toManifestData(info)));
-	return new Document(data, _YAML).toString(_WRITE);
+	const { source, ...rest } = info;
+	if (source !== undefined && _says(source, rest)) return source;
+	return dumpPyYaml(toManifestData(toModelInfo(toManifestData(rest))));
 }
 
 /**
- * Makes the info of a new model with BentoML's defaults (`bentoml.models.create`): module `''`,
- * api_version `'v1'`, empty labels, options, metadata and signatures, context with framework_name `''`
- * and no framework versions, and creation_time now in UTC. `bentomlVersion` and `pythonVersion` stay
- * absent unless given: BentoML fills in its own, and we are neither.
+ * True when two versions' model.yaml say the same, `creation_time` aside, with Python's types: `1.0` and `1`
+ * differ, and so do two spellings of a key that load the same only in JavaScript.
+ * @param a one version's info
+ * @param b another's
+ * @example
+ * sameModelYaml(saved.info, savedAgain.info); // true when only the creation time differs
+ */
+export function sameModelYaml(a: ModelInfo, b: ModelInfo): boolean {
+	const canonical = (info: ModelInfo) => {
+		const data = loadYaml(serializeModelYaml(info), true) as Record<string, PyValue>;
+		return dumpPyYaml({ ...data, creation_time: null });
+	};
+	return canonical(a) === canonical(b);
+}
+
+/**
+ * Makes the info of a new model with BentoML's defaults (`bentoml.models.create`) and writes its model.yaml
+ * once, into `source`, exactly as PyYAML's `safe_dump` writes the same data for BentoML: module `''`,
+ * api_version `'v1'`, empty labels, options, metadata and signatures, context with framework_name `''`, no
+ * framework versions and `bentoml_version`/`python_version` `''` unless given (no BentoML and no Python made
+ * it; present, so BentoML does not stamp its own when it reads the file), creation_time now in UTC with
+ * microseconds. Signatures are laid out as BentoML's `ModelSignature` does: `batch_dim` `n` is `[n, n]`,
+ * written only when `batchable` (default `[0, 0]`).
  *
  * @param init name, version and whatever else is known
- * @throws ShelfError `INVALID_MANIFEST`, the same checks as {@link parseModelYaml}
+ * @throws ShelfError `INVALID_MANIFEST` naming the field, the same checks as {@link parseModelYaml}
  * @example
- * newModelInfo({ name: 'iris', version: 'v1', labels: { stage: 'dev' } }).apiVersion; // 'v1'
+ * newModelInfo({ name: 'iris', version: 'v1', metadata: { C: pyFloat(1) } }).source; // '...metadata:\n  C: 1.0\n...'
  */
 export function newModelInfo(init: NewModelInfo): ModelInfo {
-	const { context = {}, signatures = {}, creationTime = new Date() } = init;
-	const info: ModelInfo = {
+	const { context = {}, signatures = {}, creationTime } = init;
+	const typed = {
 		name: init.name,
 		version: init.version,
 		module: init.module ?? '',
 		labels: init.labels ?? {},
 		options: init.options ?? {},
 		metadata: init.metadata ?? {},
-		context: {
-			...context,
-			frameworkName: context.frameworkName ?? '',
-			frameworkVersions: context.frameworkVersions ?? {},
-			extra: context.extra ?? {}
-		},
+		context: { ...context, frameworkName: context.frameworkName ?? '', frameworkVersions: context.frameworkVersions ?? {}, bentomlVersion: context.bentomlVersion ?? '', pythonVersion: context.pythonVersion ?? '', extra: context.extra ?? {} },
 		signatures: Object.fromEntries(Object.entries(signatures).map(([method, s]) => [method, _signature(s)])),
 		apiVersion: init.apiVersion ?? 'v1',
-		creationTime: typeof creationTime === 'string' ? creationTime : formatCreationTime(creationTime),
+		creationTime: _creationTime(creationTime),
 		extra: init.extra ?? {}
-	};
-	return toModelInfo(toManifestData(info)); // the same checks as a file, and a copy of the caller's objects
+	} as unknown as ModelInfo; // free-form values are PyValues until _plain below
+	const data = toManifestData(typed) as Record<string, PyValue>;
+	const info = toModelInfo(_plain(data, 0)); // the same checks as a file, and a copy of the caller's objects
+	// BentoML checks batch_dim whatever batchable says, and writes it only for a batchable method.
+	const written = data['signatures'] as Record<string, Record<string, PyValue>>;
+	for (const [method, signature] of Object.entries(info.signatures)) {
+		if (signature.batchable) continue;
+		delete signature.batchDim;
+		delete written[method]!['batch_dim'];
+	}
+	const source = dumpPyYaml({ ...data, name: info.name, version: info.version });
+	return { ...info, source };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Internals
 
-const _Y = 'tag:yaml.org,2002:';
-
-/** PyYAML 6's implicit resolvers (yaml/resolver.py), where they differ from the `yaml` package's 1.1 schema. */
-const _PY = {
-	true: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/,
-	false: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
-	int: /^[-+]?(?:0|[1-9][0-9_]*)$/,
-	intTime: /^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$/,
-	float: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/,
-	timestamp:
-		/^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$/
-};
-
-/**
- * Narrows the 1.1 tags to PyYAML's: no !!omap, !!pairs or !!set (BentoML cannot write them), PyYAML's
- * patterns for booleans, ints and floats, numbers written so PyYAML reads them back as numbers, and
- * timestamps kept as text (a JavaScript Date would drop microseconds). It only ever narrows what loads.
- */
-function _pyYamlTags(tags: Tags): Tags {
-	return tags.flatMap((tag): Tags => {
-		if (typeof tag === 'string') return [tag];
-		const kind = tag.tag.slice(_Y.length);
-		if (kind === 'omap' || kind === 'pairs' || kind === 'set' || tag.format === 'EXP') return [];
-		if (tag.collection !== undefined) return [tag]; // map and seq
-		if (kind === 'timestamp') {
-			return [{ tag: tag.tag, default: true, test: _PY.timestamp, identify: () => false, resolve: (text: string) => text }];
-		}
-		// PyYAML resolves a plain `<<` anywhere, not only as a key, and cannot load it as a value: so match it
-		// everywhere, and never claim the string '<<' when writing (it must be quoted, not made a merge key).
-		if (kind === 'merge') return [{ ...tag, default: true, identify: (v) => typeof v === 'symbol' }, _PY_VALUE_TAG];
-		if (kind === 'bool') return [{ ...tag, test: tag.test?.test('true') ? _PY.true : _PY.false }];
-		if (kind !== 'int' && kind !== 'float') return [tag];
-		const plain = tag.format === undefined && !tag.test?.test('.nan');
-		const test = plain ? _PY[kind] : kind === 'int' && tag.format === 'TIME' ? _PY.intTime : tag.test;
-		return [{ ...tag, test, stringify: ({ value }) => _pyNumber(Number(value)) }];
-	});
-}
-
-/** A number as PyYAML writes it: ints plainly, floats as Python's repr with ".0" added where needed. */
-function _pyNumber(value: number): string {
-	if (Number.isNaN(value)) return '.nan';
-	if (!Number.isFinite(value)) return value > 0 ? '.inf' : '-.inf';
-	if (Number.isSafeInteger(value)) return String(value);
-	const [mantissa = '', exponent = '0'] = value.toExponential().split('e');
-	const exp = Number(exponent);
-	if (exp >= -4 && exp < 16) return String(value).includes('.') ? String(value) : `${String(value)}.0`;
-	// Python's repr goes scientific outside 1e-4..1e16 with at least two exponent digits, e.g. 1.0e-07.
-	return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-}
-
-/** PyYAML resolves a plain `=` to !!value, which safe_load cannot construct: refuse it too, and quote '='. */
-const _PY_VALUE_TAG = {
-	tag: `${_Y}value`,
-	default: true,
-	test: /^=$/,
-	identify: () => false,
-	resolve: (text: string, onError: (message: string) => void) => {
-		onError('a plain "=" is the YAML 1.1 value key, which PyYAML cannot load; quote it');
-		return text;
+/** Whether `source` still says what `info` says (an info changed after reading no longer matches its text). */
+function _says(source: string, info: Omit<ModelInfo, 'source'>): boolean {
+	try {
+		const { source: _, ...read } = parseModelYaml(source);
+		return _equal(read, info);
+	} catch {
+		return false;
 	}
-} as const;
-
-const _YAML = {
-	version: '1.1',
-	schema: 'yaml-1.1',
-	customTags: _pyYamlTags,
-	resolveKnownTags: false,
-	uniqueKeys: true,
-	merge: false, // `<<` still merges: _pyYamlTags keeps the 1.1 schema's merge tag, and true would add the stock one again
-	intAsBigInt: false,
-	logLevel: 'error', // not 'silent': that also drops the error for a second document (PyYAML refuses one too)
-	aliasDuplicateObjects: false
-} as const satisfies ParseOptions & DocumentOptions & SchemaOptions & CreateNodeOptions;
-
-/** PyYAML's layout: sequences not indented under their key, single quotes, no block scalars. */
-const _WRITE = { indentSeq: false, singleQuote: true, blockQuote: false, lineWidth: 80 } as const satisfies ToStringOptions;
-
-function _signature(s: Partial<ModelSignature>): ModelSignature {
-	return { ...s, batchable: s.batchable ?? false, extra: s.extra ?? {} };
 }
 
-type _Doc = ReturnType<typeof parseDocument>;
-
-function _yamlProblem(doc: _Doc, problem: YAMLError): ShelfError {
-	const at = problem.linePos?.[0];
-	const where = at === undefined ? {} : { line: at.line, column: at.col };
-	const summary = (problem.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-	if (problem.code === 'DUPLICATE_KEY') {
-		const field = _duplicateField(doc, problem.pos[0]);
-		return manifestError(field, 'duplicate-key', `model.yaml: "${field}" is given twice. Hint: keep one.`, where, problem);
+/** Deep equality of plain model.yaml data: key order counts, NaN equals NaN, bytes by content. */
+function _equal(a: unknown, b: unknown): boolean {
+	if (Object.is(a, b)) return true;
+	if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+	if (a instanceof Uint8Array || b instanceof Uint8Array) {
+		return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((byte, i) => byte === b[i]);
 	}
-	const reason = problem.code === 'TAG_RESOLVE_FAILED' ? 'unknown-tag' : 'syntax';
-	const message = `model.yaml is not valid BentoML YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}: ${summary}.`;
-	return manifestError(DOCUMENT_FIELD, reason, message, { ...where, yamlCode: problem.code }, problem);
+	if (Array.isArray(a) !== Array.isArray(b)) return false;
+	const [ka, kb] = [Object.keys(a), Object.keys(b)];
+	const [va, vb] = [a as Record<string, unknown>, b as Record<string, unknown>];
+	return ka.length === kb.length && ka.every((key, i) => key === kb[i] && _equal(va[key], vb[key]));
 }
 
-/** Dotted path of the nodes in a `visit` path, e.g. `signatures.predict.batch_dim.0`. */
-function _fieldOf(nodes: readonly unknown[]): string {
-	const parts = nodes.flatMap((node, i) => {
-		if (isPair(node)) return isScalar(node.key) ? [String(node.key.value)] : [];
-		return isSeq(node) ? [String(node.items.indexOf(nodes[i + 1] as never))] : [];
-	});
-	return parts.length === 0 ? DOCUMENT_FIELD : parts.join('.');
+/** BentoML's `ModelSignature` defaults: not batchable, batch_dim `(0, 0)` (an integer n becomes (n, n) when laid out). */
+function _signature(s: NewSignature): NewSignature {
+	const batchable = s.batchable ?? false;
+	return { ...s, batchable, extra: s.extra ?? {}, ...(batchable && s.batchDim === undefined ? { batchDim: [0, 0] } : {}) };
 }
 
-function _duplicateField(doc: _Doc, offset: number): string {
-	let field = DOCUMENT_FIELD;
-	visit(doc, {
-		Pair(_, pair, path) {
-			if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined;
-			field = _fieldOf([...path, pair]);
-			return visit.BREAK;
-		}
-	});
-	return field;
+function _creationTime(value: string | Date | undefined): string {
+	if (value === undefined) return currentCreationTime();
+	if (typeof value !== 'string') return formatCreationTime(value);
+	// An unreadable time is left for toModelInfo to refuse with the usual details.
+	return isoformatCreationTime(value) ?? value;
 }
 
-/** PyYAML cannot load a list or mapping as a key (it is unhashable), so neither do we. */
-function _checkKeys(doc: _Doc): void {
-	visit(doc, {
-		Pair(_, pair, path) {
-			if (isScalar(pair.key)) return;
-			const field = _fieldOf(path);
-			const message = `model.yaml: "${field}" has a key that is a list, a mapping or missing. Hint: use text keys.`;
-			throw manifestError(field, 'complex-key', message);
-		}
-	});
+/** The plain JavaScript form of Python-typed data (what ModelInfo holds); anything else is left for the checks. */
+function _plain(value: unknown, depth: number): YamlValue {
+	if (isPyFloat(value)) return value.valueOf();
+	if (typeof value === 'bigint') return Number(value);
+	// Past the depth limit the value is handed over as it is, and the checks refuse it (no stack overflow here).
+	if (depth > MAX_VALUE_DEPTH || typeof value !== 'object' || value === null || value instanceof Uint8Array) return value as YamlValue;
+	if (Array.isArray(value)) return value.map((item) => _plain(item, depth + 1));
+	const proto: unknown = Object.getPrototypeOf(value);
+	if (proto !== Object.prototype && proto !== null) return value as YamlValue;
+	return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, _plain(item, depth + 1)]));
 }

@@ -1,5 +1,6 @@
 // The Save form's fields, read and checked on the page before anything is sent to the worker.
-import type { YamlValue } from '$lib/core/manifest-schema.ts';
+import { parsePyJson } from '$lib/core/py-json.ts';
+import type { PyValue } from '$lib/core/pyyaml-dump.ts';
 import { validateTagPart } from '$lib/core/tags.ts';
 import { describeError } from '$lib/ui/errors.ts';
 
@@ -46,17 +47,22 @@ export function parseLabels(text: string): Checked<Record<string, string>> {
 }
 
 /**
- * Reads metadata written as a JSON object (empty means none).
+ * Reads metadata written as a JSON object (empty means none), with Python's types as `json.loads` gives them:
+ * `1.0` stays a float in model.yaml, `1` is an int (issue 14).
  * @param text the textarea's content
+ * @example
+ * parseMetadata('{"C": 1.0, "epochs": 12}'); // { ok: true, value: { C: pyFloat(1), epochs: 12 } }
  */
-export function parseMetadata(text: string): Checked<Record<string, YamlValue>> {
+export function parseMetadata(text: string): Checked<Record<string, PyValue>> {
 	if (text.trim() === '') return { ok: true, value: {} };
 	try {
-		const value: unknown = JSON.parse(text);
-		if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { ok: true, value: value as Record<string, YamlValue> };
+		const value = parsePyJson(text, 'Metadata');
+		if (typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Number)) {
+			return { ok: true, value };
+		}
 		return { ok: false, error: 'Metadata must be a JSON object, e.g. {"accuracy": 0.93}.' };
 	} catch (error) {
-		return { ok: false, error: `Metadata is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+		return { ok: false, error: describeError(error).message };
 	}
 }
 

@@ -2,7 +2,7 @@
 // a catalogue and a content-addressed blob store. Bytes are committed first, the catalogue record
 // last, so a crash at any point leaves the whole version or nothing (plus orphans fsck removes).
 import { ShelfError } from '../../core/errors.ts';
-import { newModelInfo, serializeModelYaml, type ModelInfo, type NewModelInfo } from '../../core/manifest.ts';
+import { newModelInfo, sameModelYaml, serializeModelYaml, type ModelInfo, type NewModelInfo } from '../../core/manifest.ts';
 import { normalizeModelPath, normalizeModelPaths } from '../../core/paths.ts';
 import { parseSelector } from '../../core/selector.ts';
 import { formatTag, isLatest, newVersion, parseTag } from '../../core/tags.ts';
@@ -263,7 +263,7 @@ export class ModelStore {
 		return new File([blob], path.split('/').at(-1) ?? path, { type: 'application/octet-stream' });
 	}
 
-	/** The version's model.yaml text, as BentoML would write it. */
+	/** The version's model.yaml text: the bytes it was stored with (see `serializeModelYaml`). */
 	async manifestText(tagText: string): Promise<string> {
 		return serializeModelYaml((await this.get(tagText)).info);
 	}
@@ -368,11 +368,10 @@ function _sameLayout(existing: VersionRecord, paths: string[], files: IncomingFi
 	});
 }
 
-/** Same manifest (ignoring when it was stamped) and the same bytes under the same paths. */
+/** Same manifest (ignoring when it was stamped; `1.0` is not `1`) and the same bytes under the same paths. */
 function _sameContent(existing: VersionRecord, candidate: VersionRecord): boolean {
-	const strip = (info: ModelInfo) => serializeModelYaml({ ...info, creationTime: '1970-01-01T00:00:00+00:00' });
 	const files = (record: VersionRecord) => record.files.map((file) => `${file.path}\u0000${file.sha256}`).join('\n');
-	return strip(existing.info) === strip(candidate.info) && files(existing) === files(candidate);
+	return files(existing) === files(candidate) && sameModelYaml(existing.info, candidate.info);
 }
 
 function _tagExists(tag: string): ShelfError {
