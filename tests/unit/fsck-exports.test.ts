@@ -9,7 +9,8 @@ import { ZipWriter } from '../../src/lib/core/bundle/zip-writer.ts';
 import { openCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 import { createMemoryBlobStore, createMemoryVolume } from '../../src/lib/worker/blobs/memory-blob-store.ts';
 import { localCoordination } from '../../src/lib/worker/store/coordination.ts';
-import { EXPORT_GRACE_MS, fsck, type ExportsFolder } from '../../src/lib/worker/store/maintenance.ts';
+import { EXPORT_GRACE_MS, type ExportsFolder } from '../../src/lib/worker/bundle/export-target.ts';
+import { fsck } from '../../src/lib/worker/store/maintenance.ts';
 import { ModelStore } from '../../src/lib/worker/store/model-store.ts';
 import { memorySink } from './zip-craft.ts';
 

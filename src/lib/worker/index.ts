@@ -6,6 +6,7 @@ import '../bridge.ts';
 import type { ListPage, NameSummary, VersionRecord } from '../core/store-types.ts';
 import { openCatalogue } from './catalogue/idb-catalogue.ts';
 import { openOpfsBlobStore } from './blobs/opfs-blob-store.ts';
+import type { StorageQuota } from './blobs/storage-quota.ts';
 import { cancelOperation, startOperation, throttleProgress, type ProgressListener } from './operations.ts';
 import { bundleFileName, writeBundle } from './bundle/export.ts';
 import { clearOldExports, opfsExportTarget, pickedFileTarget } from './bundle/export-target.ts';
@@ -18,7 +19,7 @@ import { ModelStore, type ListRequest, type SaveRequest, type StoreResult } from
 
 const coordination = browserCoordination();
 let storageLimit: number | undefined;
-let opened: Promise<{ store: ModelStore; startup: Promise<FsckReport>; beginStartup: () => void }> | undefined;
+let opened: Promise<{ store: ModelStore; quota: StorageQuota; startup: Promise<FsckReport>; beginStartup: () => void }> | undefined;
 
 /** The longest the start-up clean-up waits for a first read to be answered. */
 const STARTUP_FSCK_DELAY_MS = 2000;
@@ -41,7 +42,7 @@ function opening() {
 			return clearOldExports().then(() => fsck(store));
 		});
 		startup.catch(() => undefined); // reported through api.fsck()
-		return { store, startup, beginStartup };
+		return { store, quota: blobs.quota, startup, beginStartup };
 	})();
 	const current = opened;
 	current.catch(() => {
@@ -105,13 +106,12 @@ const api = {
 		request: { tag: string; target?: FileSystemFileHandle; opId?: string },
 		onProgress?: ProgressListener
 	): Promise<{ name: string; bytes: number; file: File | null }> {
-		const store = await open();
+		const { store, quota } = await opening();
 		const record = await store.get(request.tag);
 		const name = bundleFileName(record);
 		return longOperation(request.opId, onProgress, async (controls) => {
 			// Issue 8: an export into the shelf's own storage counts against the storage limit like any write.
-			const spaceLeft = storageLimit === undefined ? undefined : Math.max(0, storageLimit - (await store.blobs.storedBytes()));
-			const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name, spaceLeft);
+			const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name, quota);
 			try {
 				const { bytes } = await writeBundle(store, record, target, controls);
 				return { name, bytes, file: await target.finish() };

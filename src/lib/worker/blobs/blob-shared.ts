@@ -32,30 +32,6 @@ export function checkExpectation(expected: BlobExpectation | undefined, actual: 
 }
 
 /**
- * The `STORAGE_FULL` error of a write that does not fit.
- * @param quotaBytes the store's quota, or null when the browser's own quota was hit
- * @param needed bytes the store would hold with this write (stored blobs + temporary bytes + the write)
- * @param cause the browser's `QuotaExceededError`, if that is what failed
- */
-export function storageFull(quotaBytes: number | null, needed: number, cause?: unknown): ShelfError {
-	return new ShelfError(
-		'STORAGE_FULL',
-		`Not enough storage for these bytes (${needed} needed, quota ${quotaBytes ?? 'set by the browser'}): delete models or free disk space.`,
-		{ quotaBytes, needed },
-		cause === undefined ? undefined : { cause }
-	);
-}
-
-/**
- * True when `error` is the browser's out-of-quota failure (a `DOMException` named `QuotaExceededError`).
- * Checked by name because DOMException is not an Error subclass in every realm.
- * @param error what was caught
- */
-export function isQuotaExceeded(error: unknown): boolean {
-	return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'QuotaExceededError';
-}
-
-/**
  * True when `error` is a DOMException named `NotFoundError` (the entry is absent).
  * @param error what was caught
  */

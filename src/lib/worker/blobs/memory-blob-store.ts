@@ -1,9 +1,10 @@
 // Node + browser: the reference BlobStore, held in memory. Node tests use it, and the OPFS store must
 // behave the same: tests/unit/blob-store-contract.ts is run on both, on this store in Node
 // (tests/unit/memory-blob-store.test.ts) and on the OPFS store in Chromium (tests/browser/opfs-blob-store.test.ts).
-import { ShelfError } from '../../core/errors.ts';
+import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobStore, BlobWriter } from '../../core/store-types.ts';
-import { checkExpectation, isSha256, storageFull, wholeBuffer } from './blob-shared.ts';
+import { checkExpectation, isSha256, wholeBuffer } from './blob-shared.ts';
+import { createStorageQuota } from './storage-quota.ts';
 import { createDigest } from '../../core/digest.ts';
 
 /**
@@ -43,11 +44,9 @@ export function createMemoryVolume(): MemoryVolume {
  */
 export function createMemoryBlobStore(options: MemoryBlobStoreOptions = {}): BlobStore {
 	const volume = options.volume ?? createMemoryVolume();
-	const quotaBytes = options.quotaBytes ?? null;
 	const liveTemp = new Set<string>();
-	let reservedBytes = 0;
-
 	const stored = () => [...volume.blobs.values()].reduce((sum, bytes) => sum + bytes.byteLength, 0);
+	const quota = createStorageQuota(options.quotaBytes ?? null, stored);
 
 	// The size hint changes nothing here: chunks are kept as they come, so the memory store behaves the
 	// same with a hint that is right, wrong or absent (the OPFS store only uses it to size its file).
@@ -62,7 +61,7 @@ export function createMemoryBlobStore(options: MemoryBlobStoreOptions = {}): Blo
 		let reserved = 0;
 
 		const release = () => {
-			reservedBytes -= reserved;
+			quota.release(reserved);
 			reserved = 0;
 			volume.tmp.delete(id);
 			liveTemp.delete(id);
@@ -77,15 +76,15 @@ export function createMemoryBlobStore(options: MemoryBlobStoreOptions = {}): Blo
 			async write(chunk) {
 				assertOpen();
 				if (chunk.byteLength === 0) return;
-				const needed = stored() + reservedBytes + chunk.byteLength;
-				if (quotaBytes !== null && needed > quotaBytes) {
+				try {
+					quota.reserve(chunk.byteLength);
+				} catch (error) {
 					state = 'failed';
-					failure = storageFull(quotaBytes, needed);
+					failure = toShelfError(error);
 					throw failure;
 				}
+				reserved += chunk.byteLength;
 				const owned = _take(chunk);
-				reserved += owned.byteLength;
-				reservedBytes += owned.byteLength;
 				chunks.push(owned);
 				digest.update(owned);
 			},

@@ -6,9 +6,10 @@
 import { CHUNK_SIZE } from '../../core/byte-streams.ts';
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/store-types.ts';
-import { isNotFound, isQuotaExceeded, isSha256, storageFull } from './blob-shared.ts';
+import { isNotFound, isSha256 } from './blob-shared.ts';
 import { createHashLink } from './hash-client.ts';
 import { openOpfsWriter, type WriterHost } from './opfs-writer.ts';
+import { createStorageQuota, isQuotaExceeded, type StorageQuota } from './storage-quota.ts';
 import { openBlobReader, verifiedChunks, type VerifiedReads } from './verified-read.ts';
 
 /** Options of {@link openOpfsBlobStore}. */
@@ -21,6 +22,8 @@ export interface OpfsBlobStoreOptions {
 
 /** A {@link BlobStore} in OPFS, plus verified reads hashed off-thread and `close()` to stop its hash worker. */
 export interface OpfsBlobStore extends BlobStore, VerifiedReads {
+	/** The store's storage limit and what counts against it; an export into OPFS reserves its bytes here too. */
+	readonly quota: StorageQuota;
 	/** Terminates the hash worker; writers still open fail. Other methods keep working. */
 	close(): void;
 }
@@ -47,13 +50,11 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 	const root = options.root ?? (await navigator.storage.getDirectory());
 	const blobs = await root.getDirectoryHandle('blobs', { create: true });
 	const tmp = await root.getDirectoryHandle('tmp', { create: true });
-	const quotaBytes = options.quotaBytes ?? null;
 	const liveTemp = new Set<string>();
 	// One long-lived worker for all writers of this store, started on the first write.
 	const hash = createHashLink(() => new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module' }));
 
 	let stored = 0; // bytes in blobs/, valid once `scan` resolved
-	let reserved = 0; // bytes in live writers' temporary files
 	// Digests in blobs/ as this tab knows them (valid once `scan` resolved): the scan's, plus what this tab
 	// stored, minus what it deleted. Another tab may have changed blobs/ since, so "present" is always
 	// checked on disk, while "absent" skips the probe (a throwing getFileHandle, ~0.4 ms per file) and
@@ -68,6 +69,8 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 				throw toShelfError(error);
 			}
 		));
+	const limit = options.quotaBytes ?? null;
+	const quota = createStorageQuota(limit, () => stored, () => (limit === null ? Promise.resolve() : scanned()));
 
 	// Commits and deletes run one at a time: "is this digest stored?" followed by a move must not
 	// interleave with another writer committing the same digest, or the total would count it twice.
@@ -81,18 +84,10 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 	const host: WriterHost = {
 		tmp,
 		liveTemp,
-		ready: () => (quotaBytes === null ? Promise.resolve() : scanned()),
-		reserve(size) {
-			const needed = stored + reserved + size;
-			if (quotaBytes !== null && needed > quotaBytes) throw storageFull(quotaBytes, needed);
-			reserved += size;
-		},
-		release(size) {
-			reserved -= size;
-		},
+		quota,
 		convert(error, size) {
 			if (error instanceof ShelfError) return error;
-			if (isQuotaExceeded(error)) return storageFull(quotaBytes, stored + reserved + size, error);
+			if (isQuotaExceeded(error)) return quota.full(size, error);
 			return toShelfError(error);
 		},
 		finalize: (file, id, digest, settle) =>
@@ -201,6 +196,7 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 			await scanned();
 			return stored;
 		},
+		quota,
 		close() {
 			hash.close();
 		}

@@ -2,8 +2,9 @@
 // hash worker digests the chunks already written.
 import { ShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobWriter } from '../../core/store-types.ts';
-import { checkExpectation, isQuotaExceeded } from './blob-shared.ts';
+import { checkExpectation } from './blob-shared.ts';
 import type { HashStream } from './hash-client.ts';
+import { isQuotaExceeded, type StorageQuota } from './storage-quota.ts';
 
 /** What a writer needs from its store (opfs-blob-store.ts). */
 export interface WriterHost {
@@ -11,15 +12,8 @@ export interface WriterHost {
 	tmp: FileSystemDirectoryHandle;
 	/** Ids of temporary files owned by live writers, which clearTemp() must leave alone. */
 	liveTemp: Set<string>;
-	/** Resolves once the store may account for `size` more bytes (stored total known when a quota is set). */
-	ready(): Promise<void>;
-	/**
-	 * Accounts for `size` more temporary bytes.
-	 * @throws ShelfError `STORAGE_FULL` when they exceed the quota
-	 */
-	reserve(size: number): void;
-	/** Gives back temporary bytes. */
-	release(size: number): void;
+	/** The store's byte budget: temporary bytes are reserved before they are written. */
+	quota: StorageQuota;
 	/** Turns anything thrown while writing `size` bytes into a ShelfError (QuotaExceededError → `STORAGE_FULL`). */
 	convert(error: unknown, size: number): ShelfError;
 	/** Moves the closed temporary file under its digest; calls `settle` once the bytes count as stored; true when deduplicated. */
@@ -120,14 +114,14 @@ class OpfsBlobWriter implements BlobWriter {
 		this.#assertOpen();
 		const size = chunk.byteLength;
 		if (size === 0) return;
-		await this.host.ready();
+		await this.host.quota.ready();
 		this.#assertOpen(); // abort() may have run while we waited
 		const access = this.#access;
 		let pending = size; // bytes not yet counted by the store, for the STORAGE_FULL details
 		try {
 			if (!access) throw new ShelfError('INTERNAL', 'The temporary file is closed.');
 			// The quota is checked before a byte is written, so a refused write leaves nothing new on disk.
-			this.host.reserve(size);
+			this.host.quota.reserve(size);
 			this.#reserved += size;
 			pending = 0;
 			this.#growFor(access, size);
@@ -168,7 +162,7 @@ class OpfsBlobWriter implements BlobWriter {
 			}
 			const deduplicated = await this.host.finalize(this.file, this.id, actual, () => {
 				this.#removed = true;
-				this.host.release(this.#reserved);
+				this.host.quota.release(this.#reserved);
 				this.#reserved = 0;
 			});
 			this.#state = 'committed';
@@ -219,7 +213,7 @@ class OpfsBlobWriter implements BlobWriter {
 			// the failure the caller is cleaning up after.
 			await this.host.tmp.removeEntry(this.id).catch(() => {});
 		}
-		this.host.release(this.#reserved);
+		this.host.quota.release(this.#reserved);
 		this.#reserved = 0;
 		this.host.liveTemp.delete(this.id);
 	}

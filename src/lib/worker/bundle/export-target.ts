@@ -1,26 +1,47 @@
-// Where an export is written: a file in the shelf's own OPFS folder (handed to the page as a
-// disk-backed File for download), or a file the user chose with the save picker.
+// Where an export is written: a file in the shelf's own OPFS folder `exports/` (handed to the page as a
+// disk-backed File for download), or a file the user chose with the save picker. This module is the one
+// owner of `exports/`: it writes there, and removes what is old or was left half-written.
+import { END_RECORD, readU16, readU32, ZIP_SIGNATURE } from '../../core/bundle/zip-format.ts';
 import { toShelfError } from '../../core/errors.ts';
-import { isQuotaExceeded, storageFull } from '../blobs/blob-shared.ts';
+import { isQuotaExceeded, type StorageQuota } from '../blobs/storage-quota.ts';
 import type { ByteSink } from './export.ts';
 
 const EXPORTS_DIR = 'exports';
 /** Exports older than this are removed when the shelf opens; a download has long finished by then. */
 const EXPORT_MAX_AGE_MS = 60 * 60 * 1000;
 
+/**
+ * A file in `exports/` this young is left alone even when it is not a finished zip: another tab may have
+ * just created it and not yet taken its sync access handle (the lock that keeps fsck off it afterwards).
+ */
+export const EXPORT_GRACE_MS = 30_000;
+
 /** A sink that can be finished (file complete) or discarded (nothing left behind). */
 export interface ExportTarget extends ByteSink {
+	/** Completes the file; resolves to it when it is the shelf's own (for download), else null. */
 	finish(): Promise<File | null>;
+	/** Drops what was written. */
 	discard(): Promise<void>;
+}
+
+/** The exports folder as clean-up sees it (OPFS `exports/`; a fake in Node tests). */
+export interface ExportsFolder {
+	/** The folder's entries by name. */
+	entries(): AsyncIterable<[string, { kind: 'file' | 'directory' }]>;
+	/** The file `name`. */
+	getFileHandle(name: string): Promise<{ getFile(): Promise<File> }>;
+	/** Rejects (`NoModificationAllowedError` in Chromium) while a sync access handle holds the file. */
+	removeEntry(name: string): Promise<void>;
 }
 
 /**
  * Opens `exports/<name>` in OPFS for writing with a sync access handle (fast, worker-only).
  * @param name the file name
- * @param spaceLeft bytes the shelf's storage limit leaves for the export (absent: only the browser's quota).
- * The export is written into the same origin storage as the blobs, so it must honour the same limit.
+ * @param quota the blob store's: the export is written into the same origin storage as the blobs, so its
+ * bytes count against the same storage limit while it is written
  */
-export async function opfsExportTarget(name: string, spaceLeft?: number): Promise<ExportTarget> {
+export async function opfsExportTarget(name: string, quota: StorageQuota): Promise<ExportTarget> {
+	await quota.ready();
 	const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(EXPORTS_DIR, { create: true });
 	const handle = await dir.getFileHandle(name, { create: true });
 	const access = await handle.createSyncAccessHandle();
@@ -31,18 +52,26 @@ export async function opfsExportTarget(name: string, spaceLeft?: number): Promis
 	const close = () => {
 		if (open) access.close();
 		open = false;
+		// A finished export is the page's download now, a discarded one is gone: neither holds the budget.
+		quota.release(position);
+		position = 0;
 	};
 	return {
 		async write(chunk) {
-			if (spaceLeft !== undefined && position + chunk.byteLength > spaceLeft) throw storageFull(spaceLeft, position + chunk.byteLength);
+			quota.reserve(chunk.byteLength);
+			let written = 0;
 			try {
-				position += access.write(chunk, { at: position });
+				written = access.write(chunk, { at: position });
+				position += written;
 			} catch (error) {
-				throw isQuotaExceeded(error) ? storageFull(null, chunk.byteLength, error) : toShelfError(error);
+				throw isQuotaExceeded(error) ? quota.full(0, error) : toShelfError(error);
+			} finally {
+				quota.release(chunk.byteLength - written);
 			}
 		},
 		expectSize(bytes) {
-			const size = spaceLeft === undefined ? bytes : Math.min(bytes, spaceLeft);
+			const room = quota.room();
+			const size = room === null ? bytes : Math.min(bytes, position + room);
 			if (size <= position) return;
 			try {
 				access.truncate(size);
@@ -81,22 +110,62 @@ export async function pickedFileTarget(handle: FileSystemFileHandle): Promise<Ex
 	};
 }
 
-/** Removes exports written more than an hour ago (their downloads are long done). */
-export async function clearOldExports(now = Date.now()): Promise<number> {
+/** OPFS `exports/`, or null when it does not exist (nothing exported yet) or there is no OPFS (Node). */
+export async function opfsExportsFolder(): Promise<ExportsFolder | null> {
+	if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory) return null;
 	const root = await navigator.storage.getDirectory();
-	let dir: FileSystemDirectoryHandle;
-	try {
-		dir = await root.getDirectoryHandle(EXPORTS_DIR);
-	} catch {
-		return 0;
-	}
+	return root.getDirectoryHandle(EXPORTS_DIR).catch(() => null);
+}
+
+/**
+ * Removes exports written more than an hour ago (their downloads are long done).
+ * @param now the current time (ms since epoch)
+ * @param folder the exports folder (default: OPFS `exports/`)
+ * @returns how many files were removed
+ */
+export async function clearOldExports(now = Date.now(), folder?: ExportsFolder | null): Promise<number> {
+	const exports = folder === undefined ? await opfsExportsFolder() : folder;
+	return exports ? _removeWhere(exports, async (file) => now - file.lastModified >= EXPORT_MAX_AGE_MS) : 0;
+}
+
+/**
+ * Removes half-written exports (issue 8: an export interrupted by a closed tab leaves a partial zip).
+ * Exports take no Web Lock, but one being written holds its file's sync access handle, and Chromium
+ * refuses to remove a file so held: such a file is skipped, whichever tab writes it. A finished export (the
+ * page may still be downloading it) ends with the zip end record and is left to {@link clearOldExports}.
+ * @param folder the exports folder
+ * @param now the current time (ms since epoch)
+ * @returns how many files were removed
+ */
+export async function removeHalfWrittenExports(folder: ExportsFolder, now: number): Promise<number> {
+	return _removeWhere(folder, async (file) => now - file.lastModified >= EXPORT_GRACE_MS && !(await _isFinishedZip(file)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** Removes the files of `folder` that `doomed` picks; names first, as removing while iterating may skip some. */
+async function _removeWhere(folder: ExportsFolder, doomed: (file: File) => Promise<boolean>): Promise<number> {
+	const names: string[] = [];
+	for await (const [name, handle] of folder.entries()) if (handle.kind === 'file') names.push(name);
 	let removed = 0;
-	for await (const [name, handle] of dir.entries()) {
-		if (handle.kind !== 'file') continue;
-		const file = await (handle as FileSystemFileHandle).getFile();
-		if (now - file.lastModified < EXPORT_MAX_AGE_MS) continue;
-		await dir.removeEntry(name);
-		removed++;
+	for (const name of names) {
+		try {
+			if (!(await doomed(await (await folder.getFileHandle(name)).getFile()))) continue;
+			await folder.removeEntry(name);
+			removed++;
+		} catch {
+			// Being written (locked), or removed meanwhile by the tab that wrote it: not ours to count.
+		}
 	}
 	return removed;
+}
+
+/** Whether a file ends with a zip end record whose comment runs exactly to the end of the file. */
+async function _isFinishedZip(file: Blob): Promise<boolean> {
+	if (file.size < END_RECORD.size) return false;
+	const tail = new Uint8Array(await file.slice(Math.max(0, file.size - END_RECORD.size - 0xffff)).arrayBuffer());
+	for (let at = tail.length - END_RECORD.size; at >= 0; at--) {
+		if (readU32(tail, at) === ZIP_SIGNATURE.end && at + END_RECORD.size + readU16(tail, at + END_RECORD.commentLength) === tail.length) return true;
+	}
+	return false;
 }

@@ -1,8 +1,8 @@
 // Keeping the store honest: remove what a crash left behind (fsck), re-hash what is stored (verify),
 // and say how much room it takes (usage).
-import { END_RECORD, readU16, readU32, ZIP_SIGNATURE } from '../../core/bundle/zip-format.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import { createDigest } from '../../core/digest.ts';
+import { opfsExportsFolder, removeHalfWrittenExports, type ExportsFolder } from '../bundle/export-target.ts';
 import { throwIfAborted } from '../operations.ts';
 import { readChunks } from './chunks.ts';
 import type { ModelStore, OperationControls } from './model-store.ts';
@@ -47,14 +47,6 @@ export interface UsageReport {
 	savedByDedup: number;
 }
 
-/** The folder exports are written to (OPFS `exports/`; a fake in Node tests). Only what fsck uses. */
-export interface ExportsFolder {
-	entries(): AsyncIterable<[string, { kind: 'file' | 'directory' }]>;
-	getFileHandle(name: string): Promise<{ getFile(): Promise<File> }>;
-	/** Rejects (`NoModificationAllowedError` in Chromium) while a sync access handle holds the file. */
-	removeEntry(name: string): Promise<void>;
-}
-
 /** Where fsck looks besides the store itself. */
 export interface FsckOptions {
 	/** The exports folder, or null when there is none; default: OPFS `exports/` when it exists. */
@@ -64,12 +56,6 @@ export interface FsckOptions {
 }
 
 /**
- * A file in `exports/` this young is left alone even when it is not a finished zip: another tab may have
- * just created it and not yet taken its sync access handle (the lock that keeps fsck off it afterwards).
- */
-export const EXPORT_GRACE_MS = 30_000;
-
-/**
  * Removes temp files, half-written exports and unreferenced blobs, and reports referenced blobs that are
  * missing. Runs under the write lock, so no save in any tab is between its blob move and its commit.
  * @param store the model store
@@ -77,8 +63,8 @@ export const EXPORT_GRACE_MS = 30_000;
  */
 export async function fsck(store: ModelStore, options: FsckOptions = {}): Promise<FsckReport> {
 	return store.coordination.exclusive(async () => {
-		const exportsFolder = await (options.exports ?? _opfsExports)().catch(() => null);
-		const halfWritten = exportsFolder ? await _removeHalfWrittenExports(exportsFolder, options.now ?? Date.now()) : 0;
+		const exportsFolder = await (options.exports ?? opfsExportsFolder)().catch(() => null);
+		const halfWritten = exportsFolder ? await removeHalfWrittenExports(exportsFolder, options.now ?? Date.now()) : 0;
 		const tempFilesRemoved = (await store.blobs.clearTemp()) + halfWritten;
 		const referenced = await store.catalogue.referencedDigests();
 		const stored = new Set(await store.blobs.list());
@@ -137,46 +123,6 @@ export async function usage(store: ModelStore): Promise<UsageReport> {
 }
 
 // ---------------------------------------------------------------------------
-
-async function _opfsExports(): Promise<ExportsFolder | null> {
-	if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory) return null;
-	const root = await navigator.storage.getDirectory();
-	return root.getDirectoryHandle('exports').catch(() => null);
-}
-
-/**
- * Issue 8: an export interrupted by a closed tab leaves a partial zip in `exports/` (it used to stay there for
- * an hour). Exports take no Web Lock, but one being written holds its file's sync access handle, and Chromium
- * refuses to remove a file so held: such a file is skipped, whichever tab writes it. A finished export (the
- * page may still be downloading it) ends with the zip end record and is left to `clearOldExports`.
- * @returns how many files were removed
- */
-async function _removeHalfWrittenExports(folder: ExportsFolder, now: number): Promise<number> {
-	let removed = 0;
-	const names: string[] = [];
-	for await (const [name, handle] of folder.entries()) if (handle.kind === 'file') names.push(name);
-	for (const name of names) {
-		try {
-			const file = await (await folder.getFileHandle(name)).getFile();
-			if (now - file.lastModified < EXPORT_GRACE_MS || (await _isFinishedZip(file))) continue;
-			await folder.removeEntry(name);
-			removed++;
-		} catch {
-			// Being written (locked), or removed meanwhile by the tab that wrote it: not ours to count.
-		}
-	}
-	return removed;
-}
-
-/** Whether a file ends with a zip end record whose comment runs exactly to the end of the file. */
-async function _isFinishedZip(file: Blob): Promise<boolean> {
-	if (file.size < END_RECORD.size) return false;
-	const tail = new Uint8Array(await file.slice(Math.max(0, file.size - END_RECORD.size - 0xffff)).arrayBuffer());
-	for (let at = tail.length - END_RECORD.size; at >= 0; at--) {
-		if (readU32(tail, at) === ZIP_SIGNATURE.end && at + END_RECORD.size + readU16(tail, at + END_RECORD.commentLength) === tail.length) return true;
-	}
-	return false;
-}
 
 async function _allVersions(store: ModelStore): Promise<VersionRecord[]> {
 	const all: VersionRecord[] = [];
