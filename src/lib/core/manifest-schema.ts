@@ -4,7 +4,7 @@
 // models/model.py: ModelInfo, ModelContext, ModelSignature, from_yaml_file; utils/__init__.py: validate_labels;
 // utils/cattr.py: creation_time is isoformat() out, fromisoformat() in). The YAML text is manifest.ts's business.
 
-import { ShelfError } from './errors.ts';
+import { ShelfError, type ErrorDetails } from './errors.ts';
 import { parseCreationTime } from './manifest-time.ts';
 import { parseExactTag, validateTagPart } from './tags.ts';
 
@@ -83,7 +83,7 @@ export const DOCUMENT_FIELD = '(document)';
  * @example
  * throw manifestError('labels.team', 'wrong-type', 'model.yaml: "labels.team" must be a string.');
  */
-export function manifestError(field: string, reason: ManifestProblem, message: string, more = {}, cause?: unknown): ShelfError {
+export function manifestError(field: string, reason: ManifestProblem, message: string, more: Omit<ErrorDetails<'INVALID_MANIFEST'>, 'field' | 'reason'> = {}, cause?: unknown): ShelfError {
 	return new ShelfError('INVALID_MANIFEST', message, { field, reason, ...more }, cause === undefined ? undefined : { cause });
 }
 

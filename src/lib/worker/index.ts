@@ -1,21 +1,23 @@
 // The one object the page talks to. Everything that touches bytes or storage runs here, off the page thread.
-// Methods take one options object (Comlink transfer handlers only see root values, so a progress
-// callback is a second argument) and return plain, structured-cloneable data.
-import { expose, type ProxyMarked } from 'comlink';
+// Its shape is the contract (contract.ts): methods take one options object (Comlink transfer handlers only
+// see root values, so a progress callback is a second argument) and return plain, structured-cloneable data.
+import { expose } from 'comlink';
 import '../bridge.ts';
-import type { ListPage, NameSummary, VersionRecord } from '../core/store-types.ts';
 import { openCatalogue } from './catalogue/idb-catalogue.ts';
 import { openOpfsBlobStore } from './blobs/opfs-blob-store.ts';
 import type { StorageQuota } from './blobs/storage-quota.ts';
-import { cancelOperation, startOperation, throttleProgress, type ProgressListener } from './operations.ts';
-import { bundleFileName, writeBundle } from './bundle/export.ts';
+import type { FsckReport, ShelfApi } from './contract.ts';
+import { cancelOperation, runLongOperation } from './operations.ts';
+import { bundleFileName } from '../core/bundle/bundle-name.ts';
+import { writeBundle } from './bundle/export.ts';
 import { clearOldExports, opfsExportTarget, pickedFileTarget } from './bundle/export-target.ts';
 import { importBundle } from './bundle/import.ts';
-import { browserCoordination, type StoreChange } from './store/coordination.ts';
-import { fsck, usage, verify, type FsckReport, type UsageReport, type VerifyReport } from './store/maintenance.ts';
+import { browserCoordination } from './store/coordination.ts';
+import { previewDelete } from './store/delete-preview.ts';
+import { fsck, usage, verify } from './store/maintenance.ts';
 import { networkReachable } from './remote/network-probe.ts';
 import { remoteApi } from './remote/remote-api.ts';
-import { ModelStore, type ListRequest, type SaveRequest, type StoreResult } from './store/model-store.ts';
+import { ModelStore } from './store/model-store.ts';
 
 const coordination = browserCoordination();
 let storageLimit: number | undefined;
@@ -74,42 +76,23 @@ async function forWriting(): Promise<ModelStore> {
 	return store;
 }
 
-/** Runs a long operation with cancellation by `opId` and throttled progress. */
-async function longOperation<T>(opId: string | undefined, listener: ProgressListener | undefined, run: (controls: { signal: AbortSignal; report: ReturnType<typeof throttleProgress> }) => Promise<T>) {
-	const operation = startOperation(opId);
-	try {
-		return await run({ signal: operation.signal, report: throttleProgress(listener) });
-	} finally {
-		operation.finish();
-	}
-}
-
+// Each method's meaning is documented once, in contract.ts; notes here say how it is done.
 const api = {
-	/** Creates a new version from files; see `ModelStore.save`. */
-	async save(request: SaveRequest & { opId?: string }, onProgress?: ProgressListener): Promise<StoreResult> {
+	async save(request, onProgress) {
 		const store = await forWriting();
-		return longOperation(request.opId, onProgress, (controls) => store.save(request, controls));
+		return runLongOperation(request.opId, onProgress, (controls) => store.save(request, controls));
 	},
-	/**
-	 * Imports one bundle (our zip, BentoML's .zip, .bentomodel, .tar, .tar.gz, .tar.xz). Call once per file;
-	 * several calls run one after another, each with its own progress and result.
-	 */
-	async importBundle(request: { file: File; opId?: string }, onProgress?: ProgressListener): Promise<StoreResult> {
+	/** Call once per file; several calls run one after another, each with its own progress and result. */
+	async importBundle(request, onProgress) {
 		const store = await forWriting();
-		return longOperation(request.opId, onProgress, (controls) => importBundle(store, request.file, controls));
+		return runLongOperation(request.opId, onProgress, (controls) => importBundle(store, request.file, controls));
 	},
-	/**
-	 * Exports a version as `<name>-<version>.zip`: into the file the user picked (`target`), or into the
-	 * shelf's own storage, returned as a disk-backed File for the page to download.
-	 */
-	async exportBundle(
-		request: { tag: string; target?: FileSystemFileHandle; opId?: string },
-		onProgress?: ProgressListener
-	): Promise<{ name: string; bytes: number; file: File | null }> {
+	/** Into the file the user picked (`target`), or into OPFS `exports/`, returned as a disk-backed File. */
+	async exportBundle(request, onProgress) {
 		const { store, quota } = await opening();
 		const record = await store.get(request.tag);
 		const name = bundleFileName(record);
-		return longOperation(request.opId, onProgress, async (controls) => {
+		return runLongOperation(request.opId, onProgress, async (controls) => {
 			// Issue 8: an export into the shelf's own storage counts against the storage limit like any write.
 			const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name, quota);
 			try {
@@ -121,78 +104,68 @@ const api = {
 			}
 		});
 	},
-	/** One page of versions, newest first by default, filtered by name, label selector and text. */
-	async list(request: ListRequest = {}): Promise<ListPage> {
+	async list(request = {}) {
 		return read((store) => store.list(request));
 	},
-	/** A version by exact tag, or the newest for `name` / `name:latest`. */
-	async get({ tag }: { tag: string }): Promise<VersionRecord> {
+	async get({ tag }) {
 		return read((store) => store.get(tag));
 	},
-	/** Every version of one model, newest first. */
-	async versions({ name }: { name: string }): Promise<VersionRecord[]> {
+	async versions({ name }) {
 		return read((store) => store.catalogue.versions(name));
 	},
-	/** Every model name with its version count and latest tag. */
-	async names(): Promise<NameSummary[]> {
+	async names() {
 		return read((store) => store.catalogue.names());
 	},
-	/** A stored file as a disk-backed File. */
-	async readFile({ tag, path }: { tag: string; path: string }): Promise<File> {
+	async summary({ name }) {
+		return read(async (store) => (await store.catalogue.summary(name)) ?? null);
+	},
+	async readFile({ tag, path }) {
 		return read((store) => store.readFile(tag, path));
 	},
-	/** The version's model.yaml as text. */
-	async manifest({ tag }: { tag: string }): Promise<string> {
+	async manifest({ tag }) {
 		return read((store) => store.manifestText(tag));
 	},
-	/** Deletes one version and reports where `latest` points now. */
-	async delete({ tag }: { tag: string }): Promise<{ removed: string; latest: string | null }> {
-		return (await forWriting()).delete(tag);
+	async delete({ tag, dryRun }) {
+		if (dryRun) return read((store) => previewDelete(store, tag));
+		const store = await forWriting();
+		const { latestMoves } = await previewDelete(store, tag);
+		return { ...(await store.delete(tag)), latestMoves };
 	},
-	/** Deletes every version of a model. */
-	async deleteModel({ name }: { name: string }): Promise<string[]> {
+	async deleteModel({ name }) {
 		return (await forWriting()).deleteModel(name);
 	},
-	/** Removes crash leftovers; the report of the start-up run is kept in `startup`. */
-	async fsck(): Promise<{ now: FsckReport; startup: FsckReport }> {
+	/** The report of the start-up run is kept in `startup`. */
+	async fsck() {
 		const { store, startup, beginStartup } = await opening();
 		beginStartup();
 		return { startup: await startup, now: await fsck(store) };
 	},
-	/** Re-hashes stored files of one version or all, reporting mismatches as `INTEGRITY`. */
-	async verify(request: { tag?: string; opId?: string } = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
+	async verify(request = {}, onProgress) {
 		const store = await open();
-		return longOperation(request.opId, onProgress, (controls) => verify(store, request.tag, controls));
+		return runLongOperation(request.opId, onProgress, (controls) => verify(store, request.tag, controls));
 	},
-	/** Shelf usage, dedup savings and the browser's own estimate of usage and quota. */
-	async usage(): Promise<UsageReport & { estimate: { usage: number; quota: number }; persisted: boolean; limit: number | null }> {
+	async usage() {
 		const [report, estimate, persisted] = await Promise.all([usage(await open()), navigator.storage.estimate(), navigator.storage.persisted()]);
 		return { ...report, estimate: { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 }, persisted, limit: storageLimit ?? null };
 	},
-	/** Caps the bytes the shelf may hold (null: only the browser's quota); a write past it is `STORAGE_FULL`. */
-	async setStorageLimit({ bytes }: { bytes: number | null }): Promise<void> {
+	/** A write past the limit is `STORAGE_FULL`; the store is reopened with it. */
+	async setStorageLimit({ bytes }) {
 		storageLimit = bytes ?? undefined;
 		const previous = opened;
 		opened = undefined;
 		if (previous) await coordination.exclusive(async () => void (await previous.catch(() => undefined)));
 	},
-	/** Cancels a running operation started with this `opId`; it throws `ABORTED` and leaves nothing behind. */
-	async cancel({ opId }: { opId: string }): Promise<boolean> {
+	async cancel({ opId }) {
 		return cancelOperation(opId);
 	},
-	/** Whether the network is there: a real request to the app's own origin, past every cache. */
-	async networkReachable(): Promise<boolean> {
+	async networkReachable() {
 		return networkReachable();
 	},
-	/** Calls `listener` whenever another tab changes the store. */
-	async watch(listener: ((change: StoreChange) => void) & ProxyMarked): Promise<void> {
+	async watch(listener) {
 		coordination.subscribe((change) => void Promise.resolve(listener(change)).catch(() => undefined));
 	},
 	// Registries: remote, setRemote, checkRemote, remoteModels, remoteTags, inspectRemote, push, pull, remoteCopies.
-	...remoteApi(open, longOperation)
-};
-
-/** The worker's API as the page sees it through Comlink. */
-export type ShelfApi = typeof api;
+	...remoteApi(open, runLongOperation)
+} satisfies ShelfApi;
 
 expose(api);

@@ -11,12 +11,11 @@ import {
 	type BlobExpectation,
 	type BlobStore,
 	type Catalogue,
-	type ListOrder,
 	type ListPage,
 	type StoredFile,
 	type VersionRecord
 } from '../../core/store-types.ts';
-import type { Progress } from '../operations.ts';
+import type { ListRequest, Progress } from '../contract.ts';
 import { throwIfAborted } from '../operations.ts';
 import { knownSize, readChunks, type ByteSource } from './chunks.ts';
 import type { Coordination } from './coordination.ts';
@@ -43,15 +42,6 @@ export interface StoreResult {
 	record: VersionRecord;
 }
 
-/** A listing query as the page sends it: the selector still as text. */
-export interface ListRequest {
-	name?: string;
-	selector?: string;
-	text?: string;
-	order?: ListOrder;
-	limit?: number;
-	cursor?: string | null;
-}
 
 /** A version being assembled: files first (each stored as it arrives), the manifest last. */
 export interface VersionDraft {
