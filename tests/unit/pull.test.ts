@@ -3,6 +3,7 @@
 // is refused (TAG_EXISTS, INTEGRITY, a model.yaml naming another version) with the shelf left as it was.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { parseModelYaml } from '../../src/lib/core/manifest.ts';
 import { OCI_MANIFEST_TYPE } from '../../src/lib/core/oci/artifact.ts';
 import { pullVersion } from '../../src/lib/worker/remote/pull.ts';
 import { pushVersion } from '../../src/lib/worker/remote/push.ts';
@@ -51,6 +52,17 @@ describe('pullVersion', () => {
 		expect(again).toMatchObject({ status: 'unchanged', digest, downloadedBytes: 0 });
 		expect(blobGets(requests)).toHaveLength(1); // model.yaml, to compare with the stored version
 		expect(await shelf.remoteDb.copiesOf('iris:v1')).toEqual([expect.objectContaining({ digest, how: 'pulled' })]);
+	});
+
+	it('keeps the exact model.yaml text another tool wrote, byte-order mark and layout included (issue 14)', async () => {
+		const written = '\ufeffname: iris\nversion: v7\nmodule: bentoml.sklearn\nlabels: {stage: dev}\noptions: {}\nmetadata: {C: 1.0}\ncontext: {framework_name: sklearn, framework_versions: {}, bentoml_version: 1.4.0, python_version: 3.11.2}\nsignatures: {}\napi_version: v1\ncreation_time: "2025-06-01T12:00:00+00:00"\n';
+		const source = await openShelf();
+		await source.store.storeVersion(parseModelYaml(written), [{ path: 'model.bin', data: new Blob(['weights']) }]);
+		const client = clientFor(registry());
+		await pushVersion(source.store, client, source.remoteDb, 'iris:v7');
+		const shelf = await openShelf();
+		await pullVersion(shelf.store, client, shelf.remoteDb, 'iris:v7');
+		expect(await shelf.store.manifestText('iris:v7')).toBe(written);
 	});
 
 	it('does not download the files the shelf already holds', async () => {

@@ -10,6 +10,7 @@ import { MANIFEST_PATH } from '../../core/paths.ts';
 import { collectBytes } from '../store/chunks.ts';
 import type { IncomingFile, ModelStore, OperationControls, StoreResult } from '../store/model-store.ts';
 import { decompressedChunks, detectArchive } from './decompress.ts';
+import { decodeManifest } from '../manifest-text.ts';
 
 /**
  * Imports one bundle file into the store.
@@ -199,15 +200,8 @@ function _expected(entry: ZipEntry): IncomingFile['expected'] {
 }
 
 function _parseManifest(bytes: Uint8Array): ModelInfo {
-	let text: string;
 	try {
-		// ignoreBOM keeps a byte-order mark in the text, so the stored model.yaml is the file's exact bytes (issue 14).
-		text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-	} catch (error) {
-		throw badBundle('invalid-manifest', 'model.yaml is not UTF-8 text.', {}, error);
-	}
-	try {
-		return parseModelYaml(text);
+		return parseModelYaml(decodeManifest(bytes));
 	} catch (error) {
 		const field = error instanceof ShelfError ? error.details?.field : undefined;
 		const message = error instanceof ShelfError ? error.message : String(error);

@@ -12,6 +12,7 @@ import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { fetchManifest, fetchSmallBlob } from './registry-io.ts';
 import type { RemoteDb } from './remote-db.ts';
+import { decodeManifest } from '../manifest-text.ts';
 
 /** A version on the registry as shown before pulling it. */
 export interface RemoteVersion {
@@ -142,7 +143,7 @@ async function _readVersion(client: RegistryClient, reference: RemoteReference, 
 	const repository = repositoryOf(client.remote, reference.name);
 	const { text, digest } = await fetchManifest(client, repository, reference.tag ?? reference.digest, signal);
 	const artifact = readModelArtifact(text);
-	const configText = new TextDecoder().decode(await fetchSmallBlob(client, repository, artifact.config, signal));
+	const configText = decodeManifest(await fetchSmallBlob(client, repository, artifact.config, signal));
 	const info = parseModelYaml(configText);
 	// The repository and tag say which model this is; a model.yaml claiming another is refused, not renamed.
 	if (info.name !== reference.name || (reference.tag !== undefined && info.version !== reference.tag)) {
