@@ -34,6 +34,10 @@ describeBlobStoreContract('OPFS', async ({ quotaBytes }) => {
 		},
 		has: (sha256) => host.has(sha256),
 		read: (sha256) => host.read(sha256),
+		// Generators do not cross Comlink: the worker reads the whole blob verified and sends its chunks.
+		async *readVerified(sha256) {
+			yield* await host.readVerified(sha256);
+		},
 		delete: (sha256) => host.delete(sha256),
 		list: () => host.list(),
 		clearTemp: () => host.clearTemp(),
@@ -42,6 +46,7 @@ describeBlobStoreContract('OPFS', async ({ quotaBytes }) => {
 	return {
 		store,
 		plantTemp: (name, bytes) => host.plantTemp(name, bytes),
+		damage: (sha256, at) => host.damage(sha256, at),
 		async dispose() {
 			try {
 				await host.dispose();

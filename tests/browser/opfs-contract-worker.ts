@@ -54,6 +54,12 @@ const host = {
 	},
 	has: (sha256: string) => current().store.has(sha256),
 	read: (sha256: string) => current().store.read(sha256),
+	/** Every chunk of a verified read, copied (the store reuses a chunk's buffer for the next one); the read's error if it fails. */
+	async readVerified(sha256: string): Promise<Uint8Array[]> {
+		const chunks: Uint8Array[] = [];
+		for await (const chunk of current().store.readVerified(sha256)) chunks.push(chunk.slice());
+		return chunks;
+	},
 	delete: (sha256: string) => current().store.delete(sha256),
 	list: () => current().store.list(),
 	clearTemp: () => current().store.clearTemp(),
@@ -64,6 +70,21 @@ const host = {
 		const access = await file.createSyncAccessHandle();
 		try {
 			access.write(bytes, { at: 0 });
+			access.flush();
+		} finally {
+			access.close();
+		}
+	},
+	/** Flips the bits of byte `at` of stored blob `sha256` in place. */
+	async damage(sha256: string, at: number): Promise<void> {
+		const { root, directory } = current();
+		const blobs = await (await root.getDirectoryHandle(directory)).getDirectoryHandle('blobs');
+		const access = await (await blobs.getFileHandle(sha256)).createSyncAccessHandle();
+		try {
+			const byte = new Uint8Array(1);
+			access.read(byte, { at });
+			byte[0]! ^= 0xff;
+			access.write(byte, { at });
 			access.flush();
 		} finally {
 			access.close();

@@ -3,6 +3,7 @@
 // (tests/browser/opfs-blob-store.test.ts, the `browser` Vitest project). It uses only what both runtimes
 // have: WebCrypto for reference SHA-256 values and a table CRC-32.
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHUNK_SIZE } from '../../src/lib/core/byte-streams.ts';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import type { BlobDigest, BlobStore, BlobWriter } from '../../src/lib/core/store-types.ts';
 
@@ -11,6 +12,8 @@ export interface ContractSubject {
 	store: BlobStore;
 	/** Leaves a temporary file named `name` behind in the store's storage, as a crash would. */
 	plantTemp(name: string, bytes: Uint8Array): Promise<void>;
+	/** Flips the bits of byte `at` of stored blob `sha256` in place, as damage on disk would. */
+	damage(sha256: string, at: number): Promise<void>;
 	/** Releases the store (workers, directories) after each test. */
 	dispose?(): Promise<void>;
 }
@@ -187,6 +190,42 @@ export function describeBlobStoreContract(name: string, makeStore: MakeStore): v
 			}
 		});
 
+		it('reads a blob back verified, in chunks of at most CHUNK_SIZE, every byte in order', async () => {
+			const { store } = await open();
+			for (const bytes of [pseudoRandom(CHUNK_SIZE + 1_000, 40), pseudoRandom(70_001, 41), new Uint8Array(0)]) {
+				const { sha256 } = await save(store, bytes, 1024 * 1024);
+				const chunks = await readVerifiedChunks(store, sha256);
+				expect(chunks.every((chunk) => chunk.byteLength > 0 && chunk.byteLength <= CHUNK_SIZE)).toBe(true);
+				expectSameBytes(concat(chunks), bytes);
+			}
+		});
+
+		it('refuses a blob damaged on disk with INTEGRITY and what its bytes hash to, before handing out its last chunk', async () => {
+			const { store, damage } = await open();
+			for (const [size, at] of [[CHUNK_SIZE + 1_000, CHUNK_SIZE + 10], [50_000, 100]] as const) {
+				const bytes = pseudoRandom(size, 42);
+				const { sha256 } = await save(store, bytes, 1024 * 1024);
+				await damage(sha256, at);
+				bytes[at]! ^= 0xff;
+				const seen: number[] = [];
+				const error = await rejection(
+					(async () => {
+						for await (const chunk of store.readVerified(sha256)) seen.push(chunk.byteLength);
+					})()
+				);
+				expect(error).toMatchObject({ code: 'INTEGRITY', details: { sha256, actual: (await reference(bytes)).sha256 } });
+				// Never all of it (a proxy over a worker may also hold back the chunks before the last).
+				expect(seen.reduce((sum, length) => sum + length, 0)).toBeLessThan(size);
+			}
+		});
+
+		it('answers a verified read of unknown and malformed digests with NOT_FOUND', async () => {
+			const { store } = await open();
+			for (const digest of ['a'.repeat(64), 'tmp', '../blobs', '']) {
+				expect((await rejection(readVerifiedChunks(store, digest))).code).toBe('NOT_FOUND');
+			}
+		});
+
 		it('deletes a blob and its bytes from storedBytes, leaving the others', async () => {
 			const { store } = await open();
 			const a = await save(store, pseudoRandom(4_000, 12), 1_000);
@@ -311,6 +350,23 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
 	for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
 	return c >>> 0;
 });
+
+/** Every chunk of a verified read, copied: the store may reuse a chunk's buffer once the next is asked for. */
+async function readVerifiedChunks(store: BlobStore, sha256: string): Promise<Uint8Array[]> {
+	const chunks: Uint8Array[] = [];
+	for await (const chunk of store.readVerified(sha256)) chunks.push(chunk.slice());
+	return chunks;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+	const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+	let at = 0;
+	for (const chunk of chunks) {
+		out.set(chunk, at);
+		at += chunk.byteLength;
+	}
+	return out;
+}
 
 /** Fresh copies of `bytes` in pieces of `size`: writers may transfer (detach) what they are given. */
 function chunksOf(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer>[] {

@@ -12,6 +12,9 @@ describeBlobStoreContract('memory', ({ quotaBytes }) => {
 		store: createMemoryBlobStore({ quotaBytes, volume }),
 		async plantTemp(name, bytes) {
 			volume.tmp.set(name, [new Uint8Array(bytes)]);
+		},
+		async damage(sha256, at) {
+			volume.blobs.get(sha256)![at]! ^= 0xff;
 		}
 	};
 });

@@ -156,6 +156,13 @@ export interface BlobStore {
 	 * @throws ShelfError `NOT_FOUND`
 	 */
 	read(sha256: string): Promise<Blob>;
+	/**
+	 * Streams a stored blob's bytes and checks on the way that they still hash to `sha256`: the last chunk
+	 * comes only once they do, so a reader never receives all of a damaged blob. Each chunk is the caller's
+	 * until it asks for the next one (its buffer is reused then): copy what you keep.
+	 * @throws ShelfError `NOT_FOUND`; `INTEGRITY` with `details.actual`, the digest the stored bytes have
+	 */
+	readVerified(sha256: string): AsyncIterable<Uint8Array>;
 	/** Removes a stored blob; no error when it is absent. */
 	delete(sha256: string): Promise<void>;
 	/** Every stored digest. */

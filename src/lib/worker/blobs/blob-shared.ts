@@ -32,6 +32,27 @@ export function checkExpectation(expected: BlobExpectation | undefined, actual: 
 }
 
 /**
+ * The `NOT_FOUND` error of a blob the store does not hold.
+ * @param sha256 the digest asked for
+ */
+export function blobNotFound(sha256: string): ShelfError {
+	return new ShelfError('NOT_FOUND', `No stored blob ${sha256}: it was never saved or has been deleted.`, { sha256 });
+}
+
+/**
+ * The `INTEGRITY` error of a stored blob whose bytes no longer hash to its name (damaged on disk).
+ * @param sha256 the blob's name
+ * @param actual what its bytes hash to now
+ */
+export function blobDamaged(sha256: string, actual: string): ShelfError {
+	return new ShelfError('INTEGRITY', `Stored blob ${sha256} is damaged: its bytes now hash to ${actual}. Hint: run "Check integrity" on the Storage page.`, {
+		sha256,
+		expected: sha256,
+		actual
+	});
+}
+
+/**
  * True when `error` is a DOMException named `NotFoundError` (the entry is absent).
  * @param error what was caught
  */

@@ -3,8 +3,9 @@
 // (tests/unit/memory-blob-store.test.ts) and on the OPFS store in Chromium (tests/browser/opfs-blob-store.test.ts).
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobStore, BlobWriter } from '../../core/store-types.ts';
-import { checkExpectation, isSha256, wholeBuffer } from './blob-shared.ts';
+import { blobNotFound, checkExpectation, isSha256, wholeBuffer } from './blob-shared.ts';
 import { createStorageQuota } from './storage-quota.ts';
+import { blobSource, inThreadHashStream, verifiedChunks } from './verified-read.ts';
 import { createDigest } from '../../core/digest.ts';
 
 /**
@@ -112,15 +113,20 @@ export function createMemoryBlobStore(options: MemoryBlobStoreOptions = {}): Blo
 		};
 	}
 
+	const blob = (sha256: string) => {
+		const bytes = isSha256(sha256) ? volume.blobs.get(sha256) : undefined;
+		if (!bytes) throw blobNotFound(sha256);
+		return new Blob([bytes]);
+	};
+
 	return {
 		create,
 		async has(sha256) {
 			return isSha256(sha256) && volume.blobs.has(sha256);
 		},
-		async read(sha256) {
-			const bytes = isSha256(sha256) ? volume.blobs.get(sha256) : undefined;
-			if (!bytes) throw new ShelfError('NOT_FOUND', `No stored blob ${sha256}: it was never saved or has been deleted.`, { sha256 });
-			return new Blob([bytes]);
+		read: async (sha256) => blob(sha256),
+		async *readVerified(sha256) {
+			yield* verifiedChunks(blobSource(blob(sha256)), await inThreadHashStream(), sha256);
 		},
 		async delete(sha256) {
 			volume.blobs.delete(sha256);

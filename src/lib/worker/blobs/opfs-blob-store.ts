@@ -6,11 +6,11 @@
 import { CHUNK_SIZE } from '../../core/byte-streams.ts';
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/store-types.ts';
-import { isNotFound, isSha256 } from './blob-shared.ts';
+import { blobNotFound, isNotFound, isSha256 } from './blob-shared.ts';
 import { createHashLink } from './hash-client.ts';
 import { openOpfsWriter, type WriterHost } from './opfs-writer.ts';
 import { createStorageQuota, isQuotaExceeded, type StorageQuota } from './storage-quota.ts';
-import { openBlobReader, verifiedChunks, type VerifiedReads } from './verified-read.ts';
+import { openBlobReader, verifiedChunks } from './verified-read.ts';
 
 /** Options of {@link openOpfsBlobStore}. */
 export interface OpfsBlobStoreOptions {
@@ -20,8 +20,8 @@ export interface OpfsBlobStoreOptions {
 	quotaBytes?: number;
 }
 
-/** A {@link BlobStore} in OPFS, plus verified reads hashed off-thread and `close()` to stop its hash worker. */
-export interface OpfsBlobStore extends BlobStore, VerifiedReads {
+/** A {@link BlobStore} in OPFS (verified reads hashed in its hash worker), plus its quota and `close()` to stop that worker. */
+export interface OpfsBlobStore extends BlobStore {
 	/** The store's storage limit and what counts against it; an export into OPFS reserves its bytes here too. */
 	readonly quota: StorageQuota;
 	/** Terminates the hash worker; writers still open fail. Other methods keep working. */
@@ -142,13 +142,14 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 		async read(sha256) {
 			// getFile() is a disk-backed snapshot: no copy of the bytes in memory.
 			const file = isSha256(sha256) ? await _fileIn(blobs, sha256) : null;
-			if (!file) throw new ShelfError('NOT_FOUND', `No stored blob ${sha256}: it was never saved or has been deleted.`, { sha256 });
+			if (!file) throw blobNotFound(sha256);
 			return file;
 		},
-		async *readVerified(sha256, mismatch) {
+		async *readVerified(sha256) {
+			if (!isSha256(sha256)) throw blobNotFound(sha256);
 			const reader = await openBlobReader(blobs, sha256);
 			try {
-				yield* verifiedChunks(reader, hash.open({ crc32: false }), sha256, mismatch);
+				yield* verifiedChunks(reader, hash.open({ crc32: false }), sha256);
 			} finally {
 				reader.close();
 			}

@@ -1,33 +1,14 @@
-// Reading a stored blob back with its SHA-256 checked against its name, for export: the bytes come
-// through a read-only sync access handle into pooled buffers (~750 MB/s, no garbage), and are hashed in
-// the hash worker while the caller writes them. The last chunk is held back until the digest matches,
+// Reading a stored blob back with its SHA-256 checked against its name (BlobStore.readVerified, for export
+// and verify), the same way in both stores. The OPFS store reads through a read-only sync access handle
+// into pooled buffers (~750 MB/s, no garbage) and hashes in the hash worker while the caller writes the
+// bytes; the memory store hashes in its own thread. The last chunk is held back until the digest matches,
 // so a consumer never receives all of a damaged blob.
-import { ShelfError, toShelfError } from '../../core/errors.ts';
-import type { BlobStore } from '../../core/store-types.ts';
-import { isNotFound } from './blob-shared.ts';
 import { CHUNK_SIZE } from '../../core/byte-streams.ts';
+import { createDigest } from '../../core/digest.ts';
+import { toShelfError, type ShelfError } from '../../core/errors.ts';
+import { blobDamaged, blobNotFound, isNotFound } from './blob-shared.ts';
 import { giveBuffer, takeBuffer } from './buffer-pool.ts';
 import type { HashStream } from './hash-client.ts';
-
-/** A blob store that can stream a stored blob with its digest checked on the way. */
-export interface VerifiedReads {
-	/**
-	 * Yields the bytes of blob `sha256`. A chunk is valid until the next one is requested: its buffer is
-	 * reused. The last chunk comes only after the bytes hashed to `sha256`.
-	 * @param sha256 the blob, and the digest its bytes must have
-	 * @param mismatch makes the error thrown when they do not (given what they hashed to)
-	 * @throws ShelfError `NOT_FOUND`, or what `mismatch` returns
-	 */
-	readVerified(sha256: string, mismatch: (actual: string) => ShelfError): AsyncGenerator<Uint8Array>;
-}
-
-/**
- * True when `store` offers {@link VerifiedReads} (the OPFS store does; the memory store does not).
- * @param store a blob store
- */
-export function hasVerifiedReads(store: BlobStore): store is BlobStore & VerifiedReads {
-	return typeof (store as Partial<VerifiedReads>).readVerified === 'function';
-}
 
 /** Random access to one stored blob's bytes. */
 export interface BlobReader {
@@ -58,7 +39,7 @@ export async function openBlobReader(dir: FileSystemDirectoryHandle, name: strin
 	try {
 		handle = await dir.getFileHandle(name);
 	} catch (error) {
-		if (isNotFound(error)) throw new ShelfError('NOT_FOUND', `No stored blob ${name}: it was never saved or has been deleted.`, { sha256: name });
+		if (isNotFound(error)) throw blobNotFound(name);
 		throw toShelfError(error);
 	}
 	const access = await _openReadOnly(handle);
@@ -78,11 +59,35 @@ export async function openBlobReader(dir: FileSystemDirectoryHandle, name: strin
 			}
 		};
 	}
-	const file = await handle.getFile();
+	return blobSource(await handle.getFile());
+}
+
+/**
+ * Random access to a Blob (a picked File, a stored blob) by slicing: only the bytes asked for are read.
+ * @param blob the bytes
+ */
+export function blobSource(blob: Blob): BlobReader {
 	return {
-		size: file.size,
-		read: async (at, length) => new Uint8Array(await file.slice(at, at + length).arrayBuffer()),
+		size: blob.size,
+		read: async (at, length) => new Uint8Array(await blob.slice(at, at + length).arrayBuffer()),
 		close() {}
+	};
+}
+
+/**
+ * A SHA-256 stream hashed in this thread, for a store without a hash worker (the memory store): it has
+ * room at once, and hands each chunk back as soon as it is hashed.
+ */
+export async function inThreadHashStream(): Promise<HashStream> {
+	const digest = await createDigest({ crc32: false });
+	return {
+		async room() {},
+		push(chunk, onReturn) {
+			digest.update(chunk);
+			onReturn?.(chunk as Uint8Array<ArrayBuffer>);
+		},
+		finish: async () => digest.digest(),
+		drop() {}
 	};
 }
 
@@ -93,13 +98,13 @@ export async function openBlobReader(dir: FileSystemDirectoryHandle, name: strin
  * @param reader the blob's bytes
  * @param stream a SHA-256 stream in the hash worker; dropped when the generator ends
  * @param sha256 the digest the bytes must have
- * @param mismatch makes the error for a digest that differs
+ * @param mismatch makes the error for a digest that differs (default: `INTEGRITY` naming the blob)
  */
 export async function* verifiedChunks(
 	reader: BlobReader,
 	stream: HashStream,
 	sha256: string,
-	mismatch: (actual: string) => ShelfError
+	mismatch: (actual: string) => ShelfError = (actual) => blobDamaged(sha256, actual)
 ): AsyncGenerator<Uint8Array> {
 	let out: Uint8Array<ArrayBuffer> | null = null; // handed to the caller, not yet sent for hashing
 	try {

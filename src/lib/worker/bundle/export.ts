@@ -1,15 +1,14 @@
 // Exporting a pinned version as a zip bundle: model.yaml plus the model's files at their paths, as
 // BentoML lays out a model folder, streamed from the blob store into a file. Every file is re-hashed
 // on the way out, so a blob damaged on disk stops the export instead of shipping bad bytes.
+import { concatBytes } from '../../core/bundle/zip-format.ts';
 import { deflateSmall, ZipWriter } from '../../core/bundle/zip-writer.ts';
 import { ShelfError } from '../../core/errors.ts';
 import { serializeModelYaml } from '../../core/manifest.ts';
 import { MANIFEST_PATH } from '../../core/paths.ts';
 import type { StoredFile, VersionRecord } from '../../core/store-types.ts';
-import { createDigest, digestBytes } from '../../core/digest.ts';
-import { hasVerifiedReads } from '../blobs/verified-read.ts';
+import { digestBytes } from '../../core/digest.ts';
 import { throwIfAborted } from '../operations.ts';
-import { readChunks } from '../store/chunks.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 
 /** Where the zip's bytes go: an OPFS file, a file the user picked, or memory in tests. */
@@ -56,16 +55,9 @@ export async function writeBundle(store: ModelStore, record: VersionRecord, sink
 	let loaded = 0;
 	for (const file of record.files) {
 		throwIfAborted(controls.signal);
-		if (file.size <= DEFLATE_AT_MOST) {
-			const bytes = new Uint8Array(await (await store.blobs.read(file.sha256)).arrayBuffer());
-			_checkDigest(record, file, await _sha256(bytes));
-			await _addSmall(zip, file.path, bytes, modified, file);
-		} else {
-			const data = hasVerifiedReads(store.blobs)
-				? _abortable(store.blobs.readVerified(file.sha256, (actual) => _integrity(record, file, actual)), controls)
-				: _verifiedChunks(record, file, await store.blobs.read(file.sha256), controls);
-			await zip.addEntry({ path: file.path, size: file.size, crc32: file.crc32, sha256: file.sha256, modified, data });
-		}
+		const data = _verified(store, record, file, controls);
+		if (file.size <= DEFLATE_AT_MOST) await _addSmall(zip, file.path, await _whole(data), modified, file);
+		else await zip.addEntry({ path: file.path, size: file.size, crc32: file.crc32, sha256: file.sha256, modified, data });
 		loaded += file.size;
 		controls.report?.({ phase: 'exporting', loaded, total, item: file.path });
 	}
@@ -85,33 +77,28 @@ async function _addSmall(zip: ZipWriter, path: string, bytes: Uint8Array, modifi
 	);
 }
 
-/** Stops between chunks when the operation is cancelled. */
-async function* _abortable(chunks: AsyncGenerator<Uint8Array>, controls: OperationControls): AsyncGenerator<Uint8Array> {
-	for await (const chunk of chunks) {
-		throwIfAborted(controls.signal);
-		yield chunk;
-	}
-}
-
 /**
- * Streams a blob's chunks while hashing them here (stores without verified reads: the memory store);
- * the last chunk is held back until the digest is checked. The CRC-32 is on record: SHA-256 alone.
+ * A stored file's bytes, re-hashed on the way (the store's verified read), stopping between chunks when the
+ * operation is cancelled; a damaged blob's `INTEGRITY` names the version and the file.
  */
-async function* _verifiedChunks(record: VersionRecord, file: StoredFile, blob: Blob, controls: OperationControls): AsyncGenerator<Uint8Array> {
-	const digest = await createDigest({ crc32: false });
-	let held: Uint8Array | null = null;
-	for await (const chunk of readChunks(blob)) {
-		throwIfAborted(controls.signal);
-		digest.update(chunk);
-		if (held) yield held;
-		held = chunk;
+async function* _verified(store: ModelStore, record: VersionRecord, file: StoredFile, controls: OperationControls): AsyncGenerator<Uint8Array> {
+	try {
+		for await (const chunk of store.blobs.readVerified(file.sha256)) {
+			throwIfAborted(controls.signal);
+			yield chunk;
+		}
+	} catch (error) {
+		if (!(error instanceof ShelfError) || error.code !== 'INTEGRITY') throw error;
+		const actual = error.details?.actual;
+		throw _integrity(record, file, typeof actual === 'string' ? actual : '');
 	}
-	_checkDigest(record, file, digest.digest().sha256);
-	if (held) yield held;
 }
 
-function _checkDigest(record: VersionRecord, file: StoredFile, actual: string) {
-	if (actual !== file.sha256) throw _integrity(record, file, actual);
+/** Every chunk, copied (a verified read reuses its buffers), as one array. */
+async function _whole(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+	const parts: Uint8Array[] = [];
+	for await (const chunk of chunks) parts.push(chunk.slice());
+	return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }
 
 function _integrity(record: VersionRecord, file: StoredFile, actual: string): ShelfError {
@@ -122,6 +109,3 @@ function _integrity(record: VersionRecord, file: StoredFile, actual: string): Sh
 	);
 }
 
-async function _sha256(bytes: Uint8Array): Promise<string> {
-	return (await digestBytes(bytes)).sha256;
-}

@@ -1,10 +1,9 @@
 // Keeping the store honest: remove what a crash left behind (fsck), re-hash what is stored (verify),
 // and say how much room it takes (usage).
+import { ShelfError } from '../../core/errors.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
-import { createDigest } from '../../core/digest.ts';
 import { opfsExportsFolder, removeHalfWrittenExports, type ExportsFolder } from '../bundle/export-target.ts';
 import { throwIfAborted } from '../operations.ts';
-import { readChunks } from './chunks.ts';
 import type { ModelStore, OperationControls } from './model-store.ts';
 
 /** What `fsck` found and did. */
@@ -94,7 +93,7 @@ export async function verify(store: ModelStore, tagText: string | undefined, con
 		for (const file of record.files) {
 			throwIfAborted(controls.signal);
 			files++;
-			if (!actualDigests.has(file.sha256)) actualDigests.set(file.sha256, await _hashBlob(store, file.sha256, controls));
+			if (!actualDigests.has(file.sha256)) actualDigests.set(file.sha256, await _actualDigest(store, file.sha256, controls));
 			loaded += file.size;
 			controls.report?.({ phase: 'verifying', loaded, total, item: `${record.tag}/${file.path}` });
 			const actual = actualDigests.get(file.sha256);
@@ -135,12 +134,19 @@ async function _allVersions(store: ModelStore): Promise<VersionRecord[]> {
 	return all;
 }
 
-async function _hashBlob(store: ModelStore, sha256: string, controls: OperationControls): Promise<string | null> {
-	if (!(await store.blobs.has(sha256))) return null;
-	const digest = await createDigest();
-	for await (const chunk of readChunks(await store.blobs.read(sha256))) {
-		throwIfAborted(controls.signal);
-		digest.update(chunk);
+/** What a stored blob's bytes hash to (the store's verified read), or null when the blob is gone. */
+async function _actualDigest(store: ModelStore, sha256: string, controls: OperationControls): Promise<string | null> {
+	try {
+		for await (const chunk of store.blobs.readVerified(sha256)) {
+			void chunk;
+			throwIfAborted(controls.signal);
+		}
+		return sha256;
+	} catch (error) {
+		if (!(error instanceof ShelfError)) throw error;
+		if (error.code === 'NOT_FOUND') return null;
+		const actual = error.code === 'INTEGRITY' ? error.details?.actual : undefined;
+		if (typeof actual === 'string') return actual;
+		throw error;
 	}
-	return digest.digest().sha256;
 }
