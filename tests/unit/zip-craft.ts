@@ -8,8 +8,7 @@ import { expect } from 'vitest';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import { crc32 } from 'node:zlib';
 import { encodeUtf8, encodeZip64Extra, writeU16, writeU32, writeU64, concatBytes } from '../../src/lib/core/bundle/zip-format.ts';
-import type { RandomAccessSource } from '../../src/lib/core/bundle/zip-reader.ts';
-import type { ZipSink } from '../../src/lib/core/bundle/zip-writer.ts';
+import type { ByteSink, RandomAccessSource } from '../../src/lib/core/byte-streams.ts';
 
 /** One entry of a crafted archive; every header field can be made to lie. */
 export interface CraftEntry {
@@ -150,7 +149,7 @@ export async function fileSource(path: string): Promise<RandomAccessSource & { c
 }
 
 /** A sink that keeps every byte in memory. */
-export function memorySink(): ZipSink & { bytes(): Uint8Array } {
+export function memorySink(): ByteSink & { bytes(): Uint8Array } {
 	const chunks: Uint8Array[] = [];
 	return {
 		write: async (chunk) => {

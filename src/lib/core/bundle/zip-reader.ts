@@ -6,20 +6,13 @@
 // Every claim a header makes is bounded before we trust it; every size is enforced against what
 // the bytes really yield. fflate is used for raw inflate only, never for its zip container code.
 import { badBundle, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './bundle-errors.ts';
-import { CHUNK_SIZE } from '../byte-streams.ts';
+import { CHUNK_SIZE, type RandomAccessSource } from '../byte-streams.ts';
 import { ShelfError } from '../errors.ts';
 import { normalizeModelPath } from '../paths.ts';
 import { inflateBounded } from './zip-inflate.ts';
 import { CENTRAL_HEADER as C, END_RECORD as E, LOCAL_HEADER as L, ZIP64_END_RECORD as Z64, ZIP64_LOCATOR } from './zip-format.ts';
 import { SHA256_EXTRA_ID, UNIX_MODE, U16_MAX, U32_MAX, ZIP64_EXTRA_ID, ZIP_FLAG, ZIP_METHOD, ZIP_SIGNATURE } from './zip-format.ts';
 import { decodeCp437, decodeUtf8, encodeUtf8, parseExtraFields, readU16, readU32, readU64 } from './zip-format.ts';
-
-/** The archive's bytes at random offsets: a `File` via `file.slice(a, b).arrayBuffer()` in the browser, a buffer or file in tests. */
-export interface RandomAccessSource {
-	readonly size: number;
-	/** Resolves to the bytes in [offset, offset + length); fewer only when the source ends first. */
-	read(offset: number, length: number): Promise<Uint8Array>;
-}
 
 /** One entry of a zip's central directory, checked and with ZIP64 values applied. */
 export interface ZipEntry {

@@ -5,6 +5,7 @@
 // Real sizes and CRC-32 go in the local headers (no data descriptors), so every unzipper, streaming
 // or not, reads the result; names are UTF-8 (flag bit 11); a 0x5348 extra field can carry SHA-256.
 import { deflateSync } from 'fflate';
+import type { ByteSink } from '../byte-streams.ts';
 import { crc32Of } from '../digest.ts';
 import { ShelfError, type ErrorDetails } from '../errors.ts';
 import { normalizeModelPath } from '../paths.ts';
@@ -12,11 +13,6 @@ import { inflateBounded } from './zip-inflate.ts';
 import { CENTRAL_HEADER as C, END_RECORD as E, LOCAL_HEADER as L, ZIP64_END_RECORD as Z64, ZIP64_LOCATOR } from './zip-format.ts';
 import { EXTERNAL_ATTRIBUTES, MADE_BY_UNIX, SHA256_EXTRA_ID, U16_MAX, U32_MAX, ZIP_FLAG, ZIP_METHOD, ZIP_SIGNATURE, ZIP_VERSION } from './zip-format.ts';
 import { concatBytes, encodeExtraField, encodeUtf8, encodeZip64Extra, toDosDateTime, writeU16, writeU32, writeU64 } from './zip-format.ts';
-
-/** Where the archive's bytes go, in order; the writer awaits each write before the next. */
-export interface ZipSink {
-	write(chunk: Uint8Array): Promise<void>;
-}
 
 /** One file to add to the archive. */
 export interface ZipWriterEntry {
@@ -60,7 +56,7 @@ export function deflateSmall(bytes: Uint8Array): Uint8Array | null {
  * const { bytesWritten } = await writer.finish();
  */
 export class ZipWriter {
-	readonly #sink: ZipSink;
+	readonly #sink: ByteSink;
 	readonly #comment: Uint8Array;
 	readonly #central: Uint8Array[] = [];
 	/** Lower-cased paths written so far, and the folders they imply (macOS and Windows ignore case). */
@@ -75,7 +71,7 @@ export class ZipWriter {
 	 * @param sink receives the archive's bytes in order
 	 * @param options `comment`: the archive comment (at most 65,535 UTF-8 bytes)
 	 */
-	constructor(sink: ZipSink, options: { comment?: string } = {}) {
+	constructor(sink: ByteSink, options: { comment?: string } = {}) {
 		this.#sink = sink;
 		this.#comment = encodeUtf8(options.comment ?? '');
 		if (this.#comment.length > U16_MAX) throw new ShelfError('INTERNAL', 'The zip comment is longer than 65,535 bytes.', { length: this.#comment.length });

@@ -5,7 +5,7 @@ import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobStore, BlobWriter } from '../../core/store-types.ts';
 import { blobNotFound, checkExpectation, isSha256, wholeBuffer } from './blob-shared.ts';
 import { createStorageQuota } from './storage-quota.ts';
-import { blobSource, inThreadHashStream, verifiedChunks } from './verified-read.ts';
+import { blobReader, inThreadHashStream, verifiedChunks } from './verified-read.ts';
 import { createDigest } from '../../core/digest.ts';
 
 /**
@@ -126,7 +126,7 @@ export function createMemoryBlobStore(options: MemoryBlobStoreOptions = {}): Blo
 		},
 		read: async (sha256) => blob(sha256),
 		async *readVerified(sha256) {
-			yield* verifiedChunks(blobSource(blob(sha256)), await inThreadHashStream(), sha256);
+			yield* verifiedChunks(blobReader(blob(sha256)), await inThreadHashStream(), sha256);
 		},
 		async delete(sha256) {
 			volume.blobs.delete(sha256);

@@ -3,17 +3,16 @@
 // into pooled buffers (~750 MB/s, no garbage) and hashes in the hash worker while the caller writes the
 // bytes; the memory store hashes in its own thread. The last chunk is held back until the digest matches,
 // so a consumer never receives all of a damaged blob.
-import { CHUNK_SIZE } from '../../core/byte-streams.ts';
+import { CHUNK_SIZE, type RandomAccessSource } from '../../core/byte-streams.ts';
 import { createDigest } from '../../core/digest.ts';
 import { toShelfError, type ShelfError } from '../../core/errors.ts';
 import { blobDamaged, blobNotFound, isNotFound } from './blob-shared.ts';
 import { giveBuffer, takeBuffer } from './buffer-pool.ts';
+import { blobSource } from '../store/chunks.ts';
 import type { HashStream } from './hash-client.ts';
 
-/** Random access to one stored blob's bytes. */
-export interface BlobReader {
-	/** The size when opened. */
-	readonly size: number;
+/** Random access to one stored blob's bytes, holding the file open until closed. */
+export interface BlobReader extends RandomAccessSource {
 	/**
 	 * Up to `length` bytes at `at`: a view of a pooled buffer (or a fresh one) the caller owns; shorter only at the end of the file.
 	 * @param at offset
@@ -59,19 +58,15 @@ export async function openBlobReader(dir: FileSystemDirectoryHandle, name: strin
 			}
 		};
 	}
-	return blobSource(await handle.getFile());
+	return blobReader(await handle.getFile());
 }
 
 /**
- * Random access to a Blob (a picked File, a stored blob) by slicing: only the bytes asked for are read.
+ * A Blob as a {@link BlobReader} (nothing to close).
  * @param blob the bytes
  */
-export function blobSource(blob: Blob): BlobReader {
-	return {
-		size: blob.size,
-		read: async (at, length) => new Uint8Array(await blob.slice(at, at + length).arrayBuffer()),
-		close() {}
-	};
+export function blobReader(blob: Blob): BlobReader {
+	return { ...blobSource(blob), close() {} };
 }
 
 /**

@@ -1,10 +1,10 @@
 // Where an export is written: a file in the shelf's own OPFS folder `exports/` (handed to the page as a
 // disk-backed File for download), or a file the user chose with the save picker. This module is the one
 // owner of `exports/`: it writes there, and removes what is old or was left half-written.
+import type { ByteSink } from '../../core/byte-streams.ts';
 import { END_RECORD, readU16, readU32, ZIP_SIGNATURE } from '../../core/bundle/zip-format.ts';
 import { toShelfError } from '../../core/errors.ts';
 import { isQuotaExceeded, type StorageQuota } from '../blobs/storage-quota.ts';
-import type { ByteSink } from './export.ts';
 
 const EXPORTS_DIR = 'exports';
 /** Exports older than this are removed when the shelf opens; a download has long finished by then. */

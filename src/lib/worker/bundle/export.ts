@@ -1,6 +1,7 @@
 // Exporting a pinned version as a zip bundle: model.yaml plus the model's files at their paths, as
 // BentoML lays out a model folder, streamed from the blob store into a file. Every file is re-hashed
 // on the way out, so a blob damaged on disk stops the export instead of shipping bad bytes.
+import type { ByteSink } from '../../core/byte-streams.ts';
 import { concatBytes } from '../../core/bundle/zip-format.ts';
 import { deflateSmall, ZipWriter } from '../../core/bundle/zip-writer.ts';
 import { ShelfError } from '../../core/errors.ts';

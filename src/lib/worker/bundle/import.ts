@@ -3,11 +3,12 @@
 // every file is hashed while it is written, and the version is committed in one transaction at the end.
 import { badBundle, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../core/bundle/bundle-errors.ts';
 import { readTar } from '../../core/bundle/tar-reader.ts';
-import { readZipDirectory, readZipEntry, zipEntryData, type RandomAccessSource, type ZipEntry } from '../../core/bundle/zip-reader.ts';
+import type { RandomAccessSource } from '../../core/byte-streams.ts';
+import { readZipDirectory, readZipEntry, zipEntryData, type ZipEntry } from '../../core/bundle/zip-reader.ts';
 import { ShelfError } from '../../core/errors.ts';
 import { parseModelYaml, type ModelInfo } from '../../core/manifest.ts';
 import { MANIFEST_PATH } from '../../core/paths.ts';
-import { collectBytes } from '../store/chunks.ts';
+import { blobSource, collectBytes } from '../store/chunks.ts';
 import type { IncomingFile, ModelStore, OperationControls, StoreResult } from '../store/model-store.ts';
 import { decompressedChunks, detectArchive } from './decompress.ts';
 import { decodeManifest } from '../manifest-text.ts';
@@ -31,17 +32,6 @@ export async function importBundle(store: ModelStore, file: File, controls: Oper
 	} catch (error) {
 		throw _asBundleError(error, file.name);
 	}
-}
-
-/**
- * Random access to a File (or any Blob) by slicing: only the bytes asked for are read.
- * @param blob the file
- */
-export function blobSource(blob: Blob): RandomAccessSource {
-	return {
-		size: blob.size,
-		read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer())
-	};
 }
 
 // ---------------------------------------------------------------------------

@@ -37,6 +37,19 @@ export async function* readChunks(source: ByteSource, chunkSize = CHUNK_SIZE): A
 }
 
 /**
+ * Random access to a Blob (a picked File, a stored blob) by slicing: only the bytes asked for are read.
+ * Each read is a fresh buffer, the caller's to keep or transfer.
+ * @param blob the bytes
+ * @returns a `RandomAccessSource`
+ */
+export function blobSource(blob: Blob): { readonly size: number; read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> } {
+	return {
+		size: blob.size,
+		read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer())
+	};
+}
+
+/**
  * The size of a source when it is known up front (a Blob), else undefined.
  * @param source the byte source
  */
