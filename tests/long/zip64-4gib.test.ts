@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ZipWriter } from '../../src/lib/core/bundle/zip-writer.ts';
-import { readZipDirectory, readZipEntry } from '../../src/lib/core/bundle/zip-reader.ts';
+import { readZipDirectory } from '../../src/lib/core/bundle/zip-directory.ts';
+import { readZipEntry } from '../../src/lib/core/bundle/zip-reader.ts';
 import { encodeUtf8 } from '../../src/lib/core/bundle/zip-format.ts';
 import { fileSource, python } from '../unit/zip-craft.ts';
 

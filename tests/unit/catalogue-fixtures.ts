@@ -3,7 +3,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { isShelfError } from '../../src/lib/core/errors.ts';
 import { formatCreationTime } from '../../src/lib/core/manifest.ts';
-import { matchesSelector } from '../../src/lib/core/selector.ts';
+import { matchesSelector } from '../../src/lib/core/selector-match.ts';
 import { createdKey, type ListQuery, type StoredFile, type VersionRecord } from '../../src/lib/core/store-types.ts';
 import { openCatalogue, type IdbCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 

@@ -1,14 +1,8 @@
 // Cases marked "k8s" come from kubernetes/apimachinery pkg/labels/selector_test.go.
 import { describe, expect, it } from 'vitest';
 import { isShelfError } from '../../src/lib/core/errors.ts';
-import {
-	formatSelector,
-	matchesSelector,
-	parseSelector,
-	selectorIndexHints,
-	type Requirement,
-	type Selector
-} from '../../src/lib/core/selector.ts';
+import { formatSelector, parseSelector, type Requirement, type Selector } from '../../src/lib/core/selector.ts';
+import { matchesSelector, selectorIndexHints } from '../../src/lib/core/selector-match.ts';
 
 const req = (key: string, operator: Requirement['operator'], values: string[] = []): Requirement => ({ key, operator, values });
 

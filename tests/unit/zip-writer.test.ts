@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import { ZipWriter, deflateSmall, type ZipWriterEntry } from '../../src/lib/core/bundle/zip-writer.ts';
 import { crc32 } from 'node:zlib';
-import { readZipDirectory, readZipEntry, zipEntryData } from '../../src/lib/core/bundle/zip-reader.ts';
+import { readZipDirectory } from '../../src/lib/core/bundle/zip-directory.ts';
+import { readZipEntry, zipEntryData } from '../../src/lib/core/bundle/zip-reader.ts';
 import { encodeUtf8, readU16, readU32 } from '../../src/lib/core/bundle/zip-format.ts';
 import { collect, crc32OfZeros, expectSameBytes, fileSource, inPieces, memorySink, memorySource, python, randomBytes, refusal } from './zip-craft.ts';
 

@@ -1,12 +1,13 @@
 // Node + browser: pure TypeScript, no DOM, no idb, no OPFS.
 //
-// Kubernetes label selectors, parsed and matched as k8s.io/apimachinery `pkg/labels/selector.go` does
+// Kubernetes label selectors, parsed and written as k8s.io/apimachinery `pkg/labels/selector.go` does
 // (Lexer, Parser, NewRequirement, Requirement.Matches, Requirement.String). Deliberate differences:
 // errors are one ShelfError with a position; a NUL character is an ordinary (invalid) character, where
 // Go's lexer treats it as end of input; requirements with the same key are ordered by their canonical
 // text, where Go's sort is unstable.
 
 import { ShelfError } from './errors.ts';
+import { parseInt64 } from './selector-match.ts';
 
 /** The operators of a {@link Requirement}, spelled like Kubernetes' `selection.Operator` values. */
 export const SELECTOR_OPERATORS = {
@@ -37,18 +38,6 @@ export type Requirement = {
 /** A parsed selector: requirements that must all hold (AND). Plain data, so it survives `structuredClone`. */
 export type Selector = readonly Requirement[];
 
-/** Necessary conditions of a selector, for choosing an index; always filter results with {@link matchesSelector}. */
-export interface SelectorIndexHints {
-	/** `key=value` strings every match carries (from `=`, `==` and one-value `in`), for a multi-entry index. */
-	equals: string[];
-	/** Per multi-value `in`: `key=value` strings of which every match carries at least one. */
-	oneOf: string[][];
-	/** Keys every match has (`exists`, `=`, `==`, `in`, `gt`, `lt`). */
-	required: string[];
-	/** Keys no match has (`!key`). */
-	forbidden: string[];
-}
-
 /**
  * Parses Kubernetes label-selector text. Comma means AND; spaces, tabs, CR and LF around tokens are ignored;
  * an empty selector matches everything. Keys are qualified names (`[dns-subdomain/]name`, name ≤ 63 chars),
@@ -64,7 +53,7 @@ export interface SelectorIndexHints {
  *
  * @example
  * const selector = parseSelector('stage=production, env in (a,b), !deprecated');
- * matchesSelector(selector, { stage: 'production', env: 'a' }); // true
+ * matchesSelector(selector, { stage: 'production', env: 'a' }); // true (selector-match.ts)
  */
 export function parseSelector(text: string): Selector {
 	const tokens = _lex(text);
@@ -111,7 +100,7 @@ export function parseSelector(text: string): Selector {
 				if (item.kind === 'id') next();
 				else if (item.kind !== ',' && item.kind !== 'end') fail(item, 'a value');
 				const value = item.kind === 'id' ? _checkedValue(text, item) : '';
-				if ((operator === 'gt' || operator === 'lt') && _parseInt64(value) === undefined) {
+				if ((operator === 'gt' || operator === 'lt') && parseInt64(value) === undefined) {
 					fail(item, 'a 64-bit integer after > or <', value);
 				}
 				values.add(value);
@@ -122,20 +111,6 @@ export function parseSelector(text: string): Selector {
 		if (separator.kind === 'end') return _canonicalOrder(requirements);
 		if (separator.kind !== ',') fail(separator, '"," or end of selector');
 	}
-}
-
-/**
- * Tells whether labels satisfy every requirement (Kubernetes `Requirement.Matches`): `!=` and `notin` match
- * when the key is absent; `gt`/`lt` need the label to parse as a 64-bit integer.
- *
- * @param selector from {@link parseSelector}; the empty selector matches everything
- * @param labels the model's labels
- *
- * @example
- * matchesSelector(parseSelector('team!=cv'), {}); // true: the key is absent
- */
-export function matchesSelector(selector: Selector, labels: Readonly<Record<string, string>>): boolean {
-	return selector.every((requirement) => _matchesRequirement(requirement, labels));
 }
 
 /**
@@ -151,45 +126,12 @@ export function formatSelector(selector: Selector): string {
 	return _canonicalOrder(selector).map(_formatRequirement).join(',');
 }
 
-/**
- * Extracts what an index can use: `key=value` strings for a multi-entry index of `key=value` label
- * strings (a key never contains `=`, so split at the first one), plus required and forbidden keys.
- * `!=` and `notin` give no hints, as they also match absent keys.
- *
- * @param selector from {@link parseSelector}
- *
- * @example
- * selectorIndexHints(parseSelector('stage=prod,env in (a,b),!old'));
- * // { equals: ['stage=prod'], oneOf: [['env=a', 'env=b']], required: ['env', 'stage'], forbidden: ['old'] }
- */
-export function selectorIndexHints(selector: Selector): SelectorIndexHints {
-	const equals = new Set<string>();
-	const required = new Set<string>();
-	const forbidden = new Set<string>();
-	const oneOf: string[][] = [];
-	for (const { key, operator, values } of selector) {
-		if (operator === '=' || operator === '==' || operator === 'in') {
-			required.add(key);
-			const pairs = [...new Set(values)].sort().map((value) => `${key}=${value}`);
-			if (pairs.length === 1) equals.add(pairs[0] as string);
-			else oneOf.push(pairs);
-		} else if (operator === 'exists' || operator === 'gt' || operator === 'lt') {
-			required.add(key);
-		} else if (operator === '!') {
-			forbidden.add(key);
-		}
-	}
-	return { equals: [...equals].sort(), oneOf, required: [...required].sort(), forbidden: [...forbidden].sort() };
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Internal helpers
 
 type _Token = { kind: 'id' | 'end' | ',' | '!' | '=' | '==' | '!=' | '>' | '<' | '(' | ')'; text: string; pos: number };
 
 const _SPECIAL = '=!(),><';
-const _INT64_MIN = -(2n ** 63n);
-const _INT64_MAX = 2n ** 63n - 1n;
 const _NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const _DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -246,40 +188,6 @@ function _checkedValue(text: string, token: _Token): string {
 		_fail(text, token.pos, token.text, 'a label value: empty or ≤ 63 chars of A-Z a-z 0-9 - _ ., alphanumeric at both ends');
 	}
 	return token.text;
-}
-
-/** Go's `strconv.ParseInt(s, 10, 64)`: optional sign, decimal digits, within int64. */
-function _parseInt64(text: string): bigint | undefined {
-	if (!/^[+-]?[0-9]+$/.test(text)) return undefined;
-	const value = BigInt(text);
-	return value < _INT64_MIN || value > _INT64_MAX ? undefined : value;
-}
-
-function _matchesRequirement({ key, operator, values }: Requirement, labels: Readonly<Record<string, string>>): boolean {
-	const has = Object.hasOwn(labels, key);
-	const value = has ? labels[key] : undefined;
-	switch (operator) {
-		case '=':
-		case '==':
-		case 'in':
-			return has && values.includes(value as string);
-		case '!=':
-		case 'notin':
-			return !has || !values.includes(value as string);
-		case 'exists':
-			return has;
-		case '!':
-			return !has;
-		case 'gt':
-		case 'lt': {
-			const actual = has ? _parseInt64(value as string) : undefined;
-			const limit = values.length === 1 ? _parseInt64(values[0] as string) : undefined;
-			if (actual === undefined || limit === undefined) return false;
-			return operator === 'gt' ? actual > limit : actual < limit;
-		}
-		default:
-			return false;
-	}
 }
 
 function _formatRequirement({ key, operator, values }: Requirement): string {

@@ -1,7 +1,8 @@
 // Node + browser: pure TypeScript, no DOM, no idb, no OPFS.
 //
 // Writes zip archives for exports, streaming each entry once to a sink, with ZIP64 wherever a size,
-// an offset or the entry count needs it (fflate's zip code silently truncates those: TOOLCHAIN.md §4).
+// an offset or the entry count needs it (fflate 0.8.3 writes none: sizes past 4 GiB are silently truncated
+// and entry counts wrap at 65,536).
 // Real sizes and CRC-32 go in the local headers (no data descriptors), so every unzipper, streaming
 // or not, reads the result; names are UTF-8 (flag bit 11); a 0x5348 extra field can carry SHA-256.
 import { deflateSync } from 'fflate';
@@ -10,9 +11,9 @@ import { crc32Of } from '../digest.ts';
 import { ShelfError, type ErrorDetails } from '../errors.ts';
 import { normalizeModelPath } from '../paths.ts';
 import { inflateBounded } from './zip-inflate.ts';
-import { CENTRAL_HEADER as C, END_RECORD as E, LOCAL_HEADER as L, ZIP64_END_RECORD as Z64, ZIP64_LOCATOR } from './zip-format.ts';
-import { EXTERNAL_ATTRIBUTES, MADE_BY_UNIX, SHA256_EXTRA_ID, U16_MAX, U32_MAX, ZIP_FLAG, ZIP_METHOD, ZIP_SIGNATURE, ZIP_VERSION } from './zip-format.ts';
-import { concatBytes, encodeExtraField, encodeUtf8, encodeZip64Extra, toDosDateTime, writeU16, writeU32, writeU64 } from './zip-format.ts';
+import { EXTERNAL_ATTRIBUTES, SHA256_EXTRA_ID, U16_MAX, U32_MAX, ZIP_METHOD, ZIP_VERSION } from './zip-format.ts';
+import { concatBytes, encodeExtraField, encodeUtf8, encodeZip64Extra, toDosDateTime } from './zip-format.ts';
+import { encodeEndRecords, encodeHeader, type ZipHeaderFields } from './zip-records.ts';
 
 /** One file to add to the archive. */
 export interface ZipWriterEntry {
@@ -112,7 +113,7 @@ export class ZipWriter {
 				await this.#write(concatBytes(this.#central.slice(first, last)));
 				first = last;
 			}
-			await this.#write(_endRecords(this.#central.length, centralOffset, this.#offset - centralOffset, this.#comment));
+			await this.#write(encodeEndRecords(this.#central.length, centralOffset, this.#offset - centralOffset, this.#comment));
 		});
 		this.#state = 'finished';
 		return { bytesWritten: this.#offset, entries: this.#central.length };
@@ -159,11 +160,11 @@ export class ZipWriter {
 		const zip64 = largeEntry || offset >= U32_MAX;
 		const digest = entry.sha256 === undefined ? _EMPTY : encodeExtraField(SHA256_EXTRA_ID, _hexBytes(entry.sha256));
 		const { time, date } = entry.modified ? toDosDateTime(entry.modified) : _DOS_EPOCH;
-		const header: _Header = { versionNeeded: zip64 ? ZIP_VERSION.zip64 : ZIP_VERSION.default, method: entry.method, time, date, crc32: entry.crc32, name: encodeUtf8(entry.name) };
+		const header: ZipHeaderFields = { versionNeeded: zip64 ? ZIP_VERSION.zip64 : ZIP_VERSION.default, method: entry.method, time, date, crc32: entry.crc32, name: encodeUtf8(entry.name) };
 		// Local header: both sizes in the ZIP64 field when the entry is large (APPNOTE 4.5.3).
 		const localSize = largeEntry ? U32_MAX : size;
 		const localCompressed = largeEntry ? U32_MAX : compressedSize;
-		await this.#write(_encodeHeader(header, localCompressed, localSize, concatBytes([largeEntry ? encodeZip64Extra([size, compressedSize]) : _EMPTY, digest])));
+		await this.#write(encodeHeader(header, localCompressed, localSize, concatBytes([largeEntry ? encodeZip64Extra([size, compressedSize]) : _EMPTY, digest])));
 		if (entry.data instanceof Uint8Array) {
 			if (entry.data.length > 0) await this.#write(entry.data);
 		} else if (entry.data !== undefined) {
@@ -179,7 +180,7 @@ export class ZipWriter {
 		const wide = [size, compressedSize, offset].filter((value) => value >= U32_MAX);
 		const extra = concatBytes([wide.length > 0 ? encodeZip64Extra(wide) : _EMPTY, digest]);
 		const attributes = entry.isDirectory ? EXTERNAL_ATTRIBUTES.directory : EXTERNAL_ATTRIBUTES.file;
-		this.#central.push(_encodeHeader(header, Math.min(compressedSize, U32_MAX), Math.min(size, U32_MAX), extra, { offset: Math.min(offset, U32_MAX), attributes }));
+		this.#central.push(encodeHeader(header, Math.min(compressedSize, U32_MAX), Math.min(size, U32_MAX), extra, { offset: Math.min(offset, U32_MAX), attributes }));
 		this.#written.set(path.toLowerCase(), { path, isDirectory: entry.isDirectory });
 		for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) this.#implied.add(path.slice(0, slash).toLowerCase());
 	}
@@ -222,72 +223,6 @@ interface _EntryFields {
 	sha256?: string | undefined;
 	modified?: Date | undefined;
 	data?: AsyncIterable<Uint8Array> | Uint8Array;
-}
-
-interface _Header {
-	versionNeeded: number;
-	method: number;
-	time: number;
-	date: number;
-	crc32: number;
-	name: Uint8Array;
-}
-
-/** A local header, or a central one when `central` is given: the shared fields sit 2 bytes later there. */
-function _encodeHeader(h: _Header, compressedSize: number, size: number, extra: Uint8Array, central?: { offset: number; attributes: number }): Uint8Array {
-	const fixed = central ? C.size : L.size;
-	const bytes = new Uint8Array(fixed + h.name.length + extra.length);
-	const shift = central ? 2 : 0;
-	writeU32(bytes, 0, central ? ZIP_SIGNATURE.centralHeader : ZIP_SIGNATURE.localHeader);
-	writeU16(bytes, L.versionNeeded + shift, h.versionNeeded);
-	writeU16(bytes, L.flags + shift, ZIP_FLAG.utf8);
-	writeU16(bytes, L.method + shift, h.method);
-	writeU16(bytes, L.time + shift, h.time);
-	writeU16(bytes, L.date + shift, h.date);
-	writeU32(bytes, L.crc32 + shift, h.crc32);
-	writeU32(bytes, L.compressedSize + shift, compressedSize);
-	writeU32(bytes, L.uncompressedSize + shift, size);
-	writeU16(bytes, L.nameLength + shift, h.name.length);
-	writeU16(bytes, L.extraLength + shift, extra.length);
-	if (central) {
-		writeU16(bytes, C.madeBy, MADE_BY_UNIX);
-		writeU32(bytes, C.externalAttributes, central.attributes);
-		writeU32(bytes, C.localHeaderOffset, central.offset);
-	}
-	bytes.set(h.name, fixed);
-	bytes.set(extra, fixed + h.name.length);
-	return bytes;
-}
-
-/** The classic end record, preceded by the ZIP64 record and locator when a count, size or offset overflows. */
-function _endRecords(entries: number, centralOffset: number, centralSize: number, comment: Uint8Array): Uint8Array {
-	const zip64 = entries >= U16_MAX || centralOffset >= U32_MAX || centralSize >= U32_MAX;
-	const zip64Offset = centralOffset + centralSize;
-	const bytes = new Uint8Array((zip64 ? Z64.size + ZIP64_LOCATOR.size : 0) + E.size + comment.length);
-	let at = 0;
-	if (zip64) {
-		writeU32(bytes, 0, ZIP_SIGNATURE.zip64End);
-		writeU64(bytes, Z64.recordSize, Z64.size - 12);
-		writeU16(bytes, Z64.madeBy, MADE_BY_UNIX);
-		writeU16(bytes, Z64.versionNeeded, ZIP_VERSION.zip64);
-		writeU64(bytes, Z64.diskEntries, entries);
-		writeU64(bytes, Z64.entries, entries);
-		writeU64(bytes, Z64.centralSize, centralSize);
-		writeU64(bytes, Z64.centralOffset, centralOffset);
-		writeU32(bytes, Z64.size, ZIP_SIGNATURE.zip64Locator);
-		writeU64(bytes, Z64.size + ZIP64_LOCATOR.endOffset, zip64Offset);
-		writeU32(bytes, Z64.size + ZIP64_LOCATOR.disks, 1);
-		at = Z64.size + ZIP64_LOCATOR.size;
-	}
-	// As Python's zipfile does: only the fields that overflow carry the sentinel.
-	writeU32(bytes, at, ZIP_SIGNATURE.end);
-	writeU16(bytes, at + E.diskEntries, Math.min(entries, U16_MAX));
-	writeU16(bytes, at + E.entries, Math.min(entries, U16_MAX));
-	writeU32(bytes, at + E.centralSize, Math.min(centralSize, U32_MAX));
-	writeU32(bytes, at + E.centralOffset, Math.min(centralOffset, U32_MAX));
-	writeU16(bytes, at + E.commentLength, comment.length);
-	bytes.set(comment, at + E.size);
-	return bytes;
 }
 
 /** In-memory data is cheap to check whole: deflated bytes must expand to `size`, and the CRC-32 must match. */

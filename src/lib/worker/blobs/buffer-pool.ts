@@ -1,6 +1,6 @@
-// Chunk buffers reused across reads, writes and the hash worker. Every 8 MiB chunk used to be a fresh
-// ArrayBuffer, dropped once hashed; V8 collects such external memory lazily, so the workers' buffer peak
-// grew with the size of what went through (72 → 105 MiB from 256 MiB to 1 GiB). The hash worker hands
+// Chunk buffers reused across reads, writes and the hash worker. A fresh ArrayBuffer per 8 MiB chunk,
+// dropped once hashed, is external memory V8 collects lazily, so the workers' buffer peak would grow with
+// the size of what goes through (measured: 72 → 105 MiB from 256 MiB to 1 GiB). The hash worker hands
 // each buffer back with its acknowledgement (hash-client.ts), and readers take their next one from here.
 // Only buffers of CHUNK_SIZE bytes are kept.
 import { CHUNK_SIZE } from '../../core/byte-streams.ts';

@@ -173,8 +173,8 @@ class OpfsBlobWriter implements BlobWriter {
 	}
 
 	/**
-	 * Grows the file ahead of the next write: to the announced size at once when there is one (the
-	 * baseline's single truncate, ~1 s per GiB, where eight doubling steps cost 2.4 s), else (or past it)
+	 * Grows the file ahead of the next write: to the announced size at once when there is one (a
+	 * single truncate, ~1 s per GiB, where eight doubling steps cost 2.4 s), else (or past it)
 	 * doubling up to {@link MAX_GROWTH}. Measured in headless Chromium 156: writes that extend a new OPFS
 	 * file run at ~85 MB/s, the same writes into a file already grown by truncate() at 120–160 MB/s.
 	 * commit() truncates the file back to what was written.

@@ -2,9 +2,10 @@
 // disk-backed File for download), or a file the user chose with the save picker. This module is the one
 // owner of `exports/`: it writes there, and removes what is old or was left half-written.
 import type { ByteSink } from '../../core/byte-streams.ts';
-import { END_RECORD, readU16, readU32, ZIP_SIGNATURE } from '../../core/bundle/zip-format.ts';
+import { isFinishedZip } from '../../core/bundle/zip-directory.ts';
 import { toShelfError } from '../../core/errors.ts';
 import { isQuotaExceeded, type StorageQuota } from '../blobs/storage-quota.ts';
+import { blobSource } from '../store/chunks.ts';
 
 const EXPORTS_DIR = 'exports';
 /** Exports older than this are removed when the shelf opens; a download has long finished by then. */
@@ -138,7 +139,7 @@ export async function clearOldExports(now = Date.now(), folder?: ExportsFolder |
  * @returns how many files were removed
  */
 export async function removeHalfWrittenExports(folder: ExportsFolder, now: number): Promise<number> {
-	return _removeWhere(folder, async (file) => now - file.lastModified >= EXPORT_GRACE_MS && !(await _isFinishedZip(file)));
+	return _removeWhere(folder, async (file) => now - file.lastModified >= EXPORT_GRACE_MS && !(await isFinishedZip(blobSource(file))));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -158,14 +159,4 @@ async function _removeWhere(folder: ExportsFolder, doomed: (file: File) => Promi
 		}
 	}
 	return removed;
-}
-
-/** Whether a file ends with a zip end record whose comment runs exactly to the end of the file. */
-async function _isFinishedZip(file: Blob): Promise<boolean> {
-	if (file.size < END_RECORD.size) return false;
-	const tail = new Uint8Array(await file.slice(Math.max(0, file.size - END_RECORD.size - 0xffff)).arrayBuffer());
-	for (let at = tail.length - END_RECORD.size; at >= 0; at--) {
-		if (readU32(tail, at) === ZIP_SIGNATURE.end && at + END_RECORD.size + readU16(tail, at + END_RECORD.commentLength) === tail.length) return true;
-	}
-	return false;
 }

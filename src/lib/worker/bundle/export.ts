@@ -12,30 +12,11 @@ import { digestBytes } from '../../core/digest.ts';
 import { throwIfAborted } from '../operations.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 
-/** Where the zip's bytes go: an OPFS file, a file the user picked, or memory in tests. */
-export interface ByteSink {
-	write(chunk: Uint8Array): Promise<void>;
-	/**
-	 * Announces about how many bytes will come (at least as many, usually), so that a file sink can size
-	 * its file once: writes that extend a new OPFS file are slower than writes into room already made.
-	 * @param bytes the expected total
-	 */
-	expectSize?(bytes: number): void;
-}
-
 /** Per-entry zip overhead above the path, counted generously: local and central headers, SHA-256 and ZIP64 extras. */
 const ENTRY_OVERHEAD = 200;
 
 /** Files up to this size are read whole and deflated when that pays; larger ones (weights) are stored. */
 const DEFLATE_AT_MOST = 4 * 1024 * 1024;
-
-/**
- * The download name BentoML users expect: `<name>-<version>.zip`.
- * @param record the version
- */
-export function bundleFileName(record: Pick<VersionRecord, 'name' | 'version'>): string {
-	return `${record.name}-${record.version}.zip`;
-}
 
 /**
  * Writes `record` as a zip bundle into `sink`.

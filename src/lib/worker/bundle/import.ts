@@ -4,7 +4,8 @@
 import { badBundle, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../core/bundle/bundle-errors.ts';
 import { readTar } from '../../core/bundle/tar-reader.ts';
 import type { RandomAccessSource } from '../../core/byte-streams.ts';
-import { readZipDirectory, readZipEntry, zipEntryData, type ZipEntry } from '../../core/bundle/zip-reader.ts';
+import { readZipDirectory, type ZipEntry } from '../../core/bundle/zip-directory.ts';
+import { readZipEntry, zipEntryData } from '../../core/bundle/zip-reader.ts';
 import { ShelfError } from '../../core/errors.ts';
 import { parseModelYaml, type ModelInfo } from '../../core/manifest.ts';
 import { MANIFEST_PATH } from '../../core/paths.ts';

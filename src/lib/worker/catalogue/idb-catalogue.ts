@@ -5,12 +5,9 @@
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { Catalogue, DeleteOutcome, ListPage, ListQuery, NameSummary, StoredFile, VersionRecord } from '../../core/store-types.ts';
-import { scanPlan, type VersionsStore } from './merge-scan.ts';
-import { compileFilter, exactCount, planQuery, type PlanStats, type QueryFilter, type QueryPlan } from './query-plan.ts';
+import { checkedCursor, countMatches, listPage, planStats } from './catalogue-queries.ts';
+import { planQuery, type QueryFilter, type QueryPlan } from './query-plan.ts';
 import { fromStored, openCatalogueDatabase, toStored, type CatalogueSchema, type OpenDatabaseOptions } from './schema.ts';
-
-/** Page size when a query gives none. */
-export const DEFAULT_LIMIT = 50;
 
 /** Where to open the catalogue. */
 export type OpenCatalogueOptions = Pick<OpenDatabaseOptions, 'name' | 'factory'>;
@@ -85,51 +82,13 @@ export class IdbCatalogue implements Catalogue {
 	 * @throws ShelfError `UNSUPPORTED` for a cursor that no page returned
 	 */
 	async list(query: ListQuery): Promise<ListPage> {
-		const order = query.order ?? 'newest';
-		const limit = query.limit === undefined || Number.isNaN(query.limit) ? DEFAULT_LIMIT : Math.max(1, Math.floor(query.limit));
-		const after = _checkedCursor(query.cursor);
-		return this.#read(async () => {
-			const tx = this.#db.transaction(['versions', 'names'], 'readonly');
-			const plan = await planQuery(query, _stats(tx));
-			const matches = compileFilter(query);
-			const items: VersionRecord[] = [];
-			let more = false;
-			// One match past the page tells whether there is a next page, so the last page says null.
-			for await (const stored of scanPlan(tx.objectStore('versions'), plan, order, after, { firstBatch: limit + 1 })) {
-				if (!matches(stored)) continue;
-				if (items.length === limit) {
-					more = true;
-					break;
-				}
-				items.push(fromStored(stored));
-			}
-			return { items, next: more ? (items[items.length - 1] as VersionRecord).createdKey : null };
-		});
+		const after = checkedCursor(query.cursor);
+		return this.#read(() => listPage(this.#db.transaction(['versions', 'names'], 'readonly'), query, after));
 	}
 
 	/** @inheritdoc */
 	async count(query: QueryFilter = {}): Promise<number> {
-		return this.#read(async () => {
-			const tx = this.#db.transaction(['versions', 'names'], 'readonly');
-			const versions = tx.objectStore('versions');
-			const exact = exactCount(query);
-			if (exact?.kind === 'all') return versions.count();
-			if (exact?.kind === 'name') return (await tx.objectStore('names').get(exact.name))?.count ?? 0;
-			if (exact !== null) {
-				const counts = await Promise.all([
-					exact.negate ? versions.count() : 0,
-					...(exact.kind === 'key' ? [versions.index('by-label-key').count(exact.key)] : exact.pairs.map((pair) => versions.index('by-label').count(pair)))
-				]);
-				const [total = 0, ...parts] = counts;
-				const selected = parts.reduce((sum, count) => sum + count, 0);
-				return exact.negate ? total - selected : selected;
-			}
-			const plan = await planQuery(query, _stats(tx));
-			const matches = compileFilter(query);
-			let total = 0;
-			for await (const stored of scanPlan(versions, plan, 'oldest', null)) if (matches(stored)) total++;
-			return total;
-		});
+		return this.#read(() => countMatches(this.#db.transaction(['versions', 'names'], 'readonly'), query));
 	}
 
 	/**
@@ -228,7 +187,7 @@ export class IdbCatalogue implements Catalogue {
 	 * @param query the filters
 	 */
 	async plan(query: QueryFilter): Promise<QueryPlan> {
-		return this.#read(async () => planQuery(query, _stats(this.#db.transaction(['versions', 'names'], 'readonly'))));
+		return this.#read(async () => planQuery(query, planStats(this.#db.transaction(['versions', 'names'], 'readonly'))));
 	}
 
 	/** Runs a read, turning native failures into ShelfErrors. */
@@ -265,32 +224,6 @@ export class IdbCatalogue implements Catalogue {
 // Internal helpers
 
 type _WriteTransaction = IDBPTransaction<CatalogueSchema, ('versions' | 'names')[], 'readwrite'>;
-type _ReadTransaction = IDBPTransaction<CatalogueSchema, ('versions' | 'names')[], 'readonly'>;
-
-/**
- * What every createdKey looks like (a time starting with a digit, `~`, a tag), and all the range bounds
- * need: a cursor outside this shape could put a range's lower bound above its upper one.
- */
-const _CURSOR = /^[0-9][^~]*~[^~]+$/;
-
-function _checkedCursor(cursor: string | null | undefined): string | null {
-	if (cursor === undefined || cursor === null || cursor === '') return null;
-	if (typeof cursor !== 'string' || !_CURSOR.test(cursor)) {
-		throw new ShelfError('UNSUPPORTED', 'This list cursor did not come from a page of the catalogue. Hint: start again without a cursor.', { cursor });
-	}
-	return cursor;
-}
-
-function _stats(tx: _ReadTransaction): PlanStats {
-	const names = tx.objectStore('names');
-	const versions: VersionsStore = tx.objectStore('versions');
-	return {
-		summary: (name) => names.get(name),
-		summaries: () => names.getAll(),
-		pairCount: (pair) => versions.index('by-label').count(pair),
-		keyCount: (key) => versions.index('by-label-key').count(key)
-	};
-}
 
 /** Native IndexedDB failures as ShelfErrors: the only place they are converted. */
 function _toStoreError(error: unknown, details: { tag?: string }, adding: boolean): ShelfError {

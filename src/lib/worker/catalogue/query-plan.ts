@@ -4,7 +4,8 @@
 // createdKey; several ranges are merged in createdKey order. An index is only ever a necessary condition:
 // each candidate still passes compileFilter (name, text and matchesSelector) before it counts.
 
-import { matchesSelector, selectorIndexHints, type Selector } from '../../core/selector.ts';
+import type { Selector } from '../../core/selector.ts';
+import { matchesSelector, selectorIndexHints } from '../../core/selector-match.ts';
 import type { ListOrder, ListQuery, NameSummary, VersionRecord } from '../../core/store-types.ts';
 import { KEY_SEPARATOR } from './schema.ts';
 

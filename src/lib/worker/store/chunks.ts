@@ -85,7 +85,7 @@ export async function collectBytes(source: ReadableStream<Uint8Array> | AsyncIte
 
 /**
  * Reads a Blob by slices, the next slice's read in flight while the caller writes the current chunk:
- * reading a picked File costs ~3 s per GiB, which used to come on top of writing it.
+ * reading a picked File costs ~3 s per GiB, which would otherwise come on top of writing it.
  */
 async function* _readBlob(source: Blob, chunkSize: number): AsyncGenerator<Uint8Array> {
 	const read = (offset: number) => source.slice(offset, offset + chunkSize).arrayBuffer();
