@@ -7,8 +7,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import { crc32 } from 'node:zlib';
-import { encodeUtf8, encodeZip64Extra, writeU16, writeU32, writeU64, concatBytes } from '../../src/lib/core/bundle/zip-format.ts';
-import type { ByteSink, RandomAccessSource } from '../../src/lib/core/byte-streams.ts';
+import { encodeUtf8, encodeZip64Extra, writeU16, writeU32, writeU64 } from '../../src/lib/core/bundle/zip-format.ts';
+import { concatBytes, type ByteSink, type RandomAccessSource } from '../../src/lib/core/byte-streams.ts';
 
 /** One entry of a crafted archive; every header field can be made to lie. */
 export interface CraftEntry {

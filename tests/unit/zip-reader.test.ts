@@ -14,7 +14,8 @@ import { crc32 } from 'node:zlib';
 import { readZipDirectory, type ZipEntry } from '../../src/lib/core/bundle/zip-directory.ts';
 import { readZipEntry, zipEntryData } from '../../src/lib/core/bundle/zip-reader.ts';
 import { ZipWriter } from '../../src/lib/core/bundle/zip-writer.ts';
-import { concatBytes, decodeCp437, encodeUtf8, writeU16 } from '../../src/lib/core/bundle/zip-format.ts';
+import { concatBytes } from '../../src/lib/core/byte-streams.ts';
+import { decodeCp437, encodeUtf8, writeU16 } from '../../src/lib/core/bundle/zip-format.ts';
 import { collect, craftZip, expectSameBytes, fileSource, memorySink, memorySource, python, pythonBytes, randomBytes, refusal, type CraftEntry } from './zip-craft.ts';
 
 const MiB = 1024 * 1024;

@@ -47,3 +47,19 @@ export interface ByteSink {
 	 */
 	expectSize?(bytes: number): void;
 }
+
+/**
+ * Joins byte arrays into one (returning the only non-empty one as is: callers must not mutate it).
+ * @param parts the arrays, in order
+ */
+export function concatBytes<T extends ArrayBufferLike>(parts: readonly Uint8Array<T>[]): Uint8Array<T | ArrayBuffer> {
+	const filled = parts.filter((part) => part.length > 0);
+	if (filled.length <= 1) return filled[0] ?? new Uint8Array(0);
+	const out = new Uint8Array(filled.reduce((sum, part) => sum + part.length, 0));
+	let at = 0;
+	for (const part of filled) {
+		out.set(part, at);
+		at += part.length;
+	}
+	return out;
+}

@@ -136,22 +136,6 @@ export function writeU64(bytes: Uint8Array, at: number, value: number): void {
 }
 
 /**
- * Joins byte arrays into one (returning the only non-empty one as is: callers must not mutate it).
- * @param parts the arrays, in order
- */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-	const filled = parts.filter((part) => part.length > 0);
-	if (filled.length <= 1) return filled[0] ?? new Uint8Array(0);
-	const out = new Uint8Array(filled.reduce((sum, part) => sum + part.length, 0));
-	let at = 0;
-	for (const part of filled) {
-		out.set(part, at);
-		at += part.length;
-	}
-	return out;
-}
-
-/**
  * Encodes one extra field: header ID, data length, data.
  * @param id the header ID, e.g. {@link ZIP64_EXTRA_ID}
  * @param data at most 65,535 bytes

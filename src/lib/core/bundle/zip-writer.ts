@@ -6,13 +6,13 @@
 // Real sizes and CRC-32 go in the local headers (no data descriptors), so every unzipper, streaming
 // or not, reads the result; names are UTF-8 (flag bit 11); a 0x5348 extra field can carry SHA-256.
 import { deflateSync } from 'fflate';
-import type { ByteSink } from '../byte-streams.ts';
+import { concatBytes, type ByteSink } from '../byte-streams.ts';
 import { crc32Of } from '../digest.ts';
 import { ShelfError, type ErrorDetails } from '../errors.ts';
 import { normalizeModelPath } from '../paths.ts';
 import { inflateBounded } from './zip-inflate.ts';
 import { EXTERNAL_ATTRIBUTES, SHA256_EXTRA_ID, U16_MAX, U32_MAX, ZIP_METHOD, ZIP_VERSION } from './zip-format.ts';
-import { concatBytes, encodeExtraField, encodeUtf8, encodeZip64Extra, toDosDateTime } from './zip-format.ts';
+import { encodeExtraField, encodeUtf8, encodeZip64Extra, toDosDateTime } from './zip-format.ts';
 import { encodeEndRecords, encodeHeader, type ZipHeaderFields } from './zip-records.ts';
 
 /** One file to add to the archive. */

@@ -1,6 +1,7 @@
 // Node + browser: the reference BlobStore, held in memory. Node tests use it, and the OPFS store must
 // behave the same: tests/unit/blob-store-contract.ts is run on both, on this store in Node
 // (tests/unit/memory-blob-store.test.ts) and on the OPFS store in Chromium (tests/browser/opfs-blob-store.test.ts).
+import { concatBytes } from '../../core/byte-streams.ts';
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobStore, BlobWriter } from '../../core/store-types.ts';
 import { blobNotFound, checkExpectation, isSha256, wholeBuffer } from './blob-shared.ts';
@@ -100,7 +101,7 @@ export function createMemoryBlobStore(options: MemoryBlobStoreOptions = {}): Blo
 					throw mismatch;
 				}
 				const deduplicated = volume.blobs.has(actual.sha256);
-				if (!deduplicated) volume.blobs.set(actual.sha256, _concat(chunks, actual.size));
+				if (!deduplicated) volume.blobs.set(actual.sha256, concatBytes(chunks));
 				state = 'committed';
 				release();
 				return { ...actual, deduplicated };
@@ -158,16 +159,4 @@ function _take(chunk: Uint8Array): Uint8Array<ArrayBuffer> {
 		}
 	}
 	return new Uint8Array(chunk);
-}
-
-/** Joins chunks into one array of `size` bytes. */
-function _concat(chunks: Uint8Array<ArrayBuffer>[], size: number): Uint8Array<ArrayBuffer> {
-	if (chunks.length === 1 && chunks[0]) return chunks[0];
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return bytes;
 }

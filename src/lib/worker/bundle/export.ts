@@ -1,8 +1,7 @@
 // Exporting a pinned version as a zip bundle: model.yaml plus the model's files at their paths, as
 // BentoML lays out a model folder, streamed from the blob store into a file. Every file is re-hashed
 // on the way out, so a blob damaged on disk stops the export instead of shipping bad bytes.
-import type { ByteSink } from '../../core/byte-streams.ts';
-import { concatBytes } from '../../core/bundle/zip-format.ts';
+import { concatBytes, type ByteSink } from '../../core/byte-streams.ts';
 import { deflateSmall, ZipWriter } from '../../core/bundle/zip-writer.ts';
 import { ShelfError } from '../../core/errors.ts';
 import { serializeModelYaml } from '../../core/manifest.ts';
@@ -80,7 +79,7 @@ async function* _verified(store: ModelStore, record: VersionRecord, file: Stored
 async function _whole(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 	const parts: Uint8Array[] = [];
 	for await (const chunk of chunks) parts.push(chunk.slice());
-	return parts.length === 1 ? parts[0]! : concatBytes(parts);
+	return concatBytes(parts);
 }
 
 function _integrity(record: VersionRecord, file: StoredFile, actual: string): ShelfError {
