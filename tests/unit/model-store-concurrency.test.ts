@@ -9,7 +9,8 @@ import { openCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 import { createMemoryBlobStore, createMemoryVolume, type MemoryVolume } from '../../src/lib/worker/blobs/memory-blob-store.ts';
 import type { Progress } from '../../src/lib/worker/contract.ts';
 import { localCoordination } from '../../src/lib/worker/store/coordination.ts';
-import { BYTES_IN_FLIGHT, FILES_IN_FLIGHT, ModelStore } from '../../src/lib/worker/store/model-store.ts';
+import { BYTES_IN_FLIGHT, FILES_IN_FLIGHT } from '../../src/lib/worker/store/bounded-tasks.ts';
+import { ModelStore } from '../../src/lib/worker/store/model-store.ts';
 
 /** A memory blob store that records how many writers are open at once and the size hints it was given. */
 function instrumented(volume: MemoryVolume, quotaBytes?: number) {

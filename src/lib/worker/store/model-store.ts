@@ -2,23 +2,17 @@
 // a catalogue and a content-addressed blob store. Bytes are committed first, the catalogue record
 // last, so a crash at any point leaves the whole version or nothing (plus orphans fsck removes).
 import { ShelfError } from '../../core/errors.ts';
-import { newModelInfo, sameModelYaml, serializeModelYaml, type ModelInfo, type NewModelInfo } from '../../core/manifest.ts';
+import { newModelInfo, serializeModelYaml, type ModelInfo, type NewModelInfo } from '../../core/manifest.ts';
 import { normalizeModelPath, normalizeModelPaths } from '../../core/paths.ts';
 import { parseSelector } from '../../core/selector.ts';
 import { formatTag, isLatest, newVersion, parseTag } from '../../core/tags.ts';
-import {
-	createdKey,
-	type BlobExpectation,
-	type BlobStore,
-	type Catalogue,
-	type ListPage,
-	type StoredFile,
-	type VersionRecord
-} from '../../core/store-types.ts';
+import type { BlobExpectation, BlobStore, Catalogue, ListPage, StoredFile, VersionRecord } from '../../core/store-types.ts';
 import type { ListRequest, Progress } from '../contract.ts';
 import { throwIfAborted } from '../operations.ts';
 import { knownSize, readChunks, type ByteSource } from './chunks.ts';
 import type { Coordination } from './coordination.ts';
+import { BYTES_IN_FLIGHT, runBounded } from './bounded-tasks.ts';
+import { buildRecord, sameContent, sameLayout, tagExists } from './version-identity.ts';
 
 /** One file to store: where it goes in the model folder, and where its bytes come from. */
 export interface IncomingFile {
@@ -59,15 +53,6 @@ export interface OperationControls {
 	signal?: AbortSignal;
 }
 
-/** Files `storeVersion` stores at once: each has its own writer, so their round trips overlap (issue 7). */
-export const FILES_IN_FLIGHT = 4;
-
-/**
- * Bytes those files may add up to (a file of unknown size counts as this much): a file larger than this is
- * stored alone, so large files keep the memory of one writer at a time.
- */
-export const BYTES_IN_FLIGHT = 32 * 1024 * 1024;
-
 /** The store itself; one per worker. */
 export class ModelStore {
 	constructor(
@@ -104,7 +89,7 @@ export class ModelStore {
 		return this.draft(async (draft) => {
 			const existing = await this.catalogue.get(tag);
 			// Cheap refusal before any byte is written: a different file list can never be the same version.
-			if (existing && !_sameLayout(existing, paths, files)) throw _tagExists(tag);
+			if (existing && !sameLayout(existing, paths, files)) throw tagExists(tag);
 			const tasks = files.map((file, index) => ({
 				bytes: Math.min(_declaredSize(file) ?? BYTES_IN_FLIGHT, BYTES_IN_FLIGHT),
 				run: () =>
@@ -113,7 +98,7 @@ export class ModelStore {
 						controls.report?.({ phase: 'storing', loaded, total: Math.max(total, loaded), item: paths[index]! });
 					})
 			}));
-			await _runBounded(tasks);
+			await runBounded(tasks);
 			return draft.commit(info);
 		}, controls.signal);
 	}
@@ -159,10 +144,10 @@ export class ModelStore {
 				},
 				commit: async (info) => {
 					normalizeModelPaths(stored.map((file) => file.path)); // refuses collisions among streamed files
-					const record = _buildRecord(info, stored);
+					const record = buildRecord(info, stored);
 					const existing = await this.catalogue.get(record.tag);
 					if (existing) {
-						if (!_sameContent(existing, record)) throw _tagExists(record.tag);
+						if (!sameContent(existing, record)) throw tagExists(record.tag);
 						return { status: 'unchanged', record: existing };
 					}
 					throwIfAborted(stop);
@@ -289,85 +274,9 @@ export class ModelStore {
 
 // ---------------------------------------------------------------------------
 
-function _buildRecord(info: ModelInfo, files: StoredFile[]): VersionRecord {
-	const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-	return {
-		tag: formatTag(info),
-		name: info.name,
-		version: info.version,
-		info,
-		files: sorted,
-		size: sorted.reduce((sum, file) => sum + file.size, 0),
-		createdKey: createdKey(info),
-		savedAt: Date.now()
-	};
-}
-
 /** A file's size when known up front: declared (a zip directory, a registry manifest) or a Blob's. */
 function _declaredSize(file: IncomingFile): number | undefined {
 	return file.expected?.size ?? knownSize(file.data);
-}
-
-/**
- * Runs tasks in order with at most {@link FILES_IN_FLIGHT} at once and their `bytes` within
- * {@link BYTES_IN_FLIGHT} (one task always runs). After a failure no task starts; the first error is thrown
- * once every running task has settled, so nothing is still writing when the caller cleans up.
- */
-async function _runBounded(tasks: { bytes: number; run: () => Promise<unknown> }[]): Promise<void> {
-	let next = 0;
-	let running = 0;
-	let bytes = 0;
-	let failure: { error: unknown } | undefined;
-	await new Promise<void>((resolve, reject) => {
-		const launch = () => {
-			while (failure === undefined && next < tasks.length && running < FILES_IN_FLIGHT) {
-				const task = tasks[next]!;
-				if (running > 0 && bytes + task.bytes > BYTES_IN_FLIGHT) break;
-				next++;
-				running++;
-				bytes += task.bytes;
-				task.run().then(
-					() => settle(task.bytes),
-					(error: unknown) => {
-						failure ??= { error };
-						settle(task.bytes);
-					}
-				);
-			}
-			if (running > 0) return;
-			if (failure) reject(failure.error);
-			else resolve();
-		};
-		const settle = (taskBytes: number) => {
-			running--;
-			bytes -= taskBytes;
-			launch();
-		};
-		launch();
-	});
-}
-
-/** Same paths and (where known) sizes: worth hashing to find out whether it is the same version. */
-function _sameLayout(existing: VersionRecord, paths: string[], files: IncomingFile[]): boolean {
-	if (existing.files.length !== paths.length) return false;
-	const sizes = new Map(existing.files.map((file) => [file.path, file.size]));
-	return paths.every((path, index) => {
-		const size = sizes.get(path);
-		const data = files[index]!.data;
-		return size !== undefined && (!(data instanceof Blob) || data.size === size);
-	});
-}
-
-/** Same manifest (ignoring when it was stamped; `1.0` is not `1`) and the same bytes under the same paths. */
-function _sameContent(existing: VersionRecord, candidate: VersionRecord): boolean {
-	const files = (record: VersionRecord) => record.files.map((file) => `${file.path}\u0000${file.sha256}`).join('\n');
-	return files(existing) === files(candidate) && sameModelYaml(existing.info, candidate.info);
-}
-
-function _tagExists(tag: string): ShelfError {
-	return new ShelfError('TAG_EXISTS', `"${tag}" is already on the shelf with different content; tags are immutable. Hint: save under a new version.`, {
-		tag
-	});
 }
 
 function _withPath(error: unknown, path: string): unknown {
