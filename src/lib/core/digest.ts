@@ -72,10 +72,7 @@ export async function createDigest(options: DigestOptions = {}): Promise<Streami
 export async function digestBytes(bytes: Uint8Array): Promise<BlobDigest> {
 	// One digest for every call: a new one per call instantiates WebAssembly. reset, update and digest
 	// run with no await in between, so concurrent callers cannot interleave.
-	const digest = await (_shared ??= createDigest().catch((error: unknown) => {
-		_shared = null;
-		throw error;
-	}));
+	const digest = await _sharedDigest();
 	digest.reset();
 	digest.update(bytes);
 	return { ...digest.digest() };
@@ -88,10 +85,7 @@ export async function digestBytes(bytes: Uint8Array): Promise<BlobDigest> {
  * await crc32Of(new TextEncoder().encode('123456789')); // 0xcbf43926
  */
 export async function crc32Of(data: Uint8Array | readonly Uint8Array[]): Promise<number> {
-	const crc = await (_sharedCrc ??= createCRC32().catch((error: unknown) => {
-		_sharedCrc = null;
-		throw error;
-	}));
+	const crc = await _sharedCrc();
 	// Synchronous from here on: concurrent callers cannot interleave (see digestBytes).
 	crc.init();
 	for (const piece of data instanceof Uint8Array ? [data] : data) crc.update(piece);
@@ -100,8 +94,18 @@ export async function crc32Of(data: Uint8Array | readonly Uint8Array[]): Promise
 
 // ---------------------------------------------------------------------------------------------------------
 
-let _shared: Promise<StreamingDigest> | null = null;
-let _sharedCrc: Promise<IHasher> | null = null;
+const _sharedDigest = _once(() => createDigest());
+const _sharedCrc = _once(() => createCRC32());
+
+/** One shared instance, created on first use (and again after a failed creation). */
+function _once<T>(create: () => Promise<T>): () => Promise<T> {
+	let pending: Promise<T> | null = null;
+	return () =>
+		(pending ??= create().catch((error: unknown) => {
+			pending = null;
+			throw error;
+		}));
+}
 
 /**
  * hash-wasm renders CRC-32 as 8 big-endian hex digits ("3610a686" for "hello"), so reading the hex as one
