@@ -5,8 +5,8 @@
 // Migrations are append-only: MIGRATIONS[v] upgrades a database from version v to v + 1, so a browser that
 // skipped releases replays every step it missed, in order, inside the one `versionchange` transaction.
 
-import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { ShelfError } from '../../core/errors.ts';
+import type { DBSchema, IDBPDatabase } from 'idb';
+import { openMigratedDatabase, type Migration as SchemaMigration, type UpgradeTransaction as MigrationTransaction } from '../migrated-database.ts';
 import type { NameSummary, VersionRecord } from '../../core/store-types.ts';
 
 /** Fields derived from a {@link VersionRecord} at `add`, stored beside it only so that indexes can find it. */
@@ -48,10 +48,10 @@ export interface CatalogueSchema extends DBSchema {
 }
 
 /** The `versionchange` transaction a migration runs in. */
-export type UpgradeTransaction = IDBPTransaction<CatalogueSchema, StoreNames<CatalogueSchema>[], 'versionchange'>;
+export type UpgradeTransaction = MigrationTransaction<CatalogueSchema>;
 
 /** One schema step. It runs inside the upgrade transaction, so it must be synchronous or only queue IDB requests. */
-export type Migration = (db: IDBPDatabase<CatalogueSchema>, tx: UpgradeTransaction) => void;
+export type Migration = SchemaMigration<CatalogueSchema>;
 
 /** Separates a label pair or key from the createdKey in the composite index keys (never part of either). */
 export const KEY_SEPARATOR = '\u0000';
@@ -81,28 +81,6 @@ export const DB_VERSION = MIGRATIONS.length;
 /** Default database name. */
 export const DEFAULT_DB_NAME = 'model-shelf';
 
-/**
- * Runs the migrations that take a database from `oldVersion` to `newVersion`, in order.
- * @param db the database being upgraded
- * @param tx its `versionchange` transaction
- * @param oldVersion the version on disk (0 for a new database)
- * @param newVersion the version being opened
- * @param migrations the step list (tests pass a longer one to rehearse a future upgrade)
- */
-export function applyMigrations(
-	db: IDBPDatabase<CatalogueSchema>,
-	tx: UpgradeTransaction,
-	oldVersion: number,
-	newVersion: number,
-	migrations: readonly Migration[] = MIGRATIONS
-): void {
-	for (let version = oldVersion; version < newVersion; version++) {
-		const step = migrations[version];
-		if (step === undefined) throw new ShelfError('INTERNAL', `No migration from catalogue schema version ${version}.`, { version });
-		step(db, tx);
-	}
-}
-
 /** Where and how to open the catalogue database. */
 export interface OpenDatabaseOptions {
 	/** Database name; default {@link DEFAULT_DB_NAME}. */
@@ -114,36 +92,12 @@ export interface OpenDatabaseOptions {
 }
 
 /**
- * Opens (creating or upgrading) the catalogue database. Like idb's `openDB`, but on any factory.
- * The connection closes itself when another context upgrades the schema, so the upgrade is not blocked.
+ * Opens (creating or upgrading) the catalogue database.
  * @param options name, factory and migrations
  * @throws ShelfError `UNSUPPORTED` without IndexedDB, or when the stored schema is newer than this build
  */
-export async function openCatalogueDatabase(options: OpenDatabaseOptions = {}): Promise<IDBPDatabase<CatalogueSchema>> {
-	const { name = DEFAULT_DB_NAME, migrations = MIGRATIONS } = options;
-	const factory = options.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-	if (factory === undefined) throw new ShelfError('UNSUPPORTED', 'IndexedDB is not available in this context. Hint: open the catalogue in a browser worker.');
-	const request = factory.open(name, migrations.length);
-	request.addEventListener('upgradeneeded', (event) => {
-		const db = wrap(request.result) as unknown as IDBPDatabase<CatalogueSchema>;
-		const tx = wrap(request.transaction as IDBTransaction) as unknown as UpgradeTransaction;
-		applyMigrations(db, tx, event.oldVersion, event.newVersion ?? migrations.length, migrations);
-	});
-	try {
-		const db = (await wrap(request)) as unknown as IDBPDatabase<CatalogueSchema>;
-		db.addEventListener('versionchange', () => db.close());
-		return db;
-	} catch (error) {
-		if ((error as { name?: unknown } | null)?.name === 'VersionError') {
-			throw new ShelfError(
-				'UNSUPPORTED',
-				`The catalogue "${name}" was written by a newer Model Shelf (schema newer than ${migrations.length}). Hint: reload the page to update.`,
-				{ name, version: migrations.length },
-				{ cause: error }
-			);
-		}
-		throw error;
-	}
+export function openCatalogueDatabase({ name = DEFAULT_DB_NAME, factory, migrations = MIGRATIONS }: OpenDatabaseOptions = {}): Promise<IDBPDatabase<CatalogueSchema>> {
+	return openMigratedDatabase({ name, factory, migrations, what: 'catalogue' });
 }
 
 /**

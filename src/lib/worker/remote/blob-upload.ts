@@ -6,7 +6,7 @@
 import { ShelfError, isShelfError } from '../../core/errors.ts';
 import { uploadedBytes } from '../../core/oci/http-headers.ts';
 import { throwIfAborted } from '../operations.ts';
-import { CHUNK_SIZE } from '../store/chunks.ts';
+import { CHUNK_SIZE } from '../../core/byte-streams.ts';
 import type { RegistryClient } from './registry-client.ts';
 import type { RemoteDb } from './remote-db.ts';
 

@@ -4,14 +4,14 @@ import { MAX_MANIFEST_BYTES, OCI_INDEX_TYPE, OCI_MANIFEST_TYPE, type OciDescript
 import { digestOf } from '../../core/oci/remote.ts';
 import { collectBytes } from '../store/chunks.ts';
 import type { RegistryClient } from './registry-client.ts';
+import { digestBytes } from '../../core/digest.ts';
 
 /** What `Accept` says when asking for a manifest: OCI first, Docker's for registries that convert. */
 const MANIFEST_ACCEPT = [OCI_MANIFEST_TYPE, OCI_INDEX_TYPE, 'application/vnd.docker.distribution.manifest.v2+json'].join(', ');
 
-/** Lower-case hex SHA-256 of small bytes (manifests, configs): WebCrypto, one call. */
-export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-	return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+/** Lower-case hex SHA-256 of small bytes (manifests, configs), by the shelf's one hasher. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+	return (await digestBytes(bytes)).sha256;
 }
 
 /**

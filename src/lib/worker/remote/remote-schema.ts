@@ -5,8 +5,8 @@
 // ../catalogue/schema.ts. Migrations are append-only: REMOTE_MIGRATIONS[v] upgrades version v to v + 1
 // inside the one `versionchange` transaction, so a user's saved remote, upload sessions and copies survive.
 
-import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { ShelfError } from '../../core/errors.ts';
+import type { DBSchema, IDBPDatabase } from 'idb';
+import { openMigratedDatabase, type Migration, type UpgradeTransaction } from '../migrated-database.ts';
 
 /** The remote as saved: address and namespace always; credentials only when the user ticked "remember". */
 export interface SavedRemote {
@@ -56,10 +56,10 @@ export interface RemoteSchema extends DBSchema {
 }
 
 /** The `versionchange` transaction a migration runs in. */
-export type RemoteUpgradeTransaction = IDBPTransaction<RemoteSchema, StoreNames<RemoteSchema>[], 'versionchange'>;
+export type RemoteUpgradeTransaction = UpgradeTransaction<RemoteSchema>;
 
 /** One schema step. It runs inside the upgrade transaction, so it must be synchronous or only queue IDB requests. */
-export type RemoteMigration = (db: IDBPDatabase<RemoteSchema>, tx: RemoteUpgradeTransaction) => void;
+export type RemoteMigration = Migration<RemoteSchema>;
 
 /**
  * Every schema step, oldest first: `REMOTE_MIGRATIONS[v]` upgrades version v to v + 1. Append; never edit a
@@ -92,38 +92,10 @@ export interface OpenRemoteDatabaseOptions {
 }
 
 /**
- * Opens (creating or upgrading) the remote database, on any factory. The connection closes itself when
- * another context upgrades the schema, so the upgrade is not blocked.
+ * Opens (creating or upgrading) the remote database.
  * @param options name, factory and migrations
  * @throws ShelfError `UNSUPPORTED` without IndexedDB, or when the stored schema is newer than this build
  */
-export async function openRemoteDatabase(options: OpenRemoteDatabaseOptions = {}): Promise<IDBPDatabase<RemoteSchema>> {
-	const { name = REMOTE_DB_NAME, migrations = REMOTE_MIGRATIONS } = options;
-	const factory = options.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-	if (factory === undefined) throw new ShelfError('UNSUPPORTED', 'IndexedDB is not available in this context. Hint: open the remote settings in a browser worker.');
-	const request = factory.open(name, migrations.length);
-	request.addEventListener('upgradeneeded', (event) => {
-		const db = wrap(request.result) as unknown as IDBPDatabase<RemoteSchema>;
-		const tx = wrap(request.transaction as IDBTransaction) as unknown as RemoteUpgradeTransaction;
-		for (let version = event.oldVersion; version < (event.newVersion ?? migrations.length); version++) {
-			const step = migrations[version];
-			if (step === undefined) throw new ShelfError('INTERNAL', `No migration from remote schema version ${version}.`, { version });
-			step(db, tx);
-		}
-	});
-	try {
-		const db = (await wrap(request)) as unknown as IDBPDatabase<RemoteSchema>;
-		db.addEventListener('versionchange', () => db.close());
-		return db;
-	} catch (error) {
-		if ((error as { name?: unknown } | null)?.name === 'VersionError') {
-			throw new ShelfError(
-				'UNSUPPORTED',
-				`The remote settings "${name}" were written by a newer Model Shelf (schema newer than ${migrations.length}). Hint: reload the page to update.`,
-				{ name, version: migrations.length },
-				{ cause: error }
-			);
-		}
-		throw error;
-	}
+export function openRemoteDatabase({ name = REMOTE_DB_NAME, factory, migrations = REMOTE_MIGRATIONS }: OpenRemoteDatabaseOptions = {}): Promise<IDBPDatabase<RemoteSchema>> {
+	return openMigratedDatabase({ name, factory, migrations, what: 'remote settings' });
 }

@@ -3,9 +3,6 @@
 import { CHUNK_SIZE } from '../../core/byte-streams.ts';
 import { takeBuffer } from '../blobs/buffer-pool.ts';
 
-// remote/blob-upload.ts imports CHUNK_SIZE from here; its home is core/byte-streams.ts.
-export { CHUNK_SIZE };
-
 /** Something the shelf can read bytes from: a Blob (random access), a stream, or chunks as they are decoded. */
 export type ByteSource = Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
