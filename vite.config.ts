@@ -3,6 +3,7 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vite';
+import { CHROMIUM_ARGS } from './scripts/ensure-tools.mjs';
 
 export default defineConfig({
 	plugins: [
@@ -66,16 +67,7 @@ export default defineConfig({
 						provider: playwright({
 							launchOptions: {
 								executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-								args: [
-									'--no-sandbox',
-									'--disable-gpu',
-									'--disable-dev-shm-usage',
-									'--disable-quic',
-									'--no-first-run',
-									'--disable-background-networking',
-									'--disable-component-update',
-									'--disable-sync'
-								]
+								args: CHROMIUM_ARGS
 							}
 						}),
 						instances: [{ browser: 'chromium' }]

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ensureChromium } from '../scripts/ensure-tools.mjs';
+import { CHROMIUM_ARGS, ensureChromium } from '../scripts/ensure-tools.mjs';
 import { serveStatic } from '../scripts/serve.mjs';
 import { ensureNpmPackages } from '../scripts/setup.mjs';
 import { BUILD_DIR, buildForBench } from './build.mjs';
@@ -24,7 +24,6 @@ import { runTransfers } from './suite-transfer.mjs';
 const MIB = 1024 * 1024;
 const MEMORY_LIMIT = 64 * MIB;
 const MANY_FILES = 'tests/fixtures/bundles/corpus/valid-10001-files.zip';
-const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 const options = parseOptions(process.argv.slice(2), process.env);
 const startedAt = new Date();
@@ -37,7 +36,7 @@ if (options.build) buildForBench({ minify: !options.profile });
 const { server, url } = await serveStatic({ root: BUILD_DIR, port: 0 });
 // A switch no renderer inherits, so that `ps` can find this browser's main process among others.
 const marker = `--bench-run=${process.pid}-${Date.now()}`;
-const browser = await chromium.launch({ executablePath, args: [...BROWSER_ARGS, marker] });
+const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, marker] });
 const loadBefore = loadavg();
 const env = { browser, url, log, browserPid: await findBrowserPid(marker), workers: new WorkerTargets(await browser.newBrowserCDPSession()) };
 await env.workers.start();

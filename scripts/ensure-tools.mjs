@@ -5,6 +5,12 @@ import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 /**
+ * The flags every headless Chromium of the project starts with (Playwright, Vitest's browser project, the
+ * bench): no sandbox as root, no GPU, and none of the background requests this closed network refuses.
+ */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
  * Returns the path of a Chromium binary: $CHROMIUM_PATH, else /usr/bin/chromium, else Debian's
  * package installed with apt-get when running as root on Debian; otherwise exits with a hint.
  */
