@@ -92,12 +92,12 @@ describe('removing versions', () => {
 	it('repoints latest to the next newest, and removes the name with its last version', async () => {
 		const catalogue = await freshCatalogue();
 		await addAll(catalogue, [record('iris:v1', { second: 1 }), record('iris:v2', { second: 2 }), record('iris:v3', { second: 3 })]);
-		expect((await catalogue.remove('iris:v3')).latest).toBe('iris:v2');
+		expect(await catalogue.remove('iris:v3')).toMatchObject({ latest: 'iris:v2', latestMoved: true });
 		expect((await catalogue.latest('iris'))?.tag).toBe('iris:v2');
-		expect((await catalogue.remove('iris:v1')).latest).toBe('iris:v2');
+		expect(await catalogue.remove('iris:v1')).toMatchObject({ latest: 'iris:v2', latestMoved: false });
 		expect(await catalogue.names()).toMatchObject([{ name: 'iris', count: 1, latest: 'iris:v2', size: 100 }]);
 		const last = await catalogue.remove('iris:v2');
-		expect(last).toMatchObject({ removed: record('iris:v2', { second: 2 }), latest: null });
+		expect(last).toMatchObject({ removed: record('iris:v2', { second: 2 }), latest: null, latestMoved: true });
 		expect(await catalogue.names()).toEqual([]);
 		expect(await catalogue.latest('iris')).toBeUndefined();
 	});

@@ -76,9 +76,9 @@ describe('ModelStore', () => {
 		await store.save(request('m', 'a', { f: '1' }, { creationTime: '2025-01-01T00:00:00+00:00' }));
 		await store.save(request('m', 'b', { f: '2' }, { creationTime: '2025-02-01T00:00:00+00:00' }));
 		await store.save(request('m', 'c', { f: '3' }, { creationTime: '2025-03-01T00:00:00+00:00' }));
-		expect(await store.delete('m')).toEqual({ removed: 'm:c', latest: 'm:b' });
-		expect(await store.delete('m:a')).toEqual({ removed: 'm:a', latest: 'm:b' });
-		expect(await store.delete('m:b')).toEqual({ removed: 'm:b', latest: null });
+		expect(await store.delete('m')).toEqual({ removed: 'm:c', latest: 'm:b', latestMoves: true });
+		expect(await store.delete('m:a')).toEqual({ removed: 'm:a', latest: 'm:b', latestMoves: false });
+		expect(await store.delete('m:b')).toEqual({ removed: 'm:b', latest: null, latestMoves: true });
 		expect(await store.catalogue.names()).toEqual([]);
 		expect(await store.blobs.list()).toEqual([]);
 	});

@@ -79,6 +79,8 @@ export interface DeleteOutcome {
 	unreferenced: string[];
 	/** Tag `latest` points to now, or null when the name has no versions left. */
 	latest: string | null;
+	/** True when the removed version was the latest, so `latest` moved (or the name is gone). */
+	latestMoved: boolean;
 }
 
 /** The catalogue port: versions and the per-name latest pointer, changed atomically. */

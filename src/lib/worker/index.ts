@@ -127,9 +127,7 @@ const api = {
 	},
 	async delete({ tag, dryRun }) {
 		if (dryRun) return read((store) => previewDelete(store, tag));
-		const store = await forWriting();
-		const { latestMoves } = await previewDelete(store, tag);
-		return { ...(await store.delete(tag)), latestMoves };
+		return (await forWriting()).delete(tag);
 	},
 	async deleteModel({ name }) {
 		return (await forWriting()).deleteModel(name);

@@ -191,15 +191,6 @@ export function toDosDateTime(date: Date): { time: number; date: number } {
 }
 
 /**
- * Converts MS-DOS time and date fields back to a (local time) date.
- * @param time the 16-bit time field
- * @param date the 16-bit date field
- */
-export function fromDosDateTime(time: number, date: number): Date {
-	return new Date(1980 + (date >> 9), ((date >> 5) & 15) - 1, date & 31, time >> 11, (time >> 5) & 63, (time & 31) * 2);
-}
-
-/**
  * Encodes text as UTF-8; lone surrogates become U+FFFD, as `TextEncoder` does.
  * @param text any string
  */

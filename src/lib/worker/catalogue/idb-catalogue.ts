@@ -149,7 +149,9 @@ export class IdbCatalogue implements Catalogue {
 			// Read after the delete, in the same transaction: no other write can slip in between.
 			const unreferenced: string[] = [];
 			for (const sha of stored.digests) if ((await versions.index('by-digest').getKey(sha)) === undefined) unreferenced.push(sha);
-			return { removed: fromStored(stored), unreferenced, latest: newest?.primaryKey ?? null };
+			// A missing summary (only a foreign write causes one) cannot say; the removed version may have been latest.
+			const latestMoved = summary === undefined || summary.latest === tag;
+			return { removed: fromStored(stored), unreferenced, latest: newest?.primaryKey ?? null, latestMoved };
 		});
 	}
 

@@ -5,7 +5,7 @@ import type { ModelStore } from './model-store.ts';
 /**
  * Where `name:latest` will point once `tag` is gone, without deleting anything.
  * @param store the shelf
- * @param tag an exact `name:version`
+ * @param tag `name:version`, or `name`/`name:latest` for the newest
  * @throws ShelfError `NOT_FOUND` when the shelf has no such version
  */
 export async function previewDelete(store: ModelStore, tag: string): Promise<DeleteResult> {

@@ -7,7 +7,7 @@ import { normalizeModelPath, normalizeModelPaths } from '../../core/paths.ts';
 import { parseSelector } from '../../core/selector.ts';
 import { formatTag, isLatest, newVersion, parseTag } from '../../core/tags.ts';
 import type { BlobExpectation, BlobStore, Catalogue, ListPage, StoredFile, VersionRecord } from '../../core/store-types.ts';
-import type { ListRequest, Progress } from '../contract.ts';
+import type { DeleteResult, ListRequest, Progress } from '../contract.ts';
 import { throwIfAborted } from '../operations.ts';
 import { knownSize, readChunks, type ByteSource } from './chunks.ts';
 import type { Coordination } from './coordination.ts';
@@ -197,16 +197,16 @@ export class ModelStore {
 	/**
 	 * Deletes one version; `latest` moves to the next newest, and a name with no versions left disappears.
 	 * @param tagText exact tag, or `name`/`name:latest` for the newest
-	 * @returns the removed tag and what `latest` points to now
+	 * @returns the removed tag, what `latest` points to now, and whether it moved
 	 */
-	async delete(tagText: string): Promise<{ removed: string; latest: string | null }> {
+	async delete(tagText: string): Promise<DeleteResult> {
 		return this.coordination.exclusive(async () => {
 			const record = await this.get(tagText);
 			const outcome = await this.catalogue.remove(record.tag);
 			// The record is gone; blobs only it used are now orphans. If we die here, fsck removes them.
 			await Promise.all(outcome.unreferenced.map((sha) => this.blobs.delete(sha)));
 			this.coordination.announce({ kind: 'removed', tag: record.tag });
-			return { removed: record.tag, latest: outcome.latest };
+			return { removed: record.tag, latest: outcome.latest, latestMoves: outcome.latestMoved };
 		});
 	}
 
