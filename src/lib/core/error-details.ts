@@ -86,8 +86,27 @@ export interface ErrorDetailsByCode {
 	};
 	INVALID_SELECTOR: { selector: string; position: number; found: string };
 	INVALID_PATH: { path: string; reason: PathProblem; other?: string };
-	NOT_FOUND: Partial<RegistryAnswer> & { tag?: string; name?: string; path?: string; sha256?: string };
-	TAG_EXISTS: { tag: string; digest?: string; repository?: string; remoteDigest?: string; localDigest?: string };
+	NOT_FOUND: Partial<RegistryAnswer> & { tag?: string; name?: string; alias?: string; path?: string; sha256?: string };
+	TAG_EXISTS: {
+		tag: string;
+		/** The tag belongs to a version in the trash: restore it, or empty it from the trash first. */
+		trashed?: boolean;
+		digest?: string;
+		repository?: string;
+		remoteDigest?: string;
+		localDigest?: string;
+	};
+	/** A version some alias points at cannot be deleted unless those aliases go in the same step. */
+	ALIASED: { tag: string; name: string; aliases: string[] };
+	/** An alias and a version of one model may never share a word, locally or on the registry. */
+	ALIAS_CONFLICT: {
+		name: string;
+		alias: string;
+		/** `is-version`: a version of the model is called that; `is-alias`: a version would take an alias's word;
+		 * `remote-version`: the registry's tag of that word is a version, not an alias. */
+		reason: 'is-version' | 'is-alias' | 'remote-version';
+		repository?: string;
+	};
 	INTEGRITY: {
 		tag?: string;
 		path?: string;

@@ -50,6 +50,53 @@ export interface NameSummary {
 /** Order of a listing by creation time. */
 export type ListOrder = 'newest' | 'oldest';
 
+/** Order a listing by a numeric metadata value (`accuracy`, descending); versions lacking it come last. */
+export interface MetricOrder {
+	metadata: string;
+	direction: 'asc' | 'desc';
+}
+
+/** A movable name for one version of a model (`churn@champion`). */
+export interface Alias {
+	name: string;
+	alias: string;
+	/** The version it points at now. */
+	version: string;
+	/** When it was last set or moved (ms since epoch). */
+	since: number;
+}
+
+/** One change of an alias. The history is append-only: events are never rewritten or removed. */
+export interface AliasEvent {
+	/** Order of events across the shelf (increasing). */
+	seq: number;
+	name: string;
+	alias: string;
+	/** The version it pointed at before (null: the alias is new). */
+	from: string | null;
+	/** The version it points at after (null: the alias was removed). */
+	to: string | null;
+	/** When (ms since epoch). */
+	at: number;
+	note?: string;
+}
+
+/** A version in the trash: the record exactly as it was, kept whole until the trash is emptied. */
+export interface TrashedVersion {
+	record: VersionRecord;
+	/** When it was deleted (ms since epoch). */
+	trashedAt: number;
+	/** Aliases removed with it (restoring does not set them again; the history says where they were). */
+	aliasesRemoved: string[];
+}
+
+/** When a version was last used, and how. */
+export interface LastUse {
+	tag: string;
+	at: number;
+	how: 'exported' | 'pushed' | 'read';
+}
+
 /** A query over all versions; every field narrows it. */
 export interface ListQuery {
 	/** Only versions of this model name. */

@@ -12,8 +12,17 @@ export type Tag = { name: string; version: string | null };
 /** A {@link Tag} that names one concrete version (not `null`, not `'latest'`). */
 export type ExactTag = { name: string; version: string };
 
-/** Which half of `name:version` a check is about. */
-export type TagPart = 'name' | 'version';
+/** Which part of `name:version` (or of `name@alias`) a check is about. */
+export type TagPart = 'name' | 'version' | 'alias';
+
+/**
+ * What a person may type to find a version: `name`, `name:latest`, `name:version`, or `name@alias`
+ * (MLflow's convention: a movable name the store resolves to the version it points at).
+ */
+export type Reference = Tag | AliasReference;
+
+/** `name@alias`: the version the alias points at now. */
+export type AliasReference = { name: string; alias: string };
 
 /** Why a tag was refused; found in `ShelfError.details.reason` for code `INVALID_TAG`. */
 export type TagProblem =
@@ -24,7 +33,8 @@ export type TagProblem =
 	| 'trailing-colon'
 	| 'version-required'
 	| 'invalid-date'
-	| 'invalid-uuid';
+	| 'invalid-uuid'
+	| 'reserved-alias';
 
 /** Longest name or version BentoML accepts (`tag_max_length = 63`), counted after lower-casing. */
 export const TAG_MAX_LENGTH = 63;
@@ -75,6 +85,44 @@ export function parseTag(text: string): Tag {
 	// BentoML refuses "bento:" before it looks at the name ("contains trailing ':'").
 	if (version === '') throw _invalid(text, 'version', 'trailing-colon');
 	return { name: _checkPart(text.slice(0, colon), 'name', text), version: _checkPart(version, 'version', text) };
+}
+
+/**
+ * Parses what a person types to find a version: a tag (see {@link parseTag}) or `name@alias`. An alias
+ * follows BentoML's version grammar (lower-cased, 1–63 characters) and may not be `latest`.
+ *
+ * @param text `iris`, `iris:latest`, `iris:v1` or `iris@champion`
+ * @throws ShelfError `INVALID_TAG` (part `alias`, reason `reserved-alias` for `iris@latest`)
+ * @example
+ * parseReference('Churn@Champion'); // { name: 'churn', alias: 'champion' }
+ * parseReference('churn:v3'); // { name: 'churn', version: 'v3' }
+ */
+export function parseReference(text: string): Reference {
+	const at = text.indexOf('@');
+	if (at === -1) return parseTag(text);
+	return { name: _checkPart(text.slice(0, at), 'name', text), alias: _checkAlias(text.slice(at + 1), text) };
+}
+
+/**
+ * Checks an alias on its own: BentoML's version grammar, lower-cased, and not `latest`.
+ *
+ * @param alias the alias without `name@`
+ * @throws ShelfError `INVALID_TAG` with part `alias`
+ * @example
+ * validateAlias('Production'); // 'production'
+ */
+export function validateAlias(alias: string): string {
+	return _checkAlias(alias, alias);
+}
+
+/** True when `reference` is `name@alias`. */
+export function isAliasReference(reference: Reference): reference is AliasReference {
+	return 'alias' in reference;
+}
+
+/** Writes a reference back: `name@alias` or the tag as {@link formatTag} writes it. */
+export function formatReference(reference: Reference): string {
+	return isAliasReference(reference) ? `${reference.name}@${reference.alias}` : formatTag(reference);
 }
 
 /**
@@ -196,7 +244,8 @@ const _PROBLEMS = {
 	'trailing-colon': ['is empty after ":"', 'write "name" or "name:latest" for the latest version'],
 	'version-required': ['must be a concrete version here', 'write "name:version", e.g. "iris:v1", not "latest"'],
 	'invalid-date': ['cannot be stamped with that date', 'pass a valid Date between 1582-10-15 and 5236'],
-	'invalid-uuid': ['is not built from a UUID', 'pass 32 hex digits such as "c232ab00-9414-11ec-b3c8-9f6bdeced846"']
+	'invalid-uuid': ['is not built from a UUID', 'pass 32 hex digits such as "c232ab00-9414-11ec-b3c8-9f6bdeced846"'],
+	'reserved-alias': ['"latest" is reserved: it always means the newest version', 'choose another alias, e.g. "champion" or "production"']
 } as const satisfies Record<TagProblem, readonly [string, string]>;
 
 /** Minimal Web Crypto surface; core's lib is es2022 only, and Node 20 and browsers both provide it. */
@@ -219,6 +268,12 @@ function _checkPart(value: string, part: TagPart, tag: string): string {
 						? null
 						: 'invalid-edge';
 	if (reason !== null) throw _invalid(tag, part, reason);
+	return lower;
+}
+
+function _checkAlias(alias: string, text: string): string {
+	const lower = _checkPart(alias, 'alias', text);
+	if (lower === LATEST) throw _invalid(text, 'alias', 'reserved-alias');
 	return lower;
 }
 

@@ -3,7 +3,7 @@
 // modules. The worker's `api` object (index.ts) `satisfies` {@link ShelfApi}; the page calls it through
 // the client (src/lib/client/shelf.ts), which is the only code that knows Comlink.
 import type { ErrorCode, ErrorDetails, ErrorDetailsByCode } from '../core/errors.ts';
-import type { ListOrder, ListPage, NameSummary, VersionRecord } from '../core/store-types.ts';
+import type { Alias, AliasEvent, LastUse, ListOrder, ListPage, MetricOrder, NameSummary, VersionRecord } from '../core/store-types.ts';
 import type { PullResult, RemoteVersion } from './remote/pull.ts';
 import type { PushResult } from './remote/push.ts';
 import type { RemoteCopy } from './remote/remote-db.ts';
@@ -12,14 +12,15 @@ import type { FsckReport, IntegrityProblem, UsageReport, VerifyReport } from './
 import type { SaveRequest, StoreResult } from './store/model-store.ts';
 
 export type { ErrorCode, ErrorDetails, ErrorDetailsByCode };
+export type { Alias, AliasEvent, LastUse, MetricOrder };
 export type { FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
 
 /**
  * What a long operation is doing. `loaded` and `total` count bytes in every phase: bytes of files stored
  * (`storing`), of the bundle read (`importing`), of files written into the bundle (`exporting`), re-hashed
- * (`verifying`), sent (`pushing`) or received and reused (`pulling`).
+ * (`verifying`), sent (`pushing`) or received and reused (`pulling`); `deleting` counts versions, not bytes.
  */
-export type ProgressPhase = 'storing' | 'importing' | 'exporting' | 'verifying' | 'pushing' | 'pulling';
+export type ProgressPhase = 'storing' | 'importing' | 'exporting' | 'verifying' | 'pushing' | 'pulling' | 'deleting';
 
 /** A progress report: what is happening and how far it got. */
 export interface Progress {
@@ -54,6 +55,12 @@ export interface ListRequest {
 	selector?: string;
 	text?: string;
 	order?: ListOrder;
+	/** Order by a numeric metadata value instead of creation time; versions lacking it come last. */
+	orderBy?: MetricOrder;
+	/** Numeric thresholds on metadata, ANDed with the selector: `accuracy>=0.9, epochs<10` (`>`, `>=`, `<`, `<=`, `=`, `!=`). */
+	where?: string;
+	/** Only versions some alias points at. */
+	aliased?: boolean;
 	limit?: number;
 	cursor?: string | null;
 }
@@ -64,6 +71,12 @@ export interface ExportRequest {
 	target?: FileSystemFileHandle;
 }
 
+/** Export several versions as one zip: `models-<count>.zip`, into a picked file or the shelf's storage. */
+export interface ExportManyRequest {
+	tags: string[];
+	target?: FileSystemFileHandle;
+}
+
 /** A finished export: the bundle's name and size, and the file to download when it went to the shelf's storage. */
 export interface ExportResult {
 	name: string;
@@ -71,10 +84,14 @@ export interface ExportResult {
 	file: File | null;
 }
 
-/** Delete one version; with `dryRun`, only say what `latest` would be afterwards. */
+/**
+ * Delete one version (into the trash); with `dryRun`, only say what `latest` would be afterwards. A version
+ * an alias points at is refused (`ALIASED`) unless `removeAliases`.
+ */
 export interface DeleteRequest {
 	tag: string;
 	dryRun?: boolean;
+	removeAliases?: boolean;
 }
 
 /** A (planned) delete: the tag removed and where `name:latest` points afterwards (null: no version left). */
@@ -83,6 +100,124 @@ export interface DeleteResult {
 	latest: string | null;
 	/** True when the deleted version was the latest, so `latest` moves. */
 	latestMoves: boolean;
+	/** Aliases that pointed at it and went with it (with `removeAliases`). */
+	aliasesRemoved: string[];
+}
+
+/** Delete many versions into the trash at once; aliased ones are refused (`ALIASED`, nothing deleted) unless `removeAliases`. */
+export interface DeleteManyRequest {
+	tags: string[];
+	removeAliases?: boolean;
+}
+
+/** What a bulk delete (or a retention run) did: each version moved whole into the trash. */
+export interface DeleteManyResult {
+	removed: string[];
+	/** Where `latest` points now for every name whose latest moved (null: no version left). */
+	latest: Record<string, string | null>;
+	/** `name@alias` of every alias removed with its version. */
+	aliasesRemoved: string[];
+}
+
+/**
+ * A retention rule. A version goes when it is outside the newest `keepNewest` of its name and older than
+ * `olderThanDays` (each criterion given must agree; at least one must be given). `selector` restricts the rule
+ * to the versions it matches, and the newest N are counted among those. `latest` and aliased versions are
+ * kept unless `includeLatest` / `includeAliased` (an aliased version going takes its aliases with it).
+ */
+export interface RetentionRule {
+	keepNewest?: number;
+	olderThanDays?: number;
+	selector?: string;
+	includeLatest?: boolean;
+	includeAliased?: boolean;
+}
+
+/** One version a rule would delete. */
+export interface PlannedRemoval {
+	tag: string;
+	name: string;
+	version: string;
+	createdKey: string;
+	size: number;
+	/** Bytes no other version (on the shelf or in the trash) shares: freed once it is gone for good. */
+	uniqueBytes: number;
+	latest: boolean;
+	aliases: string[];
+}
+
+/** What a rule would do: the exact versions, and the bytes emptying them from the trash would free. */
+export interface RetentionPlan {
+	versions: PlannedRemoval[];
+	/** Bytes of blobs that only these versions reference (shared with a version that stays: not counted). */
+	bytesFreed: number;
+	/** Versions the rule selected but keeps because they are `latest` or aliased. */
+	exempt: Array<{ tag: string; reason: 'latest' | 'aliased' }>;
+}
+
+/** One version in the trash, as the Storage page lists it. */
+export interface TrashItem {
+	tag: string;
+	name: string;
+	version: string;
+	size: number;
+	/** Bytes emptying just this item would free (not shared with the shelf or other trash items). */
+	uniqueBytes: number;
+	trashedAt: number;
+	/** When the trash empties it on its own. */
+	expiresAt: number;
+	aliasesRemoved: string[];
+}
+
+/** The trash: its items, newest deletion first, how long it keeps them, and what emptying all of it frees. */
+export interface TrashListing {
+	items: TrashItem[];
+	days: number;
+	/** Bytes emptying the whole trash would free. */
+	bytes: number;
+}
+
+/** What emptying the trash did. */
+export interface EmptyTrashResult {
+	removed: string[];
+	bytesFreed: number;
+}
+
+/** One version's room on disk: what deleting it for good frees (unique) and what it shares. */
+export interface VersionSpace {
+	tag: string;
+	version: string;
+	createdKey: string;
+	size: number;
+	uniqueBytes: number;
+	sharedBytes: number;
+	lastUsed: LastUse | null;
+}
+
+/** One model's room on disk, its versions largest unique size first. */
+export interface ModelSpace {
+	name: string;
+	size: number;
+	/** Bytes freed if every version of the model went (blobs no other model or the trash shares). */
+	uniqueBytes: number;
+	versions: VersionSpace[];
+}
+
+/** What takes the space: models largest first, and the trash. */
+export interface SpaceReport {
+	models: ModelSpace[];
+	/** Bytes held only by versions in the trash. */
+	trashBytes: number;
+	/** Bytes of blobs stored (shelf and trash). */
+	storedBytes: number;
+}
+
+/**
+ * An imported bundle: `status` and `record` of its version (of its first one when it held several, as a zip
+ * from `exportBundles` does), and every version it held, in the bundle's order.
+ */
+export interface ImportResult extends StoreResult {
+	versions: StoreResult[];
 }
 
 /** What `fsck()` answers: this run and the one at start-up. */
@@ -122,20 +257,29 @@ export interface RemoteRequest {
 export interface ShelfApi {
 	/** Creates a new version from files. */
 	save(request: SaveRequest & Cancellable, onProgress?: ProgressListener): Promise<StoreResult>;
-	/** Imports one bundle (our zip, BentoML's .zip, .bentomodel, .tar, .tar.gz, .tar.xz). */
-	importBundle(request: { file: File } & Cancellable, onProgress?: ProgressListener): Promise<StoreResult>;
+	/** Imports one bundle (our zip, BentoML's .zip, .bentomodel, .tar, .tar.gz, .tar.xz, or a zip of several versions). */
+	importBundle(request: { file: File } & Cancellable, onProgress?: ProgressListener): Promise<ImportResult>;
 	/** Exports a version as a zip BentoML imports. */
 	exportBundle(request: ExportRequest & Cancellable, onProgress?: ProgressListener): Promise<ExportResult>;
+	/** Exports several versions as one zip, each in its own `<name>/<version>/` folder (BentoML's store layout); importing it gives them all back. */
+	exportBundles(request: ExportManyRequest & Cancellable, onProgress?: ProgressListener): Promise<ExportResult>;
 	/** Re-hashes stored files of one version or all, reporting mismatches. */
 	verify(request: { tag?: string } & Cancellable, onProgress?: ProgressListener): Promise<VerifyReport>;
-	/** Pushes a version to the configured registry; resumable. */
-	push(request: { tag: string } & Cancellable, onProgress?: ProgressListener): Promise<PushResult>;
-	/** Pulls `name:version` or `name@sha256:…` from the configured registry. */
-	pull(request: { reference: string } & Cancellable, onProgress?: ProgressListener): Promise<PullResult>;
+	/** Pushes a version to the configured registry; resumable. With `aliases`, also moves the registry tags of the aliases that point at it. */
+	push(request: { tag: string; aliases?: boolean } & Cancellable, onProgress?: ProgressListener): Promise<PushResult>;
+	/**
+	 * Pulls `name:version`, `name:alias` or `name@sha256:…` from the configured registry. A registry tag that is
+	 * an alias (its manifest names another version) sets that alias here too, unless `alias: false`.
+	 */
+	pull(request: { reference: string; alias?: boolean } & Cancellable, onProgress?: ProgressListener): Promise<PullResult>;
+	/** Deletes many versions into the trash, in crash-safe batches; progress counts versions. */
+	deleteMany(request: DeleteManyRequest & Cancellable, onProgress?: ProgressListener): Promise<DeleteManyResult>;
+	/** Runs a retention rule: deletes into the trash exactly what `planRetention` lists at that moment. */
+	applyRetention(request: RetentionRule & Cancellable, onProgress?: ProgressListener): Promise<DeleteManyResult>;
 
 	/** One page of versions, newest first by default, filtered by name, label selector and text. */
 	list(request?: ListRequest): Promise<ListPage>;
-	/** A version by exact tag, or the newest for `name` / `name:latest`. */
+	/** A version by exact tag, the newest for `name` / `name:latest`, or the one `name@alias` points at. */
 	get(request: { tag: string }): Promise<VersionRecord>;
 	/** Every version of one model, newest first. */
 	versions(request: { name: string }): Promise<VersionRecord[]>;
@@ -149,8 +293,32 @@ export interface ShelfApi {
 	manifest(request: { tag: string }): Promise<string>;
 	/** Deletes one version (or, with `dryRun`, only says where `latest` would point). */
 	delete(request: DeleteRequest): Promise<DeleteResult>;
-	/** Deletes every version of a model; answers the removed tags. */
+	/** Deletes every version of a model into the trash, with its aliases; answers the removed tags. */
 	deleteModel(request: { name: string }): Promise<string[]>;
+
+	/** Points `name@alias` at a version (setting or moving it); appended to the history. */
+	setAlias(request: { name: string; alias: string; version: string; note?: string }): Promise<AliasEvent>;
+	/** Removes an alias; appended to the history. */
+	removeAlias(request: { name: string; alias: string; note?: string }): Promise<AliasEvent>;
+	/** Moves an alias back to the version it pointed at before its last change. */
+	rollbackAlias(request: { name: string; alias: string }): Promise<AliasEvent>;
+	/** Aliases of one model, or of every model, sorted by name then alias. */
+	aliases(request?: { name?: string }): Promise<Alias[]>;
+	/** Every change of one model's aliases, oldest first. */
+	aliasHistory(request: { name: string }): Promise<AliasEvent[]>;
+
+	/** What a retention rule would delete, and the bytes that would be freed; changes nothing. */
+	planRetention(rule: RetentionRule): Promise<RetentionPlan>;
+	/** The trash. */
+	listTrash(): Promise<TrashListing>;
+	/** Gives trashed versions back exactly as they were (same tag, files, creation time); `latest` is recomputed. */
+	restore(request: { tags: string[] }): Promise<{ restored: string[] }>;
+	/** Deletes trashed versions for good (all without `tags`) and frees their bytes. */
+	emptyTrash(request?: { tags?: string[] }): Promise<EmptyTrashResult>;
+	/** How many days the trash keeps a version before emptying it on its own (default 30). */
+	setTrashDays(request: { days: number }): Promise<void>;
+	/** Bytes per model and version, unique versus shared, and when each was last used. */
+	space(): Promise<SpaceReport>;
 	/** Removes crash leftovers. */
 	fsck(): Promise<FsckReports>;
 	/** Shelf usage, dedup savings and the browser's own estimate of usage and quota. */
@@ -181,4 +349,4 @@ export interface ShelfApi {
 }
 
 /** The worker methods that run long: progress, cancel. */
-export type LongOperationName = 'save' | 'importBundle' | 'exportBundle' | 'verify' | 'push' | 'pull';
+export type LongOperationName = 'save' | 'importBundle' | 'exportBundle' | 'exportBundles' | 'verify' | 'push' | 'pull' | 'deleteMany' | 'applyRetention';
