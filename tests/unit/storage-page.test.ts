@@ -2,7 +2,7 @@
 // bars and wording.
 import { describe, expect, it } from 'vitest';
 import { EMPTY_RETENTION_FORM, describeRule, formToRule, parseRetentionQuery, retentionSearch } from '../../src/routes/storage/retention-form.ts';
-import { barSegments, creationTimeOfKey, daysUntil, describeLastUse, sharedBytesOf, spaceSummary } from '../../src/routes/storage/space-layout.ts';
+import { barSegments, creationTimeOfKey, daysUntil, describeLastUse, formatBytesExact, sharedBytesOf, spaceSummary } from '../../src/routes/storage/space-layout.ts';
 import { parseCreationTime } from '../../src/lib/core/manifest-time.ts';
 
 describe('the retention form', () => {
@@ -79,6 +79,12 @@ describe('the space chart', () => {
 		const time = creationTimeOfKey('2025-11-03T10:15:00.250000Z~fraud_detector:6st47ifytwe2p45h');
 		expect(time).toBe('2025-11-03T10:15:00.250000Z');
 		expect(parseCreationTime(time)?.epochMs).toBe(Date.UTC(2025, 10, 3, 10, 15, 0, 250));
+	});
+
+	it('writes figures people compare with their exact byte count', () => {
+		expect(formatBytesExact(3072)).toBe('3.00 KiB (3,072 bytes)');
+		expect(formatBytesExact(1)).toBe('1 byte');
+		expect(formatBytesExact(0)).toBe('0 bytes');
 	});
 
 	it('counts whole days until a trashed version expires', () => {

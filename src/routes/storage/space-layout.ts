@@ -80,6 +80,17 @@ export function daysUntil(expiresAt: number, now: number = Date.now()): number {
 	return Math.max(0, Math.ceil((expiresAt - now) / 86_400_000));
 }
 
+/**
+ * A byte count in binary units with the exact count after it, for figures people check against each other.
+ * @param bytes a non-negative byte count
+ * @example
+ * formatBytesExact(3072); // '3.00 KiB (3,072 bytes)'
+ */
+export function formatBytesExact(bytes: number): string {
+	const exact = `${bytes.toLocaleString('en')} ${bytes === 1 ? 'byte' : 'bytes'}`;
+	return bytes < 1024 ? exact : `${formatBytes(bytes)} (${exact})`;
+}
+
 // ---------------------------------------------------------------------------
 
 function _round(percent: number): number {
