@@ -1,5 +1,6 @@
 // A listing of versions fetched a page at a time (never everything: a shelf may hold 100,000 versions).
 import { shelf } from '../client/shelf.ts';
+import { parseSelector } from '../core/selector.ts';
 import type { ListRequest, VersionRecord } from '../worker/contract.ts';
 import { describeError, type ShownError } from './errors.ts';
 
@@ -15,6 +16,7 @@ export class PagedVersions {
 	#loadingMore = $state(false);
 	#failure = $state.raw<ShownError | null>(null);
 	#selectorError = $state.raw<ShownError | null>(null);
+	#whereError = $state.raw<ShownError | null>(null);
 	/** The last query that listed successfully; a refresh or `more()` repeats it. */
 	#query: ListRequest | null = null;
 	/** Drops answers to requests that a newer one replaced. */
@@ -39,14 +41,18 @@ export class PagedVersions {
 	get selectorError(): ShownError | null {
 		return this.#selectorError;
 	}
+	/** The worker's `INVALID_SELECTOR` for the metric thresholds (`where`), with position; the items stay as for the selector. */
+	get whereError(): ShownError | null {
+		return this.#whereError;
+	}
 	/** The query of the items shown. */
 	get query(): ListRequest | null {
 		return this.#query;
 	}
 
 	/**
-	 * Lists the first page of a new query. On an invalid selector the last valid result stays
-	 * (or, on the first load, the same query without a selector is shown).
+	 * Lists the first page of a new query. On an invalid selector or thresholds the last valid result stays
+	 * (or, on the first load, the same query without the invalid part is shown).
 	 * @param request the filter, without limit and cursor
 	 */
 	async show(request: ListRequest): Promise<void> {
@@ -55,13 +61,15 @@ export class PagedVersions {
 			const page = await shelf().list({ ...request, limit: PAGE_SIZE });
 			if (generation !== this.#generation) return;
 			this.#accept(request, page.items, page.next);
-			this.#selectorError = null;
+			[this.#selectorError, this.#whereError] = [null, null];
 		} catch (error) {
 			if (generation !== this.#generation) return;
 			const shown = describeError(error);
 			if (shown.code !== 'INVALID_SELECTOR') return void (this.#failure = shown);
-			this.#selectorError = shown;
-			if (this.#items === null) await this.#fallback(request, generation);
+			const field = _invalidField(request);
+			if (field === 'where') [this.#whereError, this.#selectorError] = [shown, null];
+			else [this.#selectorError, this.#whereError] = [shown, null];
+			if (this.#items === null) await this.#fallback(request, field, generation);
 		}
 	}
 
@@ -98,10 +106,20 @@ export class PagedVersions {
 		}
 	}
 
-	async #fallback(request: ListRequest, generation: number): Promise<void> {
-		const { selector: _, ...rest } = request;
-		const page = await shelf().list({ ...rest, limit: PAGE_SIZE });
-		if (generation === this.#generation) this.#accept(rest, page.items, page.next);
+	async #fallback(request: ListRequest, field: 'selector' | 'where', generation: number): Promise<void> {
+		const rest = { ...request };
+		delete rest[field];
+		try {
+			const page = await shelf().list({ ...rest, limit: PAGE_SIZE });
+			if (generation === this.#generation) this.#accept(rest, page.items, page.next);
+		} catch (error) {
+			// Both parts invalid: show neither.
+			if (generation !== this.#generation) return;
+			if (describeError(error).code !== 'INVALID_SELECTOR') return void (this.#failure = describeError(error));
+			const { selector: _selector, where: _where, ...bare } = request;
+			const page = await shelf().list({ ...bare, limit: PAGE_SIZE });
+			if (generation === this.#generation) this.#accept(bare, page.items, page.next);
+		}
 	}
 
 	#accept(query: ListRequest, items: VersionRecord[], next: string | null): void {
@@ -109,5 +127,22 @@ export class PagedVersions {
 		this.#items = items;
 		this.#next = next;
 		this.#failure = null;
+	}
+}
+
+// ---------------------------------------------------------------------------
+
+/**
+ * Which text an `INVALID_SELECTOR` is about: the worker answers that code for the thresholds too, and the selector
+ * is checked here with the same parser, so a valid selector means the thresholds are at fault.
+ */
+function _invalidField(request: ListRequest): 'selector' | 'where' {
+	if (!request.where) return 'selector';
+	if (!request.selector) return 'where';
+	try {
+		parseSelector(request.selector);
+		return 'where';
+	} catch {
+		return 'selector';
 	}
 }
