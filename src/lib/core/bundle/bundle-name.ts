@@ -10,3 +10,14 @@ import type { VersionRecord } from '../store-types.ts';
 export function bundleFileName(record: Pick<VersionRecord, 'name' | 'version'>): string {
 	return `${record.name}-${record.version}.zip`;
 }
+
+/**
+ * The file name of a bundle of several versions (issue 16): `models-<count>.zip`. The tags are inside, each
+ * in its `<name>/<version>/` folder; naming them all would not fit a file name.
+ * @param count how many versions it holds
+ * @example
+ * bundlesFileName(3); // 'models-3.zip'
+ */
+export function bundlesFileName(count: number): string {
+	return `models-${count}.zip`;
+}
