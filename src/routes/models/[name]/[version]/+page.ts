@@ -1,6 +1,6 @@
 import type { PageLoad } from './$types';
 
-/** The tag from the path (`version` may be `latest`) and the version to compare with (`?compare=v2`). */
+/** The tag from the path (`version` may be `latest`, or `@alias` for `name@alias`) and the version to compare with (`?compare=v2`). */
 export const load: PageLoad = ({ params, url }) => ({
 	name: params.name,
 	version: params.version,
