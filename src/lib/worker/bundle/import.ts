@@ -126,8 +126,9 @@ function _notingStored(error: unknown, folder: string, stored: readonly StoreRes
 	const shelfError = toShelfError(error);
 	const tags = stored.map((version) => version.record.tag);
 	const shown = tags.length > _TAGS_NAMED ? `${tags.slice(0, _TAGS_NAMED).join(', ')} and ${tags.length - _TAGS_NAMED} more` : tags.join(', ');
-	const what = shelfError.code === 'ABORTED' ? `The import was cancelled in "${folder}/"; that version was not stored.` : `${shelfError.message} (in "${folder}/")`;
-	const message = `${what} ${tags.length === 1 ? 'The version' : `The ${tags.length} versions`} before it stay stored: ${shown}. Importing the bundle again skips them.`;
+	const what = shelfError.code === 'ABORTED' ? `The import was cancelled in "${folder}/"; that version was not stored.` : shelfError.message;
+	const before = tags.length === 1 ? 'The version' : `The ${tags.length} versions`;
+	const message = `${what} ${before} before "${folder}/" stay stored: ${shown}. Importing the bundle again skips them.`;
 	return new ShelfError(shelfError.code, message, shelfError.details, { cause: shelfError });
 }
 
