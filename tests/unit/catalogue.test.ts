@@ -6,7 +6,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseSelector } from '../../src/lib/core/selector.ts';
 import { openCatalogue, type IdbCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 import { planQuery, type PlanStats } from '../../src/lib/worker/catalogue/query-plan.ts';
-import { DB_VERSION, MIGRATIONS, openCatalogueDatabase, type Migration } from '../../src/lib/worker/catalogue/schema.ts';
+import { unwrap } from 'idb';
+import { DB_VERSION, MIGRATIONS, openCatalogueDatabase, toStored, type Migration } from '../../src/lib/worker/catalogue/schema.ts';
 import { addAll, bruteForce, codeOf, file, freshCatalogue, listEverything, randomRecords, record } from './catalogue-fixtures.ts';
 
 afterEach(() => vi.restoreAllMocks());
@@ -88,37 +89,53 @@ describe('labels the composite keys cannot hold as is', () => {
 	});
 });
 
-describe('removing versions', () => {
-	it('repoints latest to the next newest, and removes the name with its last version', async () => {
+describe('moving versions to the trash and back', () => {
+	const now = 1_800_000_000_000;
+	it('repoints latest to the next newest, removes the name with its last version, and restore gives them back', async () => {
 		const catalogue = await freshCatalogue();
-		await addAll(catalogue, [record('iris:v1', { second: 1 }), record('iris:v2', { second: 2 }), record('iris:v3', { second: 3 })]);
-		expect(await catalogue.remove('iris:v3')).toMatchObject({ latest: 'iris:v2', latestMoved: true });
+		const [v1, v2, v3] = [record('iris:v1', { second: 1 }), record('iris:v2', { second: 2 }), record('iris:v3', { second: 3 })];
+		await addAll(catalogue, [v1, v2, v3]);
+		expect(await catalogue.moveToTrash(['iris:v3'], { removeAliases: false, now })).toEqual({ removed: [v3], latest: { iris: 'iris:v2' }, aliasesRemoved: [] });
 		expect((await catalogue.latest('iris'))?.tag).toBe('iris:v2');
-		expect(await catalogue.remove('iris:v1')).toMatchObject({ latest: 'iris:v2', latestMoved: false });
+		expect(await catalogue.moveToTrash(['iris:v1'], { removeAliases: false, now: now + 1 })).toMatchObject({ latest: {} });
 		expect(await catalogue.names()).toMatchObject([{ name: 'iris', count: 1, latest: 'iris:v2', size: 100 }]);
-		const last = await catalogue.remove('iris:v2');
-		expect(last).toMatchObject({ removed: record('iris:v2', { second: 2 }), latest: null, latestMoved: true });
+		expect(await catalogue.moveToTrash(['iris:v2'], { removeAliases: false, now: now + 2 })).toMatchObject({ latest: { iris: null } });
 		expect(await catalogue.names()).toEqual([]);
-		expect(await catalogue.latest('iris')).toBeUndefined();
+		expect((await catalogue.trash()).map((item) => [item.record.tag, item.trashedAt])).toEqual([['iris:v2', now + 2], ['iris:v1', now + 1], ['iris:v3', now]]);
+		expect(await catalogue.restore(['iris:v3', 'iris:v1'])).toEqual([v3, v1]);
+		expect(await catalogue.get('iris:v3')).toEqual(v3);
+		expect(await catalogue.names()).toMatchObject([{ name: 'iris', count: 2, latest: 'iris:v3', size: 200 }]);
+		expect((await catalogue.ledger()).map((entry) => [entry.tag, entry.trashed]).sort()).toEqual([['iris:v1', false], ['iris:v2', true], ['iris:v3', false]]);
 	});
 
-	it('fails with NOT_FOUND for an unknown tag', async () => {
+	it('keeps a trashed tag reserved, and moves all of a batch or none of it', async () => {
 		const catalogue = await freshCatalogue();
-		const error = await catalogue.remove('iris:v1').catch((caught: unknown) => caught);
-		expect(error).toMatchObject({ code: 'NOT_FOUND', details: { tag: 'iris:v1' } });
+		await addAll(catalogue, [record('iris:v1'), record('iris:v2', { second: 1 })]);
+		await catalogue.moveToTrash(['iris:v1'], { removeAliases: false, now });
+		expect(await codeOf(catalogue.add(record('iris:v1')))).toBe('TAG_EXISTS');
+		const error = await catalogue.add(record('iris:v1')).catch((caught: unknown) => caught);
+		expect(error).toMatchObject({ details: { tag: 'iris:v1', trashed: true } });
+		expect(await codeOf(catalogue.moveToTrash(['iris:v2', 'iris:v9'], { removeAliases: false, now }))).toBe('NOT_FOUND');
+		expect((await catalogue.get('iris:v2'))?.tag).toBe('iris:v2');
+		expect(await codeOf(catalogue.restore(['iris:v2']))).toBe('NOT_FOUND');
 	});
 
-	it('reports only the digests no remaining version references when two versions share a file', async () => {
+	it('keeps blobs referenced while in the trash; purging reports only the digests nothing references any more', async () => {
 		const catalogue = await freshCatalogue();
 		const [a, b, c] = [file('a'), file('b'), file('c')];
 		await catalogue.add(record('iris:v1', { files: [a, b, { ...a, path: 'copy-of-a.bin' }] }));
 		await catalogue.add(record('iris:v2', { second: 1, files: [b, c] }));
+		await catalogue.moveToTrash(['iris:v1'], { removeAliases: false, now });
+		expect(await catalogue.isReferenced(a.sha256)).toBe(true);
 		expect(await catalogue.referencedDigests()).toEqual(new Set([a.sha256, b.sha256, c.sha256]));
-		expect((await catalogue.remove('iris:v1')).unreferenced).toEqual([a.sha256]);
+		expect(await catalogue.fileByDigest(a.sha256)).toMatchObject({ sha256: a.sha256, size: 100 });
+		expect(await catalogue.purge(['iris:v1'])).toEqual({ removed: ['iris:v1'], unreferenced: [a.sha256] });
 		expect(await catalogue.isReferenced(a.sha256)).toBe(false);
 		expect(await catalogue.isReferenced(b.sha256)).toBe(true);
-		expect((await catalogue.remove('iris:v2')).unreferenced.sort()).toEqual([b.sha256, c.sha256]);
+		await catalogue.moveToTrash(['iris:v2'], { removeAliases: false, now });
+		expect((await catalogue.purge(['iris:v2'])).unreferenced.sort()).toEqual([b.sha256, c.sha256]);
 		expect(await catalogue.referencedDigests()).toEqual(new Set());
+		expect(await catalogue.ledger()).toEqual([]);
 	});
 });
 
@@ -248,46 +265,62 @@ describe('query planning', () => {
 
 describe('schema migrations', () => {
 	it('builds every store and index from version 0', async () => {
-		expect(DB_VERSION).toBe(1);
+		expect(DB_VERSION).toBe(2);
 		expect(MIGRATIONS).toHaveLength(DB_VERSION);
 		const db = await openCatalogueDatabase({ factory: new IDBFactory() });
-		expect([...db.objectStoreNames].sort()).toEqual(['names', 'versions']);
-		const tx = db.transaction(['versions', 'names']);
+		expect([...db.objectStoreNames].sort()).toEqual(['alias-history', 'aliases', 'last-used', 'ledger', 'names', 'settings', 'trash', 'versions']);
+		const tx = db.transaction(['versions', 'names', 'trash', 'aliases', 'alias-history']);
 		expect(tx.objectStore('names').keyPath).toBe('name');
-		const versions = tx.objectStore('versions');
+		expect(tx.objectStore('aliases').keyPath).toEqual(['name', 'alias']);
+		const indexesOf = (store: IDBObjectStore) =>
+			Object.fromEntries(
+				[...store.indexNames].map((name) => {
+					const index = store.index(name);
+					return [name, { keyPath: index.keyPath, unique: index.unique, multiEntry: index.multiEntry }];
+				})
+			);
+		const versions = unwrap(tx.objectStore('versions'));
 		expect(versions.keyPath).toBe('tag');
-		const indexes = Object.fromEntries(
-			[...versions.indexNames].map((name) => {
-				const index = versions.index(name);
-				return [name, { keyPath: index.keyPath, unique: index.unique, multiEntry: index.multiEntry }];
-			})
-		);
-		expect(indexes).toEqual({
+		expect(indexesOf(versions)).toEqual({
 			'by-created': { keyPath: 'createdKey', unique: true, multiEntry: false },
 			'by-name-created': { keyPath: ['name', 'createdKey'], unique: false, multiEntry: false },
 			'by-label': { keyPath: 'labelPairs', unique: false, multiEntry: true },
 			'by-label-key': { keyPath: 'labelKeys', unique: false, multiEntry: true },
 			'by-label-created': { keyPath: 'labelCreated', unique: false, multiEntry: true },
 			'by-key-created': { keyPath: 'keyCreated', unique: false, multiEntry: true },
-			'by-digest': { keyPath: 'digests', unique: false, multiEntry: true }
+			'by-digest': { keyPath: 'digests', unique: false, multiEntry: true },
+			'by-metric': { keyPath: 'metricEntries', unique: false, multiEntry: true }
+		});
+		expect(indexesOf(unwrap(tx.objectStore('trash')))).toEqual({
+			'by-digest': { keyPath: 'digests', unique: false, multiEntry: true },
+			'by-trashed': { keyPath: 'trashedAt', unique: false, multiEntry: false }
 		});
 		db.close();
 	});
 
-	it('runs only the new steps on a version-1 database and keeps its data', async () => {
+	it('upgrades a version-1 database: its versions gain metric entries and ledger lines, and later steps run alone', async () => {
 		const factory = new IDBFactory();
-		const v1 = await openCatalogue({ factory, name: 'shelf' });
-		await v1.add(record('iris:v1', { labels: { stage: 'prod' } }));
+		const v1 = await openCatalogueDatabase({ factory, name: 'shelf', migrations: MIGRATIONS.slice(0, 1) });
+		const old = record('iris:v1', { labels: { stage: 'prod' } });
+		old.info = { ...old.info, metadata: { accuracy: 0.9, note: 'x' } } as typeof old.info;
+		const { metricEntries: _, ...storedByV1 } = toStored(old);
+		await v1.put('versions', storedByV1 as ReturnType<typeof toStored>);
+		await v1.put('names', { name: 'iris', count: 1, latest: old.tag, latestCreatedKey: old.createdKey, size: old.size });
 		v1.close();
+		const upgraded = await openCatalogue({ factory, name: 'shelf' });
+		expect(await upgraded.get('iris:v1')).toEqual(old);
+		expect((await upgraded.ledger()).map((entry) => [entry.tag, entry.trashed, entry.size])).toEqual([['iris:v1', false, 100]]);
+		expect((await upgraded.list({ orderBy: { metadata: 'accuracy', direction: 'desc' } })).items.map((item) => item.tag)).toEqual(['iris:v1']);
+		upgraded.close();
 		const ran: number[] = [];
 		const addSavedAt: Migration = (_db, tx) => {
-			ran.push(2);
+			ran.push(3);
 			// A later schema would declare this index in its DBSchema; the cast stands in for that.
 			(tx.objectStore('versions') as unknown as { createIndex(name: string, keyPath: string): void }).createIndex('by-saved', 'savedAt');
 		};
 		const db = await openCatalogueDatabase({ factory, name: 'shelf', migrations: [...MIGRATIONS, addSavedAt] });
-		expect(ran).toEqual([2]);
-		expect(db.version).toBe(2);
+		expect(ran).toEqual([3]);
+		expect(db.version).toBe(3);
 		expect([...db.transaction('versions').store.indexNames]).toContain('by-saved');
 		expect((await db.get('versions', 'iris:v1'))?.labelPairs).toEqual(['stage=prod']);
 		db.close();

@@ -5,6 +5,7 @@ import { ShelfError } from '../../src/lib/core/errors.ts';
 import { openCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 import { createMemoryBlobStore, createMemoryVolume } from '../../src/lib/worker/blobs/memory-blob-store.ts';
 import { localCoordination } from '../../src/lib/worker/store/coordination.ts';
+import { emptyTrash } from '../../src/lib/worker/store/lifecycle.ts';
 import { fsck, usage, verify } from '../../src/lib/worker/store/maintenance.ts';
 import { ModelStore, type SaveRequest } from '../../src/lib/worker/store/model-store.ts';
 
@@ -71,15 +72,18 @@ describe('ModelStore', () => {
 		expect((await store.get('bert:base')).info.labels).toEqual({ stage: 'dev' });
 	});
 
-	it('deleting the latest repoints it to the next newest; deleting the last removes the name', async () => {
+	it('deleting the latest repoints it to the next newest; deleting the last removes the name; emptying the trash frees the bytes', async () => {
 		const store = await openStore();
 		await store.save(request('m', 'a', { f: '1' }, { creationTime: '2025-01-01T00:00:00+00:00' }));
 		await store.save(request('m', 'b', { f: '2' }, { creationTime: '2025-02-01T00:00:00+00:00' }));
 		await store.save(request('m', 'c', { f: '3' }, { creationTime: '2025-03-01T00:00:00+00:00' }));
-		expect(await store.delete('m')).toEqual({ removed: 'm:c', latest: 'm:b', latestMoves: true });
-		expect(await store.delete('m:a')).toEqual({ removed: 'm:a', latest: 'm:b', latestMoves: false });
-		expect(await store.delete('m:b')).toEqual({ removed: 'm:b', latest: null, latestMoves: true });
+		expect(await store.delete('m')).toEqual({ removed: 'm:c', latest: 'm:b', latestMoves: true, aliasesRemoved: [] });
+		expect(await store.delete('m:a')).toEqual({ removed: 'm:a', latest: 'm:b', latestMoves: false, aliasesRemoved: [] });
+		expect(await store.delete('m:b')).toEqual({ removed: 'm:b', latest: null, latestMoves: true, aliasesRemoved: [] });
 		expect(await store.catalogue.names()).toEqual([]);
+		expect(await store.blobs.list()).toHaveLength(3); // in the trash, restorable
+		expect((await fsck(store)).orphanBlobsRemoved).toEqual([]);
+		expect(await emptyTrash(store)).toMatchObject({ bytesFreed: 3 });
 		expect(await store.blobs.list()).toEqual([]);
 	});
 
@@ -88,6 +92,7 @@ describe('ModelStore', () => {
 		await store.save(request('m', 'a', { shared: 'same', own: 'a' }));
 		await store.save(request('m', 'b', { shared: 'same', own: 'b' }));
 		await store.delete('m:a');
+		expect(await emptyTrash(store)).toEqual({ removed: ['m:a'], bytesFreed: 1 });
 		expect(await store.blobs.list()).toHaveLength(2);
 		expect(await (await store.readFile('m:b', 'shared')).text()).toBe('same');
 		expect(await usage(store)).toMatchObject({ versions: 1, models: 1, logicalBytes: 5, storedBytes: 5, savedByDedup: 0 });

@@ -97,7 +97,13 @@ export interface ErrorDetailsByCode {
 		localDigest?: string;
 	};
 	/** A version some alias points at cannot be deleted unless those aliases go in the same step. */
-	ALIASED: { tag: string; name: string; aliases: string[] };
+	ALIASED: {
+		tag: string;
+		name: string;
+		aliases: string[];
+		/** In a bulk delete: every aliased tag among those asked for (`tag` is the first). */
+		tags?: string[];
+	};
 	/** An alias and a version of one model may never share a word, locally or on the registry. */
 	ALIAS_CONFLICT: {
 		name: string;

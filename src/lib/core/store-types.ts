@@ -4,6 +4,8 @@
 // (IndexedDB in the browser) and a content-addressed blob store (OPFS in the browser, memory in tests).
 
 import { creationTimeKey, type ModelInfo } from './manifest.ts';
+import type { LedgerEntry } from './lifecycle/ledger.ts';
+import type { MetricThreshold } from './lifecycle/metric-filter.ts';
 import type { Selector } from './selector.ts';
 
 /** One file of a version: its path inside the model directory and the digest that names its bytes. */
@@ -106,6 +108,12 @@ export interface ListQuery {
 	/** Free text matched against names and tags (case-insensitive substring of the name, or prefix of the tag). */
 	text?: string;
 	order?: ListOrder;
+	/** Numeric thresholds on metadata (`accuracy>=0.9`), ANDed with the rest. */
+	thresholds?: readonly MetricThreshold[];
+	/** Order by a numeric metadata value instead (`order` is then ignored); versions lacking it come last. */
+	orderBy?: MetricOrder;
+	/** Only these tags (the aliased ones): a small set, read one by one. */
+	tags?: readonly string[];
 	/** Page size; default 50. */
 	limit?: number;
 	/** Opaque cursor from the previous page's {@link ListPage.next}. */
@@ -119,15 +127,23 @@ export interface ListPage {
 	next: string | null;
 }
 
-/** The result of removing a version from the catalogue. */
-export interface DeleteOutcome {
-	removed: VersionRecord;
-	/** Digests that no version references any more: the blob store may drop them. */
-	unreferenced: string[];
-	/** Tag `latest` points to now, or null when the name has no versions left. */
-	latest: string | null;
-	/** True when the removed version was the latest, so `latest` moved (or the name is gone). */
-	latestMoved: boolean;
+/** What moving versions into the trash did. */
+export interface TrashOutcome {
+	removed: VersionRecord[];
+	/** For every name whose `latest` moved: where it points now (null: no version left on the shelf). */
+	latest: Record<string, string | null>;
+	/** `name@alias` of the aliases removed with their versions. */
+	aliasesRemoved: string[];
+}
+
+/** A change of one alias: `version: null` removes it. */
+export interface AliasChange {
+	name: string;
+	alias: string;
+	version: string | null;
+	note?: string;
+	/** When (ms since epoch). */
+	at: number;
 }
 
 /** The catalogue port: versions and the per-name latest pointer, changed atomically. */
@@ -148,19 +164,50 @@ export interface Catalogue {
 	count(query?: Omit<ListQuery, 'order' | 'limit' | 'cursor'>): Promise<number>;
 	/**
 	 * Adds a version and moves its name's latest pointer in one transaction.
-	 * @throws ShelfError `TAG_EXISTS` when the tag is already stored
+	 * @throws ShelfError `TAG_EXISTS` when the tag is already stored (or in the trash), `ALIAS_CONFLICT` when an
+	 * alias of the model has the version's word
 	 */
 	add(record: VersionRecord): Promise<void>;
 	/**
-	 * Removes a version, repoints latest (or removes the name) in one transaction.
+	 * Moves versions whole into the trash, repointing `latest`, in one transaction (all or none).
+	 * @throws ShelfError `NOT_FOUND`; `ALIASED` when an alias points at one and `removeAliases` is false
+	 */
+	moveToTrash(tags: readonly string[], options: { removeAliases: boolean; now: number }): Promise<TrashOutcome>;
+	/**
+	 * Puts trashed versions back on the shelf exactly as they were, in one transaction.
+	 * @throws ShelfError `NOT_FOUND` (not in the trash), `ALIAS_CONFLICT` (an alias took its version's word meanwhile)
+	 */
+	restore(tags: readonly string[]): Promise<VersionRecord[]>;
+	/**
+	 * Deletes trashed versions for good, in one transaction; answers the digests nothing references any more.
 	 * @throws ShelfError `NOT_FOUND`
 	 */
-	remove(tag: string): Promise<DeleteOutcome>;
+	purge(tags: readonly string[]): Promise<{ removed: string[]; unreferenced: string[] }>;
+	/** The trash, most recently deleted first. */
+	trash(): Promise<TrashedVersion[]>;
+	/** Aliases of one model (or all), sorted by name and alias. */
+	aliases(name?: string): Promise<Alias[]>;
+	/** Every change of one model's aliases, oldest first. */
+	aliasHistory(name: string): Promise<AliasEvent[]>;
+	/**
+	 * Sets, moves or removes an alias and appends the change to its history, in one transaction.
+	 * @throws ShelfError `NOT_FOUND`, `ALIAS_CONFLICT`
+	 */
+	changeAlias(change: AliasChange): Promise<AliasEvent>;
+	/** Every version's ledger entry, shelf and trash (see core/lifecycle/ledger.ts). */
+	ledger(): Promise<LedgerEntry[]>;
+	/** Records a use of a version (export, push, read). */
+	touch(use: LastUse): Promise<void>;
+	/** The last use of every version that was used. */
+	lastUses(): Promise<LastUse[]>;
+	/** How many days the trash keeps versions (default 30). */
+	trashDays(): Promise<number>;
+	setTrashDays(days: number): Promise<void>;
 	/** A stored file with these bytes (size and CRC-32 for a blob the store already holds), or undefined. */
 	fileByDigest(sha256: string): Promise<StoredFile | undefined>;
-	/** True when some version references this digest. */
+	/** True when some version, on the shelf or in the trash, references this digest. */
 	isReferenced(sha256: string): Promise<boolean>;
-	/** Every digest referenced by some version. */
+	/** Every digest referenced by some version, on the shelf or in the trash. */
 	referencedDigests(): Promise<Set<string>>;
 }
 

@@ -4,6 +4,7 @@
 // the client (src/lib/client/shelf.ts), which is the only code that knows Comlink.
 import type { ErrorCode, ErrorDetails, ErrorDetailsByCode } from '../core/errors.ts';
 import type { Alias, AliasEvent, LastUse, ListOrder, ListPage, MetricOrder, NameSummary, VersionRecord } from '../core/store-types.ts';
+import type { PlannedRemoval, RetentionPlan, RetentionRule } from '../core/lifecycle/retention.ts';
 import type { PullResult, RemoteVersion } from './remote/pull.ts';
 import type { PushResult } from './remote/push.ts';
 import type { RemoteCopy } from './remote/remote-db.ts';
@@ -12,7 +13,7 @@ import type { FsckReport, IntegrityProblem, UsageReport, VerifyReport } from './
 import type { SaveRequest, StoreResult } from './store/model-store.ts';
 
 export type { ErrorCode, ErrorDetails, ErrorDetailsByCode };
-export type { Alias, AliasEvent, LastUse, MetricOrder };
+export type { Alias, AliasEvent, LastUse, MetricOrder, PlannedRemoval, RetentionPlan, RetentionRule };
 export type { FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
 
 /**
@@ -117,42 +118,6 @@ export interface DeleteManyResult {
 	latest: Record<string, string | null>;
 	/** `name@alias` of every alias removed with its version. */
 	aliasesRemoved: string[];
-}
-
-/**
- * A retention rule. A version goes when it is outside the newest `keepNewest` of its name and older than
- * `olderThanDays` (each criterion given must agree; at least one must be given). `selector` restricts the rule
- * to the versions it matches, and the newest N are counted among those. `latest` and aliased versions are
- * kept unless `includeLatest` / `includeAliased` (an aliased version going takes its aliases with it).
- */
-export interface RetentionRule {
-	keepNewest?: number;
-	olderThanDays?: number;
-	selector?: string;
-	includeLatest?: boolean;
-	includeAliased?: boolean;
-}
-
-/** One version a rule would delete. */
-export interface PlannedRemoval {
-	tag: string;
-	name: string;
-	version: string;
-	createdKey: string;
-	size: number;
-	/** Bytes no other version (on the shelf or in the trash) shares: freed once it is gone for good. */
-	uniqueBytes: number;
-	latest: boolean;
-	aliases: string[];
-}
-
-/** What a rule would do: the exact versions, and the bytes emptying them from the trash would free. */
-export interface RetentionPlan {
-	versions: PlannedRemoval[];
-	/** Bytes of blobs that only these versions reference (shared with a version that stays: not counted). */
-	bytesFreed: number;
-	/** Versions the rule selected but keeps because they are `latest` or aliased. */
-	exempt: Array<{ tag: string; reason: 'latest' | 'aliased' }>;
 }
 
 /** One version in the trash, as the Storage page lists it. */

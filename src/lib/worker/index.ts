@@ -6,10 +6,11 @@ import '../bridge.ts';
 import { openCatalogue } from './catalogue/idb-catalogue.ts';
 import { openOpfsBlobStore } from './blobs/opfs-blob-store.ts';
 import type { StorageQuota } from './blobs/storage-quota.ts';
-import type { FsckReport, ShelfApi } from './contract.ts';
+import type { Cancellable, FsckReport, ProgressListener, ShelfApi } from './contract.ts';
+import type { VersionRecord } from '../core/store-types.ts';
 import { cancelOperation, runLongOperation } from './operations.ts';
-import { bundleFileName } from '../core/bundle/bundle-name.ts';
-import { writeBundle } from './bundle/export.ts';
+import { bundleFileName, bundlesFileName } from '../core/bundle/bundle-name.ts';
+import { writeBundle, writeBundles } from './bundle/export.ts';
 import { clearOldExports, opfsExportTarget, pickedFileTarget } from './bundle/export-target.ts';
 import { importBundle } from './bundle/import.ts';
 import { browserCoordination } from './store/coordination.ts';
@@ -18,6 +19,8 @@ import { fsck, usage, verify } from './store/maintenance.ts';
 import { networkReachable } from './remote/network-probe.ts';
 import { remoteApi } from './remote/remote-api.ts';
 import { ModelStore } from './store/model-store.ts';
+import { applyRetention, deleteMany, emptyTrash, expireTrash, listTrash, noteUse, planRetentionNow, removeAlias, restore, rollbackAlias, setAlias, spaceReport } from './store/lifecycle.ts';
+import { ShelfError } from '../core/errors.ts';
 
 const coordination = browserCoordination();
 let storageLimit: number | undefined;
@@ -39,9 +42,11 @@ function opening() {
 		let beginStartup!: () => void;
 		const gate = new Promise<void>((resolve) => (beginStartup = resolve));
 		const timer = setTimeout(beginStartup, STARTUP_FSCK_DELAY_MS);
-		const startup = gate.then(() => {
+		const startup = gate.then(async () => {
 			clearTimeout(timer);
-			return clearOldExports().then(() => fsck(store));
+			await clearOldExports();
+			await expireTrash(store).catch(() => undefined); // the next start tries again
+			return fsck(store);
 		});
 		startup.catch(() => undefined); // reported through api.fsck()
 		return { store, quota: blobs.quota, startup, beginStartup };
@@ -76,6 +81,26 @@ async function forWriting(): Promise<ModelStore> {
 	return store;
 }
 
+/**
+ * Writes a bundle into the picked file or OPFS `exports/`: one version at the zip's root (as BentoML exports it),
+ * or versions each in its `<name>/<version>/` folder.
+ */
+async function exportInto(name: string, records: VersionRecord[], request: { target?: FileSystemFileHandle } & Cancellable, onProgress: ProgressListener | undefined, layout: 'root' | 'folders') {
+	const { store, quota } = await opening();
+	return runLongOperation(request.opId, onProgress, async (controls) => {
+		// Issue 8: an export into the shelf's own storage counts against the storage limit like any write.
+		const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name, quota);
+		try {
+			const { bytes } = layout === 'root' ? await writeBundle(store, records[0]!, target, controls) : await writeBundles(store, records, target, controls);
+			for (const record of records) noteUse(store, record.tag, 'exported');
+			return { name, bytes, file: await target.finish() };
+		} catch (error) {
+			await target.discard();
+			throw error;
+		}
+	});
+}
+
 // Each method's meaning is documented once, in contract.ts; notes here say how it is done.
 const api = {
 	async save(request, onProgress) {
@@ -89,20 +114,16 @@ const api = {
 	},
 	/** Into the file the user picked (`target`), or into OPFS `exports/`, returned as a disk-backed File. */
 	async exportBundle(request, onProgress) {
-		const { store, quota } = await opening();
+		const store = await open();
 		const record = await store.get(request.tag);
-		const name = bundleFileName(record);
-		return runLongOperation(request.opId, onProgress, async (controls) => {
-			// Issue 8: an export into the shelf's own storage counts against the storage limit like any write.
-			const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name, quota);
-			try {
-				const { bytes } = await writeBundle(store, record, target, controls);
-				return { name, bytes, file: await target.finish() };
-			} catch (error) {
-				await target.discard();
-				throw error;
-			}
-		});
+		return exportInto(bundleFileName(record), [record], request, onProgress, 'root');
+	},
+	/** Like exportBundle, for several versions in their `<name>/<version>/` folders. */
+	async exportBundles(request, onProgress) {
+		const store = await open();
+		const records = await Promise.all(request.tags.map((tag) => store.get(tag)));
+		const distinct = [...new Map(records.map((record) => [record.tag, record])).values()];
+		return exportInto(bundlesFileName(distinct.length), distinct, request, onProgress, 'folders');
 	},
 	async list(request = {}) {
 		return read((store) => store.list(request));
@@ -125,9 +146,54 @@ const api = {
 	async manifest({ tag }) {
 		return read((store) => store.manifestText(tag));
 	},
-	async delete({ tag, dryRun }) {
+	async delete({ tag, dryRun, removeAliases }) {
 		if (dryRun) return read((store) => previewDelete(store, tag));
-		return (await forWriting()).delete(tag);
+		return (await forWriting()).delete(tag, { removeAliases });
+	},
+	async deleteMany(request, onProgress) {
+		const store = await forWriting();
+		return runLongOperation(request.opId, onProgress, (controls) => deleteMany(store, request, controls));
+	},
+	async setAlias(request) {
+		return setAlias(await forWriting(), request);
+	},
+	async removeAlias(request) {
+		return removeAlias(await forWriting(), request);
+	},
+	async rollbackAlias(request) {
+		return rollbackAlias(await forWriting(), request);
+	},
+	async aliases({ name } = {}) {
+		return read((store) => store.catalogue.aliases(name));
+	},
+	async aliasHistory({ name }) {
+		return read((store) => store.catalogue.aliasHistory(name));
+	},
+	async planRetention(rule) {
+		return read((store) => planRetentionNow(store, rule));
+	},
+	async applyRetention(request, onProgress) {
+		const store = await forWriting();
+		return runLongOperation(request.opId, onProgress, (controls) => applyRetention(store, request, controls));
+	},
+	async listTrash() {
+		return read((store) => listTrash(store));
+	},
+	async restore({ tags }) {
+		return restore(await forWriting(), tags);
+	},
+	async emptyTrash({ tags } = {}) {
+		return emptyTrash(await forWriting(), tags);
+	},
+	/** Expired items go at once, under the new setting. */
+	async setTrashDays({ days }) {
+		if (!(Number.isInteger(days) && days >= 0)) throw new ShelfError('UNSUPPORTED', `Keeping deleted versions for ${days} days is not possible. Hint: give a whole number of days, 0 or more.`, { kind: 'trash-days' });
+		const store = await forWriting();
+		await store.catalogue.setTrashDays(days);
+		await expireTrash(store);
+	},
+	async space() {
+		return read((store) => spaceReport(store));
 	},
 	async deleteModel({ name }) {
 		return (await forWriting()).deleteModel(name);

@@ -6,6 +6,7 @@ import type { ListPage, ListQuery, VersionRecord } from '../../core/store-types.
 import { scanPlan, type VersionsStore } from './merge-scan.ts';
 import { compileFilter, exactCount, planQuery, type PlanStats, type QueryFilter } from './query-plan.ts';
 import { fromStored, type CatalogueSchema } from './schema.ts';
+import { listByMetric, listTags } from './special-lists.ts';
 
 /** Page size when a query gives none. */
 export const DEFAULT_LIMIT = 50;
@@ -22,6 +23,8 @@ export type ReadTransaction = IDBPTransaction<CatalogueSchema, ('versions' | 'na
 export async function listPage(tx: ReadTransaction, query: ListQuery, after: string | null): Promise<ListPage> {
 	const order = query.order ?? 'newest';
 	const limit = query.limit === undefined || Number.isNaN(query.limit) ? DEFAULT_LIMIT : Math.max(1, Math.floor(query.limit));
+	if (query.orderBy) return listByMetric(tx.objectStore('versions'), { ...query, orderBy: query.orderBy }, limit);
+	if (query.tags) return listTags(tx.objectStore('versions'), { ...query, tags: query.tags }, limit);
 	const plan = await planQuery(query, planStats(tx));
 	const matches = compileFilter(query);
 	const items: VersionRecord[] = [];

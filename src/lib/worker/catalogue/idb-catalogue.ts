@@ -2,12 +2,17 @@
 // the indexes that answer queries and count blob references, and `names`, one summary per model name that
 // add and remove keep in step inside their own transaction. Native errors become ShelfErrors here, once.
 
-import type { IDBPDatabase, IDBPTransaction } from 'idb';
+import type { IDBPDatabase } from 'idb';
 import { ShelfError, toShelfError } from '../../core/errors.ts';
-import type { Catalogue, DeleteOutcome, ListPage, ListQuery, NameSummary, StoredFile, VersionRecord } from '../../core/store-types.ts';
+import { parseLedgerLine, type LedgerEntry } from '../../core/lifecycle/ledger.ts';
+import type { Alias, AliasChange, AliasEvent, Catalogue, LastUse, ListPage, ListQuery, NameSummary, StoredFile, TrashedVersion, TrashOutcome, VersionRecord } from '../../core/store-types.ts';
+import { addVersion, changeAlias, purgeVersions, restoreVersions, trashVersions, type LifecycleTransaction } from './lifecycle-writes.ts';
 import { checkedCursor, countMatches, listPage, planStats } from './catalogue-queries.ts';
 import { planQuery, type QueryFilter, type QueryPlan } from './query-plan.ts';
-import { fromStored, openCatalogueDatabase, toStored, type CatalogueSchema, type OpenDatabaseOptions } from './schema.ts';
+import { fromStored, LIFECYCLE_STORES, openCatalogueDatabase, type CatalogueSchema, type OpenDatabaseOptions } from './schema.ts';
+
+/** How many days the trash keeps a version when no one said otherwise. */
+export const DEFAULT_TRASH_DAYS = 30;
 
 /** Where to open the catalogue. */
 export type OpenCatalogueOptions = Pick<OpenDatabaseOptions, 'name' | 'factory'>;
@@ -93,8 +98,9 @@ export class IdbCatalogue implements Catalogue {
 
 	/**
 	 * Adds a version and moves its name's latest pointer, in one transaction.
-	 * @throws ShelfError `TAG_EXISTS` (nothing written), `STORAGE_FULL` (nothing written), `INTERNAL` when
-	 * `createdKey` does not end with `~tag` (the ordering and tie-breaking rely on it)
+	 * @throws ShelfError `TAG_EXISTS` (nothing written; also for a tag in the trash), `ALIAS_CONFLICT`,
+	 * `STORAGE_FULL` (nothing written), `INTERNAL` when `createdKey` does not end with `~tag` (the ordering and
+	 * tie-breaking rely on it)
 	 */
 	async add(record: VersionRecord): Promise<void> {
 		if (!record.createdKey.endsWith(`~${record.tag}`)) {
@@ -103,67 +109,86 @@ export class IdbCatalogue implements Catalogue {
 				createdKey: record.createdKey
 			});
 		}
-		await this.#write('add', record.tag, async (tx) => {
-			await tx.objectStore('versions').add(toStored(record));
-			const names = tx.objectStore('names');
-			const summary = await names.get(record.name);
-			const newest = summary === undefined || record.createdKey > summary.latestCreatedKey;
-			await names.put({
-				name: record.name,
-				count: (summary?.count ?? 0) + 1,
-				latest: newest ? record.tag : (summary as NameSummary).latest,
-				latestCreatedKey: newest ? record.createdKey : (summary as NameSummary).latestCreatedKey,
-				size: (summary?.size ?? 0) + record.size
-			});
-		});
+		await this.#write('add', record.tag, (tx) => addVersion(tx, record));
 	}
 
-	/**
-	 * Removes a version, repoints latest to the next newest (or drops the name), and reports the digests no
-	 * remaining version references, all in one transaction.
-	 * @throws ShelfError `NOT_FOUND` with `details: { tag }`, `STORAGE_FULL`
-	 */
-	async remove(tag: string): Promise<DeleteOutcome> {
-		return this.#write('remove', tag, async (tx) => {
-			const versions = tx.objectStore('versions');
-			const names = tx.objectStore('names');
-			const stored = await versions.get(tag);
-			if (stored === undefined) throw new ShelfError('NOT_FOUND', `No version ${tag} in the catalogue. Hint: list the model's versions to see its tags.`, { tag });
-			await versions.delete(tag);
-			const { name } = stored;
-			const range = IDBKeyRange.bound([name, ''], [name, '\uffff']);
-			const newest = await versions.index('by-name-created').openKeyCursor(range, 'prev');
-			const summary = await names.get(name);
-			if (newest === null) {
-				await names.delete(name);
-			} else {
-				await names.put({
-					name,
-					// Recounted when the summary is missing, which only a foreign write could cause.
-					count: summary ? summary.count - 1 : await versions.index('by-name-created').count(range),
-					latest: newest.primaryKey,
-					latestCreatedKey: newest.key[1],
-					size: Math.max(0, (summary?.size ?? stored.size) - stored.size)
-				});
-			}
-			// Read after the delete, in the same transaction: no other write can slip in between.
-			const unreferenced: string[] = [];
-			for (const sha of stored.digests) if ((await versions.index('by-digest').getKey(sha)) === undefined) unreferenced.push(sha);
-			// A missing summary (only a foreign write causes one) cannot say; the removed version may have been latest.
-			const latestMoved = summary === undefined || summary.latest === tag;
-			return { removed: fromStored(stored), unreferenced, latest: newest?.primaryKey ?? null, latestMoved };
-		});
+	/** @inheritdoc */
+	async moveToTrash(tags: readonly string[], options: { removeAliases: boolean; now: number }): Promise<TrashOutcome> {
+		return this.#write('trash', tags[0] ?? '', (tx) => trashVersions(tx, tags, options));
+	}
+
+	/** @inheritdoc */
+	async restore(tags: readonly string[]): Promise<VersionRecord[]> {
+		return this.#write('restore', tags[0] ?? '', (tx) => restoreVersions(tx, tags));
+	}
+
+	/** @inheritdoc */
+	async purge(tags: readonly string[]): Promise<{ removed: string[]; unreferenced: string[] }> {
+		return this.#write('purge', tags[0] ?? '', (tx) => purgeVersions(tx, tags));
+	}
+
+	/** @inheritdoc */
+	async trash(): Promise<TrashedVersion[]> {
+		const stored = await this.#read(() => this.#db.getAllFromIndex('trash', 'by-trashed'));
+		return stored.reverse().map(({ record, trashedAt, aliasesRemoved }) => ({ record, trashedAt, aliasesRemoved }));
+	}
+
+	/** @inheritdoc */
+	async aliases(name?: string): Promise<Alias[]> {
+		return this.#read(() => this.#db.getAll('aliases', name === undefined ? null : IDBKeyRange.bound([name, ''], [name, '\uffff'])));
+	}
+
+	/** @inheritdoc */
+	async aliasHistory(name: string): Promise<AliasEvent[]> {
+		return this.#read(() => this.#db.getAllFromIndex('alias-history', 'by-name', name));
+	}
+
+	/** @inheritdoc */
+	async changeAlias(change: AliasChange): Promise<AliasEvent> {
+		return this.#write('alias', `${change.name}@${change.alias}`, (tx) => changeAlias(tx, change));
+	}
+
+	/** @inheritdoc */
+	async ledger(): Promise<LedgerEntry[]> {
+		const records = await this.#read(() => this.#db.getAll('ledger'));
+		return records.flatMap(({ name, lines }) => lines.map((line) => parseLedgerLine(name, line)));
+	}
+
+	/** @inheritdoc */
+	async touch(use: LastUse): Promise<void> {
+		await this.#read(() => this.#db.put('last-used', use));
+	}
+
+	/** @inheritdoc */
+	async lastUses(): Promise<LastUse[]> {
+		return this.#read(() => this.#db.getAll('last-used'));
+	}
+
+	/** @inheritdoc */
+	async trashDays(): Promise<number> {
+		return (await this.#read(() => this.#db.get('settings', 'trashDays')))?.value ?? DEFAULT_TRASH_DAYS;
+	}
+
+	/** @inheritdoc */
+	async setTrashDays(days: number): Promise<void> {
+		await this.#read(() => this.#db.put('settings', { key: 'trashDays', value: days }));
 	}
 
 	/** @inheritdoc */
 	async fileByDigest(sha256: string): Promise<StoredFile | undefined> {
-		const stored = await this.#read(() => this.#db.getFromIndex('versions', 'by-digest', sha256));
-		return stored?.files.find((file) => file.sha256 === sha256);
+		const files = await this.#read(async () => {
+			const tx = this.#db.transaction(['versions', 'trash'], 'readonly');
+			return (await tx.objectStore('versions').index('by-digest').get(sha256))?.files ?? (await tx.objectStore('trash').index('by-digest').get(sha256))?.record.files;
+		});
+		return files?.find((file) => file.sha256 === sha256);
 	}
 
 	/** @inheritdoc */
 	async isReferenced(sha256: string): Promise<boolean> {
-		return (await this.#read(() => this.#db.getKeyFromIndex('versions', 'by-digest', sha256))) !== undefined;
+		return this.#read(async () => {
+			const tx = this.#db.transaction(['versions', 'trash'], 'readonly');
+			return ((await tx.objectStore('versions').index('by-digest').getKey(sha256)) ?? (await tx.objectStore('trash').index('by-digest').getKey(sha256))) !== undefined;
+		});
 	}
 
 	/** @inheritdoc */
@@ -178,9 +203,11 @@ export class IdbCatalogue implements Catalogue {
 			for (let after: string | undefined; ; ) {
 				const values = await versions.getAll(after === undefined ? null : IDBKeyRange.lowerBound(after, true), batch);
 				for (const version of values) for (const sha of version.digests) digests.add(sha);
-				if (values.length < batch) return digests;
+				if (values.length < batch) break;
 				after = values[values.length - 1]!.tag;
 			}
+			for (const trashed of await this.#db.getAll('trash')) for (const sha of trashed.digests) digests.add(sha);
+			return digests;
 		});
 	}
 
@@ -201,11 +228,11 @@ export class IdbCatalogue implements Catalogue {
 		}
 	}
 
-	/** Runs `run` in one readwrite transaction over both stores; any failure aborts it, so nothing is half-written. */
-	async #write<T>(operation: 'add' | 'remove', tag: string, run: (tx: _WriteTransaction) => Promise<T>): Promise<T> {
-		let tx: _WriteTransaction | undefined;
+	/** Runs `run` in one readwrite transaction over the lifecycle stores; any failure aborts it, so nothing is half-written. */
+	async #write<T>(operation: 'add' | 'trash' | 'restore' | 'purge' | 'alias', tag: string, run: (tx: LifecycleTransaction) => Promise<T>): Promise<T> {
+		let tx: LifecycleTransaction | undefined;
 		try {
-			tx = this.#db.transaction(['versions', 'names'], 'readwrite');
+			tx = this.#db.transaction([...LIFECYCLE_STORES], 'readwrite');
 			// Handled below; without this, a failed request would also surface as an unhandled rejection.
 			tx.done.catch(() => {});
 			const result = await run(tx);
@@ -224,8 +251,6 @@ export class IdbCatalogue implements Catalogue {
 
 // ---------------------------------------------------------------------------------------------------
 // Internal helpers
-
-type _WriteTransaction = IDBPTransaction<CatalogueSchema, ('versions' | 'names')[], 'readwrite'>;
 
 /** Native IndexedDB failures as ShelfErrors: the only place they are converted. */
 function _toStoreError(error: unknown, details: { tag?: string }, adding: boolean): ShelfError {

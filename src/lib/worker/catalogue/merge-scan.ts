@@ -82,7 +82,8 @@ export function firstBatchPerRange(wanted: number, ranges: number): number {
 // ---------------------------------------------------------------------------------------------------
 // Internal helpers
 
-type _Index = IDBPIndex<CatalogueSchema, ArrayLike<StoreNames<CatalogueSchema>>, 'versions', IndexNames<CatalogueSchema, 'versions'>, IDBTransactionMode>;
+/** Any index of the `versions` store. */
+export type VersionsIndex = IDBPIndex<CatalogueSchema, ArrayLike<StoreNames<CatalogueSchema>>, 'versions', IndexNames<CatalogueSchema, 'versions'>, IDBTransactionMode>;
 
 /** One range being read: a buffer of the next entries in order, and where the next read starts. */
 type _Stream = { source: PlanSource; after: string | null; batch: number; buffer: StoredVersion[]; at: number; exhausted: boolean };
@@ -93,7 +94,7 @@ type _Stream = { source: PlanSource; after: string | null; batch: number; buffer
  */
 async function _refill(store: VersionsStore, stream: _Stream, order: ListOrder): Promise<void> {
 	const index = store.index(stream.source.index as IndexNames<CatalogueSchema, 'versions'>);
-	const values = await _readBatch(index, sourceBounds(stream.source, order, stream.after), order, stream.batch);
+	const values = await readBatch(index, sourceBounds(stream.source, order, stream.after), order, stream.batch);
 	stream.buffer = values;
 	stream.at = 0;
 	stream.exhausted = values.length < stream.batch;
@@ -106,8 +107,11 @@ type _RecordsIndex = IDBIndex & {
 	getAllRecords?(options: { query?: IDBKeyRange | null; count?: number; direction?: IDBCursorDirection }): IDBRequest<{ value: StoredVersion }[]>;
 };
 
-/** Up to `count` values of a range, in `order`, in one request (`getAllRecords`) or at most three. */
-async function _readBatch(index: _Index, bounds: RangeBounds, order: ListOrder, count: number): Promise<StoredVersion[]> {
+/**
+ * Up to `count` values of a range, in `order`, in one request (`getAllRecords`) or at most three.
+ * @param index an index whose keys are unique within the range (every key ends with a createdKey)
+ */
+export async function readBatch(index: VersionsIndex, bounds: RangeBounds, order: ListOrder, count: number): Promise<StoredVersion[]> {
 	if (order === 'oldest') return index.getAll(_keyRange(bounds), count);
 	const native = unwrap(index) as _RecordsIndex;
 	if (typeof native.getAllRecords === 'function') {

@@ -5,6 +5,7 @@
 // each candidate still passes compileFilter (name, text and matchesSelector) before it counts.
 
 import type { Selector } from '../../core/selector.ts';
+import { meetsThresholds } from '../../core/lifecycle/metric-filter.ts';
 import { matchesSelector, selectorIndexHints } from '../../core/selector-match.ts';
 import type { ListOrder, ListQuery, NameSummary, VersionRecord } from '../../core/store-types.ts';
 import { KEY_SEPARATOR } from './schema.ts';
@@ -44,12 +45,15 @@ export interface PlanStats {
 }
 
 /** The filtering part of a {@link ListQuery}. */
-export type QueryFilter = Pick<ListQuery, 'name' | 'selector' | 'text'>;
+export type QueryFilter = Pick<ListQuery, 'name' | 'selector' | 'text' | 'thresholds'>;
+
+/** A key of one of the indexes plans walk: createdKey, [name, createdKey], or [metric, value, createdKey]. */
+export type RangeKey = string | [string, string] | [string, number, string];
 
 /** Lower/upper bounds of one range, as plain data (the adapter turns them into an IDBKeyRange). */
 export interface RangeBounds {
-	lower: string | [string, string] | undefined;
-	upper: string | [string, string] | undefined;
+	lower: RangeKey | undefined;
+	upper: RangeKey | undefined;
 	lowerOpen: boolean;
 	upperOpen: boolean;
 }
@@ -146,7 +150,8 @@ export function compileFilter(query: QueryFilter): (record: Pick<VersionRecord, 
 	return (record) =>
 		(query.name === undefined || record.name === query.name) &&
 		(text === undefined || _textMatchesTag(text, record)) &&
-		(selector.length === 0 || matchesSelector(selector, record.info.labels ?? {}));
+		(selector.length === 0 || matchesSelector(selector, record.info.labels ?? {})) &&
+		(query.thresholds === undefined || meetsThresholds(query.thresholds, record.info.metadata));
 }
 
 /**
@@ -187,7 +192,7 @@ export type ExactCount =
  */
 export function exactCount(query: QueryFilter): ExactCount | null {
 	const selector = query.selector ?? [];
-	if (normalizeText(query.text) !== undefined) return null;
+	if (normalizeText(query.text) !== undefined || (query.thresholds?.length ?? 0) > 0) return null;
 	if (query.name !== undefined) return selector.length === 0 ? { kind: 'name', name: query.name } : null;
 	if (selector.length === 0) return { kind: 'all' };
 	const [only] = selector;

@@ -5,9 +5,11 @@
 // Migrations are append-only: MIGRATIONS[v] upgrades a database from version v to v + 1, so a browser that
 // skipped releases replays every step it missed, in order, inside the one `versionchange` transaction.
 
-import type { DBSchema, IDBPDatabase } from 'idb';
+import { unwrap, type DBSchema, type IDBPDatabase } from 'idb';
+import { ledgerLine } from '../../core/lifecycle/ledger.ts';
+import { metricEntries } from '../../core/lifecycle/metric-filter.ts';
 import { openMigratedDatabase, type Migration as SchemaMigration, type UpgradeTransaction as MigrationTransaction } from '../migrated-database.ts';
-import type { NameSummary, VersionRecord } from '../../core/store-types.ts';
+import type { AliasEvent, Alias, LastUse, NameSummary, TrashedVersion, VersionRecord } from '../../core/store-types.ts';
 
 /** Fields derived from a {@link VersionRecord} at `add`, stored beside it only so that indexes can find it. */
 export interface IndexFields {
@@ -21,6 +23,26 @@ export interface IndexFields {
 	labelCreated: string[];
 	/** `key\u0000createdKey` per label key: the versions having a key, in creation order. */
 	keyCreated: string[];
+	/** `[key, value, createdKey]` per numeric metadata value: the versions in order of a metric. */
+	metricEntries: Array<[string, number, string]>;
+}
+
+/** A version in the trash as the `trash` store holds it: its digests beside it, so its blobs stay referenced. */
+export interface StoredTrash extends TrashedVersion {
+	tag: string;
+	digests: string[];
+}
+
+/** One model's ledger lines (core/lifecycle/ledger.ts), shelf and trash, in no particular order. */
+export interface StoredLedger {
+	name: string;
+	lines: string[];
+}
+
+/** A setting of the catalogue (how long the trash keeps versions). */
+export interface StoredSetting {
+	key: 'trashDays';
+	value: number;
 }
 
 /** A version as the `versions` store holds it. */
@@ -39,13 +61,43 @@ export interface CatalogueSchema extends DBSchema {
 			'by-label-created': string;
 			'by-key-created': string;
 			'by-digest': string;
+			'by-metric': [string, number, string];
 		};
 	};
 	names: {
 		key: string;
 		value: NameSummary;
 	};
+	trash: {
+		key: string;
+		value: StoredTrash;
+		indexes: { 'by-digest': string; 'by-trashed': number };
+	};
+	aliases: {
+		key: [string, string];
+		value: Alias;
+	};
+	'alias-history': {
+		key: number;
+		value: AliasEvent;
+		indexes: { 'by-name': string };
+	};
+	ledger: {
+		key: string;
+		value: StoredLedger;
+	};
+	'last-used': {
+		key: string;
+		value: LastUse;
+	};
+	settings: {
+		key: string;
+		value: StoredSetting;
+	};
 }
+
+/** Every store a lifecycle write (add, trash, restore, purge, aliases) may touch, in one transaction. */
+export const LIFECYCLE_STORES = ['versions', 'names', 'trash', 'aliases', 'alias-history', 'ledger'] as const;
 
 /** The `versionchange` transaction a migration runs in. */
 export type UpgradeTransaction = MigrationTransaction<CatalogueSchema>;
@@ -72,6 +124,36 @@ export const MIGRATIONS: readonly Migration[] = [
 		versions.createIndex('by-key-created', 'keyCreated', { multiEntry: true });
 		versions.createIndex('by-digest', 'digests', { multiEntry: true });
 		db.createObjectStore('names', { keyPath: 'name' });
+	},
+	// 1 → 2 (issue 16): metric order, the trash, aliases and their history, the ledger, last use, settings.
+	(db, tx) => {
+		tx.objectStore('versions').createIndex('by-metric', 'metricEntries', { multiEntry: true });
+		const trash = db.createObjectStore('trash', { keyPath: 'tag' });
+		trash.createIndex('by-digest', 'digests', { multiEntry: true });
+		trash.createIndex('by-trashed', 'trashedAt');
+		db.createObjectStore('aliases', { keyPath: ['name', 'alias'] });
+		db.createObjectStore('alias-history', { keyPath: 'seq', autoIncrement: true }).createIndex('by-name', 'name');
+		db.createObjectStore('ledger', { keyPath: 'name' });
+		db.createObjectStore('last-used', { keyPath: 'tag' });
+		db.createObjectStore('settings', { keyPath: 'key' });
+		// Existing versions gain their metric entries and ledger lines. Raw requests: a migration may only queue IDB work.
+		const versions = unwrap(tx.objectStore('versions'));
+		const ledger = unwrap(tx.objectStore('ledger'));
+		const lines = new Map<string, string[]>();
+		const walk = versions.openCursor();
+		walk.onsuccess = () => {
+			const cursor = walk.result;
+			if (cursor === null) {
+				for (const [name, list] of lines) ledger.put({ name, lines: list } satisfies StoredLedger);
+				return;
+			}
+			const stored = cursor.value as StoredVersion;
+			cursor.update({ ...stored, metricEntries: metricEntries(stored.info.metadata, stored.createdKey) } satisfies StoredVersion);
+			const list = lines.get(stored.name) ?? [];
+			list.push(ledgerLine(fromStored(stored), false));
+			lines.set(stored.name, list);
+			cursor.continue();
+		};
 	}
 ];
 
@@ -117,7 +199,8 @@ export function toStored(record: VersionRecord): StoredVersion {
 		labelKeys: keys,
 		digests: [...new Set(record.files.map((file) => file.sha256))].sort(),
 		labelCreated: pairs.map(composite),
-		keyCreated: keys.map(composite)
+		keyCreated: keys.map(composite),
+		metricEntries: metricEntries(record.info.metadata, record.createdKey)
 	};
 }
 
@@ -126,6 +209,6 @@ export function toStored(record: VersionRecord): StoredVersion {
  * @param stored the value read from the `versions` store
  */
 export function fromStored(stored: StoredVersion): VersionRecord {
-	const { labelPairs: _pairs, labelKeys: _keys, digests: _digests, labelCreated: _labelCreated, keyCreated: _keyCreated, ...record } = stored;
+	const { labelPairs: _pairs, labelKeys: _keys, digests: _digests, labelCreated: _labelCreated, keyCreated: _keyCreated, metricEntries: _metrics, ...record } = stored;
 	return record;
 }

@@ -4,6 +4,8 @@
 export type StoreChange =
 	| { kind: 'added'; tag: string }
 	| { kind: 'removed'; tag: string }
+	/** Many versions moved (a bulk delete batch, a restore, the trash emptied) or an alias changed. */
+	| { kind: 'changed'; tags: string[] }
 	| { kind: 'maintenance' };
 
 /** How a store serializes writes and tells others about changes; in Node tests both are in-process. */

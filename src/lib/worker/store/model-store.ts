@@ -5,13 +5,15 @@ import { ShelfError } from '../../core/errors.ts';
 import { newModelInfo, serializeModelYaml, type ModelInfo, type NewModelInfo } from '../../core/manifest.ts';
 import { normalizeModelPath, normalizeModelPaths } from '../../core/paths.ts';
 import { parseSelector } from '../../core/selector.ts';
-import { formatTag, isLatest, newVersion, parseTag } from '../../core/tags.ts';
+import { parseMetricFilter } from '../../core/lifecycle/metric-filter.ts';
+import { formatReference, formatTag, isAliasReference, isLatest, newVersion, parseReference, parseTag } from '../../core/tags.ts';
 import type { BlobExpectation, BlobStore, Catalogue, ListPage, StoredFile, VersionRecord } from '../../core/store-types.ts';
 import type { DeleteResult, ListRequest, Progress } from '../contract.ts';
 import { throwIfAborted } from '../operations.ts';
 import { knownSize, readChunks, type ByteSource } from './chunks.ts';
 import type { Coordination } from './coordination.ts';
 import { BYTES_IN_FLIGHT, runBounded } from './bounded-tasks.ts';
+import { deleteMany, noteUse } from './lifecycle.ts';
 import { buildRecord, sameContent, sameLayout, tagExists } from './version-identity.ts';
 
 /** One file to store: where it goes in the model folder, and where its bytes come from. */
@@ -168,18 +170,29 @@ export class ModelStore {
 	}
 
 	/**
-	 * Finds a version: `name:version` exactly, `name` or `name:latest` the newest by creation time.
+	 * Finds a version: `name:version` exactly, `name` or `name:latest` the newest by creation time, `name@alias`
+	 * the version the alias points at.
 	 * @param tagText the tag as typed
 	 * @throws ShelfError `INVALID_TAG`, `NOT_FOUND` naming what was asked
 	 */
 	async get(tagText: string): Promise<VersionRecord> {
-		const tag = parseTag(tagText);
-		const record = isLatest(tag) ? await this.catalogue.latest(tag.name) : await this.catalogue.get(formatTag(tag));
+		const reference = parseReference(tagText);
+		if (isAliasReference(reference)) {
+			const alias = (await this.catalogue.aliases(reference.name)).find((candidate) => candidate.alias === reference.alias);
+			const record = alias && (await this.catalogue.get(`${alias.name}:${alias.version}`));
+			if (record) return record;
+			throw new ShelfError('NOT_FOUND', `No alias "${formatReference(reference)}" is set. Hint: the model's page lists its aliases and their history.`, {
+				tag: tagText,
+				name: reference.name,
+				alias: reference.alias
+			});
+		}
+		const record = isLatest(reference) ? await this.catalogue.latest(reference.name) : await this.catalogue.get(formatTag(reference));
 		if (record) return record;
-		const what = isLatest(tag) ? `No model named "${tag.name}" is on the shelf.` : `No version "${formatTag(tag)}" is on the shelf.`;
+		const what = isLatest(reference) ? `No model named "${reference.name}" is on the shelf.` : `No version "${formatTag(reference)}" is on the shelf.`;
 		throw new ShelfError('NOT_FOUND', `${what} Hint: check the spelling, or list the models to see what is stored.`, {
 			tag: tagText,
-			name: tag.name
+			name: reference.name
 		});
 	}
 
@@ -189,38 +202,40 @@ export class ModelStore {
 	 * @throws ShelfError `INVALID_SELECTOR` with the position of the problem
 	 */
 	async list(request: ListRequest = {}): Promise<ListPage> {
-		const { selector, ...rest } = request;
+		const { selector, where, aliased, ...rest } = request;
 		const parsed = selector?.trim() ? parseSelector(selector) : undefined;
-		return this.catalogue.list({ ...rest, ...(parsed ? { selector: parsed } : {}) });
+		const thresholds = where?.trim() ? parseMetricFilter(where) : undefined;
+		const tags = aliased ? (await this.catalogue.aliases()).map((alias) => `${alias.name}:${alias.version}`) : undefined;
+		return this.catalogue.list({ ...rest, ...(parsed ? { selector: parsed } : {}), ...(thresholds ? { thresholds } : {}), ...(tags ? { tags } : {}) });
 	}
 
 	/**
-	 * Deletes one version; `latest` moves to the next newest, and a name with no versions left disappears.
-	 * @param tagText exact tag, or `name`/`name:latest` for the newest
-	 * @returns the removed tag, what `latest` points to now, and whether it moved
+	 * Moves one version into the trash; `latest` moves to the next newest, and a name with no versions left
+	 * disappears. The bytes stay until the trash is emptied.
+	 * @param tagText exact tag, `name`/`name:latest` for the newest, or `name@alias`
+	 * @param options `removeAliases`: remove the aliases that point at it instead of refusing (`ALIASED`)
+	 * @returns the removed tag, what `latest` points to now, whether it moved, and the aliases removed
 	 */
-	async delete(tagText: string): Promise<DeleteResult> {
+	async delete(tagText: string, options: { removeAliases?: boolean } = {}): Promise<DeleteResult> {
 		return this.coordination.exclusive(async () => {
 			const record = await this.get(tagText);
-			const outcome = await this.catalogue.remove(record.tag);
-			// The record is gone; blobs only it used are now orphans. If we die here, fsck removes them.
-			await Promise.all(outcome.unreferenced.map((sha) => this.blobs.delete(sha)));
+			const outcome = await this.catalogue.moveToTrash([record.tag], { removeAliases: options.removeAliases ?? false, now: Date.now() });
 			this.coordination.announce({ kind: 'removed', tag: record.tag });
-			return { removed: record.tag, latest: outcome.latest, latestMoves: outcome.latestMoved };
+			const latestMoves = record.name in outcome.latest;
+			const latest = latestMoves ? (outcome.latest[record.name] ?? null) : ((await this.catalogue.summary(record.name))?.latest ?? null);
+			return { removed: record.tag, latest, latestMoves, aliasesRemoved: outcome.aliasesRemoved.map((alias) => alias.slice(alias.indexOf('@') + 1)) };
 		});
 	}
 
 	/**
-	 * Deletes every version of a model.
+	 * Moves every version of a model into the trash, with its aliases.
 	 * @param name the model name
 	 * @returns the removed tags
 	 */
 	async deleteModel(name: string): Promise<string[]> {
 		const versions = await this.catalogue.versions(parseTag(name).name);
 		if (versions.length === 0) await this.get(name); // throws NOT_FOUND with the usual wording
-		const removed: string[] = [];
-		for (const version of versions) removed.push((await this.delete(version.tag)).removed);
-		return removed;
+		return (await deleteMany(this, { tags: versions.map((version) => version.tag), removeAliases: true })).removed;
 	}
 
 	/**
@@ -235,6 +250,7 @@ export class ModelStore {
 			throw new ShelfError('NOT_FOUND', `Version "${record.tag}" has no file "${path}".`, { tag: record.tag, path });
 		}
 		const blob = await this.blobs.read(file.sha256);
+		noteUse(this, record.tag, 'read');
 		return new File([blob], path.split('/').at(-1) ?? path, { type: 'application/octet-stream' });
 	}
 

@@ -1,0 +1,192 @@
+// Worker: the catalogue's writes that move versions between the shelf and the trash, and set aliases. Each
+// runs inside one readwrite transaction over LIFECYCLE_STORES (idb-catalogue.ts opens it), so a version is
+// always whole in exactly one place, and `latest`, the ledger and aliases change with it or not at all.
+import type { IDBPTransaction } from 'idb';
+import { ShelfError } from '../../core/errors.ts';
+import { ledgerLine, lineTag, relocatedLine } from '../../core/lifecycle/ledger.ts';
+import type { Alias, AliasChange, AliasEvent, NameSummary, TrashOutcome, VersionRecord } from '../../core/store-types.ts';
+import { fromStored, toStored, type CatalogueSchema, type LIFECYCLE_STORES, type StoredTrash } from './schema.ts';
+
+/** The one kind of transaction lifecycle writes run in. */
+export type LifecycleTransaction = IDBPTransaction<CatalogueSchema, (typeof LIFECYCLE_STORES)[number][], 'readwrite'>;
+
+/** Adds a version: refused when its tag is taken (on the shelf or in the trash) or is an alias's word. */
+export async function addVersion(tx: LifecycleTransaction, record: VersionRecord): Promise<void> {
+	if (await tx.objectStore('trash').getKey(record.tag)) {
+		throw new ShelfError('TAG_EXISTS', `Version ${record.tag} is in the trash. Hint: restore it from the Storage page, or delete it there for good first.`, { tag: record.tag, trashed: true });
+	}
+	if (await tx.objectStore('aliases').getKey([record.name, record.version])) throw _aliasConflict(record.name, record.version, 'is-alias');
+	await tx.objectStore('versions').add(toStored(record));
+	await _summaryAdding(tx, record);
+	await _editLedger(tx, record.name, (lines) => [...lines, ledgerLine(record, false)]);
+}
+
+/**
+ * Moves versions from the shelf into the trash, whole. An aliased version is refused (`ALIASED`, nothing moved)
+ * unless `removeAliases`, which removes its aliases (recorded in their history).
+ */
+export async function trashVersions(tx: LifecycleTransaction, tags: readonly string[], options: { removeAliases: boolean; now: number }): Promise<TrashOutcome> {
+	const versions = tx.objectStore('versions');
+	const removed: VersionRecord[] = [];
+	const aliasesRemoved: string[] = [];
+	const byName = new Map<string, VersionRecord[]>();
+	for (const tag of new Set(tags)) {
+		const stored = await versions.get(tag);
+		if (stored === undefined) {
+			const inTrash = (await tx.objectStore('trash').getKey(tag)) !== undefined;
+			throw new ShelfError('NOT_FOUND', `No version ${tag} on the shelf${inTrash ? ' (it is already in the trash)' : ''}. Hint: list the model's versions to see its tags.`, { tag });
+		}
+		const record = fromStored(stored);
+		const pointing = (await aliasesOf(tx, record.name)).filter((alias) => alias.version === record.version);
+		if (pointing.length > 0 && !options.removeAliases) {
+			const names = pointing.map((alias) => alias.alias);
+			throw new ShelfError('ALIASED', `Version ${tag} is ${names.map((alias) => `${record.name}@${alias}`).join(', ')}. Hint: move those aliases to another version first, or delete it together with its aliases.`, {
+				tag,
+				name: record.name,
+				aliases: names
+			});
+		}
+		for (const alias of pointing) {
+			await changeAlias(tx, { name: record.name, alias: alias.alias, version: null, note: `removed with ${tag}`, at: options.now });
+			aliasesRemoved.push(`${record.name}@${alias.alias}`);
+		}
+		await versions.delete(tag);
+		const trashed: StoredTrash = { tag, record, trashedAt: options.now, aliasesRemoved: pointing.map((alias) => alias.alias), digests: stored.digests };
+		await tx.objectStore('trash').put(trashed);
+		removed.push(record);
+		byName.set(record.name, [...(byName.get(record.name) ?? []), record]);
+	}
+	const latest: Record<string, string | null> = {};
+	for (const [name, records] of byName) {
+		const moved = new Set(records.map((record) => record.tag));
+		await _editLedger(tx, name, (lines) => lines.map((line) => (moved.has(lineTag(line)) ? relocatedLine(line, true) : line)));
+		const summary = await _summaryRemoving(tx, name, records);
+		if (summary.latestMoved) latest[name] = summary.latest;
+	}
+	return { removed, latest, aliasesRemoved };
+}
+
+/** Gives trashed versions back to the shelf exactly as they were; `latest` is recomputed. */
+export async function restoreVersions(tx: LifecycleTransaction, tags: readonly string[]): Promise<VersionRecord[]> {
+	const restored: VersionRecord[] = [];
+	for (const tag of new Set(tags)) {
+		const trashed = await tx.objectStore('trash').get(tag);
+		if (trashed === undefined) throw new ShelfError('NOT_FOUND', `No version ${tag} in the trash. Hint: it may have been emptied from the trash, or restored already.`, { tag });
+		const { record } = trashed;
+		if (await tx.objectStore('aliases').getKey([record.name, record.version])) throw _aliasConflict(record.name, record.version, 'is-alias');
+		await tx.objectStore('trash').delete(tag);
+		await tx.objectStore('versions').add(toStored(record));
+		await _summaryAdding(tx, record);
+		await _editLedger(tx, record.name, (lines) => lines.map((line) => (lineTag(line) === tag ? relocatedLine(line, false) : line)));
+		restored.push(record);
+	}
+	return restored;
+}
+
+/** Deletes trashed versions for good; answers their tags and the digests nothing references any more. */
+export async function purgeVersions(tx: LifecycleTransaction, tags: readonly string[]): Promise<{ removed: string[]; unreferenced: string[] }> {
+	const trash = tx.objectStore('trash');
+	const removed: string[] = [];
+	const digests = new Set<string>();
+	const byName = new Map<string, Set<string>>();
+	for (const tag of new Set(tags)) {
+		const trashed = await trash.get(tag);
+		if (trashed === undefined) throw new ShelfError('NOT_FOUND', `No version ${tag} in the trash. Hint: list the trash to see what it holds.`, { tag });
+		await trash.delete(tag);
+		for (const sha of trashed.digests) digests.add(sha);
+		byName.set(trashed.record.name, (byName.get(trashed.record.name) ?? new Set()).add(tag));
+		removed.push(tag);
+	}
+	for (const [name, gone] of byName) await _editLedger(tx, name, (lines) => lines.filter((line) => !gone.has(lineTag(line))));
+	const unreferenced: string[] = [];
+	for (const sha of digests) {
+		const held = (await tx.objectStore('versions').index('by-digest').getKey(sha)) ?? (await trash.index('by-digest').getKey(sha));
+		if (held === undefined) unreferenced.push(sha);
+	}
+	return { removed, unreferenced };
+}
+
+/** A model's aliases, sorted by alias. */
+export async function aliasesOf(tx: LifecycleTransaction, name: string): Promise<Alias[]> {
+	return tx.objectStore('aliases').getAll(IDBKeyRange.bound([name, ''], [name, '\uffff']));
+}
+
+/**
+ * Points an alias at a version (`version: null` removes it) and appends the change to the history.
+ * @throws ShelfError `NOT_FOUND` (no such version on the shelf, or no such alias to remove), `ALIAS_CONFLICT`
+ * when a version of the model is called like the alias
+ */
+export async function changeAlias(tx: LifecycleTransaction, change: AliasChange): Promise<AliasEvent> {
+	const { name, alias, version, at } = change;
+	const aliasTag = `${name}:${alias}`;
+	if ((await tx.objectStore('versions').getKey(aliasTag)) ?? (await tx.objectStore('trash').getKey(aliasTag))) throw _aliasConflict(name, alias, 'is-version');
+	const current = await tx.objectStore('aliases').get([name, alias]);
+	if (version !== null) {
+		const tag = `${name}:${version}`;
+		if ((await tx.objectStore('versions').getKey(tag)) === undefined) {
+			const inTrash = (await tx.objectStore('trash').getKey(tag)) !== undefined;
+			throw new ShelfError('NOT_FOUND', `No version ${tag} on the shelf${inTrash ? ' (it is in the trash)' : ''}. Hint: an alias can only point at a stored version.`, { tag, name });
+		}
+		await tx.objectStore('aliases').put({ name, alias, version, since: at });
+	} else {
+		if (current === undefined) throw new ShelfError('NOT_FOUND', `${name}@${alias} is not set. Hint: see the model's aliases on its page.`, { tag: `${name}@${alias}`, name, alias });
+		await tx.objectStore('aliases').delete([name, alias]);
+	}
+	const event: Omit<AliasEvent, 'seq'> = { name, alias, from: current?.version ?? null, to: version, at, ...(change.note ? { note: change.note } : {}) };
+	const seq = await tx.objectStore('alias-history').add(event as AliasEvent);
+	return { ...event, seq };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function _aliasConflict(name: string, alias: string, reason: 'is-version' | 'is-alias'): ShelfError {
+	const message =
+		reason === 'is-version'
+			? `${name}:${alias} is a version, so "${alias}" cannot be an alias of ${name}. Hint: choose another alias; versions and aliases of a model never share a word.`
+			: `"${alias}" is an alias of ${name} (${name}@${alias}), so no version of ${name} may be called that. Hint: remove or rename the alias first, or choose another version.`;
+	return new ShelfError('ALIAS_CONFLICT', message, { name, alias, reason });
+}
+
+async function _editLedger(tx: LifecycleTransaction, name: string, edit: (lines: string[]) => string[]): Promise<void> {
+	const ledger = tx.objectStore('ledger');
+	const lines = edit((await ledger.get(name))?.lines ?? []);
+	await (lines.length === 0 ? ledger.delete(name) : ledger.put({ name, lines }));
+}
+
+async function _summaryAdding(tx: LifecycleTransaction, record: VersionRecord): Promise<void> {
+	const names = tx.objectStore('names');
+	const summary = await names.get(record.name);
+	const newest = summary === undefined || record.createdKey > summary.latestCreatedKey;
+	await names.put({
+		name: record.name,
+		count: (summary?.count ?? 0) + 1,
+		latest: newest ? record.tag : (summary as NameSummary).latest,
+		latestCreatedKey: newest ? record.createdKey : (summary as NameSummary).latestCreatedKey,
+		size: (summary?.size ?? 0) + record.size
+	});
+}
+
+/** Repoints `latest` after versions of one name left the shelf (drops the name when none is left). */
+async function _summaryRemoving(tx: LifecycleTransaction, name: string, removed: VersionRecord[]): Promise<{ latest: string | null; latestMoved: boolean }> {
+	const names = tx.objectStore('names');
+	const versions = tx.objectStore('versions');
+	const range = IDBKeyRange.bound([name, ''], [name, '\uffff']);
+	const newest = await versions.index('by-name-created').openKeyCursor(range, 'prev');
+	const summary = await names.get(name);
+	if (newest === null) {
+		await names.delete(name);
+	} else {
+		const removedSize = removed.reduce((sum, record) => sum + record.size, 0);
+		await names.put({
+			name,
+			// Recounted when the summary is missing, which only a foreign write could cause.
+			count: summary ? summary.count - removed.length : await versions.index('by-name-created').count(range),
+			latest: newest.primaryKey,
+			latestCreatedKey: newest.key[1],
+			size: Math.max(0, (summary?.size ?? removedSize) - removedSize)
+		});
+	}
+	// A missing summary (only a foreign write causes one) cannot say; a removed version may have been latest.
+	const latestMoved = summary === undefined || removed.some((record) => record.tag === summary.latest);
+	return { latest: newest?.primaryKey ?? null, latestMoved };
+}
