@@ -118,9 +118,12 @@ function handMade(entries: Record<string, string | Uint8Array>): File {
 	return new File([zip as BlobPart], 'hand-made.zip');
 }
 
+/** Each case exports and imports over 10 MB through unzip and zip: generous under a loaded machine. */
+const SLOW = { timeout: 30_000 };
+
 const manifest = (name: string, version: string) => serializeModelYaml(newModelInfo({ name, version, creationTime: '2025-01-01T00:00:00+00:00' }));
 
-describe('exporting several versions into one zip', () => {
+describe('exporting several versions into one zip', SLOW, () => {
 	it("lays every version out in its own <name>/<version>/ folder, as unzip lists it, named models-<count>.zip", async () => {
 		const store = await seededStore();
 		const records = await Promise.all(TAGS.map((tag) => store.get(tag)));
@@ -187,7 +190,7 @@ describe('exporting several versions into one zip', () => {
 	});
 });
 
-describe('importing a zip of several versions', () => {
+describe('importing a zip of several versions', SLOW, () => {
 	it('gives back every version with the same tags, files and creation times, in the bundle order, with one progress', async () => {
 		const source = await seededStore();
 		const records = await Promise.all(TAGS.map((tag) => source.get(tag)));
@@ -260,7 +263,7 @@ describe('a hostile or broken zip of several versions stores nothing', () => {
 	});
 });
 
-describe('a failure part way through a zip of several versions', () => {
+describe('a failure part way through a zip of several versions', SLOW, () => {
 	it('keeps the versions stored before it, and says which they are', async () => {
 		const source = await seededStore();
 		const zip = await intoMemory(async (sink) => writeBundles(source, await Promise.all(TAGS.map((tag) => source.get(tag))), sink));

@@ -1,7 +1,7 @@
 // Bundle imports started from the drop zone or the picker: a queue run one bundle at a time (the
 // worker serialises writes anyway), each an Operation with its own progress, outcome and Cancel.
 import { shelf } from '../client/shelf.ts';
-import type { StoreResult } from '../worker/contract.ts';
+import type { ImportResult, Progress, StoreResult } from '../worker/contract.ts';
 import { Operation } from './operation.svelte.ts';
 import type { StoreEvents } from './store-events.ts';
 
@@ -9,9 +9,11 @@ import type { StoreEvents } from './store-events.ts';
 export class ImportJob {
 	readonly id: number;
 	readonly file: File;
-	readonly operation = new Operation<StoreResult>();
+	readonly operation = new Operation<ImportResult>();
 	/** Cancelled before it started. */
 	#dropped = $state(false);
+	/** The bundle holds several versions (the worker's progress says so); each commits on its own. */
+	#several = $state(false);
 
 	/**
 	 * @param id the job's number in the queue
@@ -32,8 +34,29 @@ export class ImportJob {
 		if (this.#dropped) return 'cancelled';
 		const { state, result } = this.operation;
 		if (state === 'idle') return 'queued';
-		if (state === 'done') return result?.status === 'created' ? 'imported' : 'present';
+		if (state === 'done') return result?.versions.some((version) => version.status === 'created') ? 'imported' : 'present';
 		return state;
+	}
+
+	/** Every version the bundle held once imported (one for most bundles), in the bundle's order. */
+	get versions(): readonly StoreResult[] {
+		return this.operation.result?.versions ?? [];
+	}
+
+	/**
+	 * True when a bundle of several versions failed or was cancelled part way: the versions it finished before
+	 * stay on the shelf (a failure's message names them; progress is throttled, so the page cannot count them).
+	 */
+	get endedPartWay(): boolean {
+		return this.#several && (this.state === 'failed' || this.state === 'cancelled');
+	}
+
+	/**
+	 * Hears the worker's progress: `file.count` is the number of versions when the bundle holds several.
+	 * @param progress the latest report
+	 */
+	noteProgress(progress: Progress): void {
+		if (progress.file && progress.file.count > 1) this.#several = true;
 	}
 
 	/** The version's tag once imported (or found already present). */
@@ -80,7 +103,8 @@ export class ImportQueue {
 	}
 
 	/**
-	 * Cancels one import: a queued one never starts, a running one stops and stores nothing.
+	 * Cancels one import: a queued one never starts, a running one stops and stores nothing more (a bundle
+	 * of several versions keeps those it finished).
 	 * @param id the job's id
 	 */
 	cancel(id: number): void {
@@ -97,8 +121,19 @@ export class ImportQueue {
 		this.#pumping = true;
 		try {
 			for (let job = this.#nextQueued(); job; job = this.#nextQueued()) {
-				const result = await job.operation.run((controls) => shelf().importBundle({ file: job.file }, controls));
-				if (result?.status === 'created') this.#events.changed();
+				await job.operation.run((controls) =>
+					shelf().importBundle(
+						{ file: job.file },
+						{
+							signal: controls.signal,
+							onProgress: (progress) => {
+								job.noteProgress(progress);
+								controls.onProgress(progress);
+							}
+						}
+					)
+				);
+				if (job.state === 'imported' || job.endedPartWay) this.#events.changed();
 			}
 		} finally {
 			this.#pumping = false;

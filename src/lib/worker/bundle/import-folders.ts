@@ -64,6 +64,8 @@ export async function importVersionFolders(
 	for (const [index, folder] of folders.entries()) {
 		try {
 			throwIfAborted(controls.signal);
+			// Also when the version's files are empty: the page learns each version's start (and that there are several).
+			controls.report?.({ phase: 'storing', loaded: before, total, item: `${folder.folder}/`, file: { index, count: folders.length, loaded: 0, total: sizes[index]! } });
 			const files: IncomingFile[] = [];
 			for (const { entry, path } of folder.files) files.push(await entryFiles.incoming(entry, path));
 			const report = (progress: Progress) =>
