@@ -87,7 +87,7 @@ export class IdbCatalogue implements Catalogue {
 	 * @throws ShelfError `UNSUPPORTED` for a cursor that no page returned
 	 */
 	async list(query: ListQuery): Promise<ListPage> {
-		const after = checkedCursor(query.cursor);
+		const after = query.orderBy ? null : checkedCursor(query.cursor); // a metric listing reads its own cursor
 		return this.#read(() => listPage(this.#db.transaction(['versions', 'names'], 'readonly'), query, after));
 	}
 
