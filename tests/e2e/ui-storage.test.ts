@@ -116,6 +116,18 @@ test('restoring from the trash gives back the identical version, and latest move
 	expect(await snapshot('alpha:v4')).toEqual(original);
 	expect(await latest()).toBe('alpha:v4');
 
+	// Deleting the other one forever frees its own weights only (shared.bin stays with v1, v2 and v4).
+	const before = await storedBytes(page);
+	await trash.getByRole('checkbox', { name: 'Select alpha:v3' }).check();
+	await page.getByRole('button', { name: 'Delete forever selected (1)' }).click();
+	const dialog = page.getByRole('dialog', { name: 'Delete 1 version forever?' });
+	await expect(dialog).toContainText(exactBytes(10_003));
+	await dialog.getByRole('button', { name: 'Delete forever' }).click();
+	await expect(page.getByTestId('trash-freed')).toContainText(`Freed 9.77 KiB (${exactBytes(10_003)}); 1 version deleted for good.`);
+	expect(before - (await storedBytes(page))).toBe(10_003);
+	await expect(page.getByTestId('trash-summary')).toContainText('The trash is empty.');
+	await expect(page.getByRole('button', { name: 'Empty trash' })).toHaveCount(0);
+
 	// The trash keeps versions for as long as the setting says.
 	await page.getByLabel('Keep deleted versions for').fill('7');
 	await page.getByRole('button', { name: 'Set', exact: true }).click();
@@ -153,7 +165,19 @@ test('what takes the space: largest model first, unique below size when bytes ar
 	await expect(page).toHaveURL(/\?keep=3#retention$/);
 	await expect(page.getByLabel('Keep the newest N versions of each model')).toHaveValue('3');
 	await page.getByRole('button', { name: 'Preview' }).click();
-	await expect(page.getByRole('region', { name: 'Retention preview' }).getByTestId('plan-row')).toHaveText([/alpha:v1/]);
+	const preview = page.getByRole('region', { name: 'Retention preview' });
+	await expect(preview.getByTestId('plan-row')).toHaveText([/alpha:v1/]);
+
+	// An aliased version is kept and said why, unless the rule says otherwise; then it is marked.
+	await page.evaluate(() => window.modelShelf!.api.setAlias({ name: 'alpha', alias: 'champion', version: 'v1' }));
+	await page.getByRole('button', { name: 'Preview' }).click();
+	await expect(preview.getByTestId('plan-count')).toHaveText('No version would go.');
+	await expect(preview.getByTestId('plan-exempt')).toHaveText(['alpha:v1: an alias points at it']);
+	await page.getByLabel('Also delete aliased versions').check();
+	await expect(page).toHaveURL(/\?keep=3&aliased=1#retention$/);
+	await page.getByRole('button', { name: 'Preview' }).click();
+	await expect(preview.getByTestId('plan-row')).toHaveText([/alpha:v1.*champion/]);
+	await expect(preview.getByTestId('plan-exempt')).toHaveCount(0);
 
 	// A bad selector says where it goes wrong, and the rule is not previewed.
 	await page.getByLabel('Only versions matching (label selector, optional)').fill('stage=dev,,x');
