@@ -10,8 +10,9 @@ const NAMES = ['churn', 'fraud'] as const;
 /** What each seeded version is: its stage and accuracy (fraud:v000, v010, … have none). */
 function seedOf(name: (typeof NAMES)[number], i: number) {
 	const stage = i % 2 === 0 ? 'dev' : 'prod';
-	const step = name === 'churn' ? 37 : 23;
-	const accuracy = name === 'fraud' && i % 10 === 0 ? undefined : 0.5 + ((i * step) % PER_NAME) / 140;
+	// Distinct values across both names, so the order is the metric's alone.
+	const [step, offset] = name === 'churn' ? [37, 0.5] : [23, 0.501];
+	const accuracy = name === 'fraud' && i % 10 === 0 ? undefined : offset + ((i * step) % PER_NAME) / 140;
 	return { tag: `${name}:v${String(i).padStart(3, '0')}`, stage, accuracy };
 }
 const seeds = NAMES.flatMap((name) => Array.from({ length: PER_NAME }, (_, i) => ({ name, i, ...seedOf(name, i) })));

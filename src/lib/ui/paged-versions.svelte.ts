@@ -18,7 +18,7 @@ export class PagedVersions {
 	#selectorError = $state.raw<ShownError | null>(null);
 	#whereError = $state.raw<ShownError | null>(null);
 	/** The last query that listed successfully; a refresh or `more()` repeats it. */
-	#query: ListRequest | null = null;
+	#query = $state.raw<ListRequest | null>(null);
 	/** Drops answers to requests that a newer one replaced. */
 	#generation = 0;
 
