@@ -1,7 +1,7 @@
 // The Models list over many versions: select all matching a filter (beyond the loaded page), move them to the
 // trash and restore them identical; order by a metric and filter by thresholds, kept in the URL.
 import { expect, test, type Page } from '@playwright/test';
-import { openApp, selectorBox, versionRows } from './ui-helpers.ts';
+import { openApp, readZipWithPython, selectorBox, versionRows } from './ui-helpers.ts';
 
 /** Versions per name; two names. */
 const PER_NAME = 70;
@@ -163,5 +163,33 @@ test.describe('Models list over many versions', () => {
 		await page.getByLabel('View').selectOption('aliases');
 		await expect(versionRows(page)).toHaveCount(3);
 		await expect(versionRows(page)).toContainText([/fraud@staging\s*→ v021/, /churn@champion\s*→ v010/, /churn@production\s*→ v010/]);
+	});
+
+	test('a shift-click range exports as one zip, each version in its own folder', async ({ page }, testInfo) => {
+		await openApp(page);
+		await page.evaluate(async () => {
+			for (const version of ['v1', 'v2', 'v3', 'v4']) {
+				await window.modelShelf!.api.save({ name: 'iris', version, files: [{ path: 'model.pkl', data: new Blob([`iris ${version}`]) }] });
+			}
+		});
+		await page.reload();
+		await expect(versionRows(page)).toHaveCount(4);
+		// Newest first: v4, v3, v2, v1; v3 then shift+v1 ticks v3, v2, v1.
+		await page.getByRole('checkbox', { name: 'Select iris:v3' }).check();
+		await page.getByRole('checkbox', { name: 'Select iris:v1' }).click({ modifiers: ['Shift'] });
+		await expect(page.getByTestId('selected-count')).toHaveText('3 selected');
+		await expect(page.getByRole('checkbox', { name: 'Select iris:v2' })).toBeChecked();
+		await expect(page.getByRole('checkbox', { name: 'Select iris:v4' })).not.toBeChecked();
+		await expect(page.getByRole('checkbox', { name: 'Select all shown versions' })).toHaveJSProperty('indeterminate', true);
+
+		const downloading = page.waitForEvent('download');
+		await page.getByRole('region', { name: 'Bulk actions' }).getByRole('button', { name: 'Export' }).click();
+		const download = await downloading;
+		const zipPath = testInfo.outputPath(download.suggestedFilename());
+		await download.saveAs(zipPath);
+		const paths = readZipWithPython(zipPath).map((file) => file.path).sort();
+		expect(paths).toEqual(['iris/v1/model.pkl', 'iris/v1/model.yaml', 'iris/v2/model.pkl', 'iris/v2/model.yaml', 'iris/v3/model.pkl', 'iris/v3/model.yaml']);
+		// No registry configured: no Push.
+		await expect(page.getByRole('region', { name: 'Bulk actions' }).getByRole('button', { name: 'Push' })).toHaveCount(0);
 	});
 });
