@@ -1,6 +1,6 @@
 // Issue 15: pullVersion in Node, with the remote database passed in, against a real CNCF Distribution
 // registry (tests/unit/registry-fixtures.ts): what is stored, what is skipped, what is recorded, and what
-// is refused (TAG_EXISTS, INTEGRITY, a model.yaml naming another version) with the shelf left as it was.
+// is refused (TAG_EXISTS, INTEGRITY, a model.yaml contradicting its manifest) with the shelf left as it was.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseModelYaml } from '../../src/lib/core/manifest.ts';
@@ -110,15 +110,12 @@ describe('pullVersion', () => {
 		expect(await shelf.remoteDb.copiesOf('iris:v1')).toEqual([]);
 	});
 
-	it('a tag whose model.yaml names another version is INVALID_MANIFEST, and nothing is stored', async () => {
+	it('a manifest whose version annotation contradicts its model.yaml is INVALID_MANIFEST, and nothing is stored', async () => {
 		const { client, repository } = await published('iris:v1', { 'model.bin': 'weights' });
-		// The same manifest under a second tag: its model.yaml still says v1.
-		const manifest = await fetch(`${registry().directUrl}/v2/${repository}/manifests/v1`, { headers: { Accept: OCI_MANIFEST_TYPE } });
-		const retagged = await fetch(`${registry().directUrl}/v2/${repository}/manifests/v2`, {
-			method: 'PUT',
-			headers: { 'Content-Type': OCI_MANIFEST_TYPE },
-			body: new Uint8Array(await manifest.arrayBuffer())
-		});
+		// The manifest, edited to claim v2, under the tag v2: its model.yaml still says v1.
+		const manifest = (await (await fetch(`${registry().directUrl}/v2/${repository}/manifests/v1`, { headers: { Accept: OCI_MANIFEST_TYPE } })).json()) as { annotations: Record<string, string> };
+		manifest.annotations['org.opencontainers.image.version'] = 'v2';
+		const retagged = await fetch(`${registry().directUrl}/v2/${repository}/manifests/v2`, { method: 'PUT', headers: { 'Content-Type': OCI_MANIFEST_TYPE }, body: JSON.stringify(manifest) });
 		expect(retagged.status).toBe(201);
 		const shelf = await openShelf();
 		expect((await failure(pullVersion(shelf.store, client, shelf.remoteDb, 'iris:v2'))).code).toBe('INVALID_MANIFEST');

@@ -175,6 +175,20 @@ export function readModelArtifact(text: string): ModelArtifact {
 }
 
 /**
+ * The version a manifest's annotations name (`org.opencontainers.image.version`), or undefined for a manifest
+ * that does not parse or names none. Tells a version's own registry tag from an alias tag pointing at it.
+ * @param text the manifest as the registry sent it
+ */
+export function manifestVersion(text: string): string | undefined {
+	try {
+		const version = (JSON.parse(text) as { annotations?: Record<string, unknown> }).annotations?.[ANNOTATIONS.version];
+		return typeof version === 'string' ? version : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
  * The labels a manifest's annotations carry (for showing a remote tag before it is pulled).
  * @param annotations manifest annotations
  */

@@ -3,10 +3,11 @@
 // blobs the shelf already holds are not downloaded; the version is committed in one transaction at the end.
 import { ShelfError, isShelfError } from '../../core/errors.ts';
 import { parseModelYaml, serializeModelYaml, type ModelInfo } from '../../core/manifest.ts';
-import { labelsOf, readModelArtifact, type ArtifactFile, type ModelArtifact } from '../../core/oci/artifact.ts';
+import { labelsOf, manifestVersion, readModelArtifact, type ArtifactFile, type ModelArtifact } from '../../core/oci/artifact.ts';
 import { nextPageLink } from '../../core/oci/http-headers.ts';
 import { modelNameOf, parseRemoteReference, repositoryOf, type RemoteReference } from '../../core/oci/remote.ts';
-import { formatTag } from '../../core/tags.ts';
+import { formatTag, LATEST } from '../../core/tags.ts';
+import { setAlias } from '../store/lifecycle.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import type { RegistryClient } from './registry-client.ts';
@@ -24,6 +25,8 @@ export interface RemoteVersion {
 	labels: Record<string, string>;
 	files: ArtifactFile[];
 	size: number;
+	/** The registry tag asked for is an alias of this version (`churn:champion` → v4). */
+	alias?: string;
 }
 
 /** The outcome of a pull. */
@@ -34,6 +37,8 @@ export interface PullResult {
 	downloadedBytes: number;
 	/** Bytes of files the shelf already held (not downloaded). */
 	skippedBytes: number;
+	/** The registry tag pulled was an alias of the version; set here too unless the pull said `alias: false`. */
+	alias: string | null;
 }
 
 /** Most pages of a listing the shelf follows (1,000 entries each). */
@@ -45,8 +50,8 @@ const MAX_PAGES = 100;
  */
 export async function inspectRemote(client: RegistryClient, referenceText: string, signal?: AbortSignal): Promise<RemoteVersion> {
 	const reference = parseRemoteReference(referenceText);
-	const { repository, artifact, digest, info } = await _readVersion(client, reference, signal);
-	return { repository, tag: info.version, digest, info, labels: { ...labelsOf(artifact.annotations), ...info.labels }, files: artifact.files, size: artifact.size };
+	const { repository, artifact, digest, info, alias } = await _readVersion(client, reference, signal);
+	return { repository, tag: info.version, digest, info, labels: { ...labelsOf(artifact.annotations), ...info.labels }, files: artifact.files, size: artifact.size, ...(alias ? { alias } : {}) };
 }
 
 /**
@@ -58,9 +63,26 @@ export async function inspectRemote(client: RegistryClient, referenceText: strin
  * @throws ShelfError `INTEGRITY` when bytes do not match their digest (nothing is stored), `TAG_EXISTS`
  * when the shelf holds that tag with other content, `UNSUPPORTED` for artifacts that are not models
  */
-export async function pullVersion(store: ModelStore, client: RegistryClient, remoteDb: RemoteDb, referenceText: string, controls: OperationControls = {}): Promise<PullResult> {
+export async function pullVersion(
+	store: ModelStore,
+	client: RegistryClient,
+	remoteDb: RemoteDb,
+	referenceText: string,
+	controls: OperationControls = {},
+	options: { alias?: boolean } = {}
+): Promise<PullResult> {
 	const reference = parseRemoteReference(referenceText);
-	const { repository, artifact, digest, info, configText } = await _readVersion(client, reference, controls.signal);
+	const { repository, artifact, digest, info, configText, alias: aliasTag } = await _readVersion(client, reference, controls.signal);
+	// `latest` stays the shelf's automatic pointer; any other alias tag becomes an alias here too.
+	const alias = aliasTag !== undefined && aliasTag !== LATEST && options.alias !== false ? aliasTag : null;
+	if (alias && (await store.catalogue.get(`${info.name}:${alias}`))) {
+		throw new ShelfError('ALIAS_CONFLICT', `${info.name}:${alias} is a version on this shelf, so the registry's alias "${alias}" cannot be set here. Nothing was pulled. Hint: pull ${info.name}:${info.version} instead.`, {
+			name: info.name,
+			alias,
+			reason: 'is-version',
+			repository
+		});
+	}
 	const tag = formatTag(info);
 	const existing = await store.catalogue.get(tag);
 	if (existing) {
@@ -68,7 +90,8 @@ export async function pullVersion(store: ModelStore, client: RegistryClient, rem
 			throw new ShelfError('TAG_EXISTS', `"${tag}" is already on the shelf with different content; tags are immutable. Nothing was pulled.`, { tag, digest });
 		}
 		await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now() });
-		return { status: 'unchanged', record: existing, digest, downloadedBytes: 0, skippedBytes: artifact.size };
+		if (alias) await _followAlias(store, info, alias, repository);
+		return { status: 'unchanged', record: existing, digest, downloadedBytes: 0, skippedBytes: artifact.size, alias };
 	}
 
 	let loaded = 0;
@@ -106,7 +129,14 @@ export async function pullVersion(store: ModelStore, client: RegistryClient, rem
 	}, controls.signal);
 	await remoteDb.recordBlobs(client.remote.url, repository, artifact.files.map((file) => `sha256:${file.sha256}`));
 	await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now() });
-	return { status: result.status, record: result.record, digest, downloadedBytes, skippedBytes };
+	if (alias) await _followAlias(store, info, alias, repository);
+	return { status: result.status, record: result.record, digest, downloadedBytes, skippedBytes, alias };
+}
+
+/** Points the local alias where the registry's does (a no-op when it already does). */
+async function _followAlias(store: ModelStore, info: ModelInfo, alias: string, repository: string) {
+	const current = (await store.catalogue.aliases(info.name)).find((candidate) => candidate.alias === alias);
+	if (current?.version !== info.version) await setAlias(store, { name: info.name, alias, version: info.version, note: `pulled from ${repository}` });
 }
 
 /**
@@ -145,15 +175,18 @@ async function _readVersion(client: RegistryClient, reference: RemoteReference, 
 	const artifact = readModelArtifact(text);
 	const configText = decodeManifest(await fetchSmallBlob(client, repository, artifact.config, signal));
 	const info = parseModelYaml(configText);
-	// The repository and tag say which model this is; a model.yaml claiming another is refused, not renamed.
-	if (info.name !== reference.name || (reference.tag !== undefined && info.version !== reference.tag)) {
+	// The repository says which model this is, and the manifest which version: a model.yaml claiming another is
+	// refused, not renamed. A tag naming another version than its own word is an alias tag (see push.ts).
+	const annotated = manifestVersion(text);
+	if (info.name !== reference.name || (annotated !== undefined && annotated !== info.version) || (annotated === undefined && reference.tag !== undefined && info.version !== reference.tag)) {
 		throw new ShelfError(
 			'INVALID_MANIFEST',
-			`${repository}:${reference.tag ?? reference.digest} holds the model.yaml of "${formatTag(info)}", not of the version asked for. Nothing was pulled.`,
+			`${repository}:${reference.tag ?? reference.digest} holds the model.yaml of "${formatTag(info)}", not of the version its manifest names. Nothing was pulled.`,
 			{ field: 'name', repository, found: formatTag(info) }
 		);
 	}
-	return { repository, artifact, digest, info, configText };
+	const alias = reference.tag !== undefined && reference.tag !== info.version ? reference.tag : undefined;
+	return { repository, artifact, digest, info, configText, alias };
 }
 
 /** The shelf's record of a blob it holds already, when sizes agree. */

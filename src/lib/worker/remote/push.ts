@@ -5,10 +5,11 @@
 // last, so a half-pushed version is never visible under its tag.
 import { ShelfError } from '../../core/errors.ts';
 import { serializeModelYaml } from '../../core/manifest.ts';
-import { OCI_MANIFEST_TYPE, modelArtifactManifest } from '../../core/oci/artifact.ts';
+import { OCI_MANIFEST_TYPE, manifestVersion, modelArtifactManifest } from '../../core/oci/artifact.ts';
 import { digestOf, remoteTagOf, repositoryOf } from '../../core/oci/remote.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import { throwIfAborted } from '../operations.ts';
+import { noteUse } from '../store/lifecycle.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import { sendBlob, type BlobTarget, type SentBlob } from './blob-upload.ts';
 import type { RegistryClient } from './registry-client.ts';
@@ -28,6 +29,8 @@ export interface PushResult {
 	/** Bytes the registry already had (by HEAD or a cross-repository mount). */
 	skippedBytes: number;
 	files: { path: string; sha256: string; size: number; sent: 'uploaded' | 'present' | 'mounted' }[];
+	/** Aliases published as registry tags pointing at this version's manifest (with `aliases`). */
+	aliases: string[];
 }
 
 /**
@@ -39,7 +42,14 @@ export interface PushResult {
  * @throws ShelfError `TAG_EXISTS` when the registry holds that tag with other content; the client's
  * `REMOTE_*` errors; `INTEGRITY` when the registry finds a stored file's bytes do not match its digest
  */
-export async function pushVersion(store: ModelStore, client: RegistryClient, remoteDb: RemoteDb, tagText: string, controls: OperationControls = {}): Promise<PushResult> {
+export async function pushVersion(
+	store: ModelStore,
+	client: RegistryClient,
+	remoteDb: RemoteDb,
+	tagText: string,
+	controls: OperationControls = {},
+	options: { aliases?: boolean } = {}
+): Promise<PushResult> {
 	const record = await store.get(tagText);
 	const repository = repositoryOf(client.remote, record.name);
 	const tag = remoteTagOf(record.version);
@@ -48,7 +58,7 @@ export async function pushVersion(store: ModelStore, client: RegistryClient, rem
 	const configDigest = digestOf(await sha256Hex(config));
 	const manifestBytes = new TextEncoder().encode(JSON.stringify(modelArtifactManifest(record.info, record.files, { digest: configDigest, size: config.byteLength })));
 	const digest = digestOf(await sha256Hex(manifestBytes));
-	const result: PushResult = { status: 'pushed', registry, repository, tag, digest, uploadedBytes: 0, skippedBytes: 0, files: [] };
+	const result: PushResult = { status: 'pushed', registry, repository, tag, digest, uploadedBytes: 0, skippedBytes: 0, files: [], aliases: [] };
 
 	const existing = await _remoteManifestDigest(client, repository, tag, controls.signal);
 	if (existing !== undefined && existing !== digest) {
@@ -113,7 +123,47 @@ export async function pushVersion(store: ModelStore, client: RegistryClient, rem
 	}
 	await remoteDb.recordBlobs(registry, repository, [configDigest, ...record.files.map((file) => digestOf(file.sha256))]);
 	await remoteDb.recordCopy({ registry, repository, tag: record.tag, digest, how: 'pushed', at: Date.now() });
+	if (options.aliases) {
+		const aliases = (await store.catalogue.aliases(record.name)).filter((alias) => alias.version === record.version).map((alias) => alias.alias);
+		for (const alias of aliases) {
+			await _moveAliasTag(client, repository, alias, { digest, bytes: manifestBytes }, controls.signal);
+			result.aliases.push(alias);
+		}
+	}
+	noteUse(store, record.tag, 'pushed');
 	return result;
+}
+
+/**
+ * Points the registry tag `alias` at a version's manifest. A registry tag is a version's own when its manifest's
+ * version annotation names the tag itself; an alias tag carries the manifest of the version it points at, whose
+ * version is never the alias's word (the shelf refuses that pairing). So an alias never overwrites a version tag.
+ * @throws ShelfError `ALIAS_CONFLICT` (reason `remote-version`) when the tag is a version on the registry
+ */
+async function _moveAliasTag(client: RegistryClient, repository: string, alias: string, manifest: { digest: string; bytes: Uint8Array<ArrayBuffer> }, signal?: AbortSignal) {
+	const current = await _remoteManifestDigest(client, repository, alias, signal);
+	if (current === manifest.digest) return;
+	if (current !== undefined) {
+		const { text } = await fetchManifest(client, repository, alias, signal);
+		if (manifestVersion(text) === alias) {
+			const name = repository.slice(repository.lastIndexOf('/') + 1);
+			throw new ShelfError('ALIAS_CONFLICT', `${repository}:${alias} on the registry is a version, not an alias; it was left as it is. Hint: choose another alias.`, {
+				name,
+				alias,
+				reason: 'remote-version',
+				repository
+			});
+		}
+	}
+	await client.request(`${repository}/manifests/${alias}`, {
+		method: 'PUT',
+		repository,
+		access: 'push',
+		headers: { 'Content-Type': OCI_MANIFEST_TYPE },
+		body: manifest.bytes,
+		accept: [201],
+		signal
+	});
 }
 
 // ---------------------------------------------------------------------------

@@ -87,14 +87,14 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 			return inspectRemote(await client(), reference);
 		},
 		/** Pushes a version; resumable, progress per file and in total, cancellable by `opId`. */
-		async push(request: { tag: string; opId?: string }, onProgress?: ProgressListener): Promise<PushResult> {
+		async push(request: { tag: string; aliases?: boolean; opId?: string }, onProgress?: ProgressListener): Promise<PushResult> {
 			const [store, registry, db] = await Promise.all([open(), client(), remoteDb()]);
-			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, db, request.tag, controls));
+			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, db, request.tag, controls, { aliases: request.aliases }));
 		},
-		/** Pulls `name:version` or `name@sha256:…` into the shelf. */
-		async pull(request: { reference: string; opId?: string }, onProgress?: ProgressListener): Promise<PullResult> {
+		/** Pulls `name:version`, `name:alias` or `name@sha256:…` into the shelf. */
+		async pull(request: { reference: string; alias?: boolean; opId?: string }, onProgress?: ProgressListener): Promise<PullResult> {
 			const [store, registry, db] = await Promise.all([open(), client(), remoteDb()]);
-			return longOperation(request.opId, onProgress, (controls) => pullVersion(store, registry, db, request.reference, controls));
+			return longOperation(request.opId, onProgress, (controls) => pullVersion(store, registry, db, request.reference, controls, { alias: request.alias }));
 		},
 		/** Registries a local version was pushed to or pulled from, with its manifest digest there. */
 		async remoteCopies({ tag }: { tag: string }): Promise<RemoteCopy[]> {
