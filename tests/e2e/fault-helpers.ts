@@ -56,7 +56,7 @@ export async function serveFile(page: Page, path: string) {
  * Starts an operation in the page and returns at once; progress lands in `window.__loaded` (bytes),
  * completion in `window.__outcome`. `kind` picks the call; `arg` is its request.
  */
-export async function startOperation(page: Page, kind: 'save' | 'import' | 'export' | 'delete', arg: unknown) {
+export async function startOperation(page: Page, kind: 'save' | 'import' | 'export' | 'delete' | 'deleteMany' | 'emptyTrash', arg: unknown) {
 	await page.evaluate(
 		async ({ kind, arg }) => {
 			const state = window as unknown as { __loaded: number; __outcome?: string };
@@ -72,6 +72,8 @@ export async function startOperation(page: Page, kind: 'save' | 'import' | 'expo
 				const blob = await (await fetch(`/__fault-files__/${request.name as string}`)).blob();
 				running = shelf.api.importBundle({ file: new File([blob], request.name as string) }, progress);
 			} else if (kind === 'export') running = shelf.api.exportBundle({ tag: request.tag as string }, progress);
+			else if (kind === 'deleteMany') running = shelf.api.deleteMany({ tags: request.tags as string[] }, progress);
+			else if (kind === 'emptyTrash') running = shelf.api.emptyTrash({});
 			else running = shelf.api.delete({ tag: request.tag as string });
 			running.then(() => (state.__outcome = 'done'), (error: { code?: string }) => (state.__outcome = error.code ?? 'error'));
 
@@ -117,9 +119,10 @@ export interface Attempt {
 
 /**
  * Reopens the shelf in a new tab and checks everything a user relies on after a crash: each attempted
- * version is complete or absent, `latest` names the newest version that exists, every stored file
- * re-hashes to its digest, and fsck leaves no temporary file and exactly the referenced blobs.
- * @returns the reopened tab and which attempts were committed
+ * version is complete on the shelf, whole in the trash, or absent (never in both), `latest` names the newest
+ * version that exists, every stored file re-hashes to its digest, and fsck leaves no temporary file and
+ * exactly the blobs the shelf and the trash reference.
+ * @returns the reopened tab, which attempts were committed (on the shelf) and which are in the trash
  */
 export async function reopenAndCheck(context: BrowserContext, attempts: Attempt[], where: string) {
 	const page = await context.newPage();
@@ -127,7 +130,20 @@ export async function reopenAndCheck(context: BrowserContext, attempts: Attempt[
 	const { now, startup } = await page.evaluate(() => window.modelShelf!.api.fsck());
 	expect(startup.missingBlobs, where).toEqual([]);
 	expect(now, where).toEqual({ tempFilesRemoved: 0, orphanBlobsRemoved: [], missingBlobs: [] });
-	const all = (await page.evaluate(() => window.modelShelf!.api.list({ limit: 1000 }))).items;
+	const all = await page.evaluate(async () => {
+		const items = [];
+		let cursor: string | null = null;
+		do {
+			const page: Awaited<ReturnType<NonNullable<typeof window.modelShelf>['api']['list']>> = await window.modelShelf!.api.list({ limit: 1000, cursor });
+			items.push(...page.items);
+			cursor = page.next;
+		} while (cursor !== null);
+		return items;
+	});
+	const trashed = new Set((await page.evaluate(() => window.modelShelf!.api.listTrash())).items.map((item) => item.tag));
+	const onShelf = new Set(all.map((item) => item.tag));
+	expect([...trashed].filter((tag) => onShelf.has(tag)), `${where}: no version both on the shelf and in the trash`).toEqual([]);
+	const trashedBlobs = attempts.filter((attempt) => trashed.has(attempt.tag)).flatMap((attempt) => attempt.files.map((file) => file.sha256));
 	const committed: string[] = [];
 	for (const attempt of attempts) {
 		const record = all.find((item) => item.tag === attempt.tag);
@@ -144,6 +160,6 @@ export async function reopenAndCheck(context: BrowserContext, attempts: Attempt[
 	}
 	expect((await page.evaluate(() => window.modelShelf!.api.verify({}))).problems, where).toEqual([]);
 	expect(await opfsFiles(page, 'tmp'), where).toEqual([]);
-	expect(await opfsFiles(page, 'blobs'), where).toEqual([...new Set(all.flatMap((item) => item.files.map((file) => file.sha256)))].sort());
-	return { page, committed };
+	expect(await opfsFiles(page, 'blobs'), where).toEqual([...new Set([...all.flatMap((item) => item.files.map((file) => file.sha256)), ...trashedBlobs])].sort());
+	return { page, committed, trashed };
 }

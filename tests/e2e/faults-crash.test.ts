@@ -83,27 +83,72 @@ test('an export killed at any point changes nothing stored, and the next export 
 	expect(exported.size).toBeGreaterThan(TOTAL);
 });
 
-test('a delete killed at once or soon after leaves the version whole or gone, and latest on an existing version', async ({ page }) => {
+test('a delete killed at once or after leaves the version on the shelf or whole in the trash, and emptying the trash killed after its commit leaves orphans fsck removes', async ({ page }) => {
 	await openShelf(page);
 	const rounds = FULL ? 12 : 3;
 	const attempts: Attempt[] = [];
 	let current = page;
 	for (let round = 0; round < rounds; round++) {
-		// Twenty small files: the delete has twenty blob removals after its catalogue commit to be cut in.
+		// Twenty small files: emptying the trash has twenty blob removals after its catalogue commit to be cut in.
 		const files = Array.from({ length: 20 }, (_, index) => seededFile(`f${index}.bin`, 64 << 10, 1000 + round * 20 + index));
 		const tag = `crash_delete:r${round}`;
 		await save(current, { name: 'crash_delete', version: `r${round}`, creationTime: `2025-01-01T00:00:${String(round).padStart(2, '0')}+00:00`, files: files.map(({ path, size, seed }) => ({ path, size, seed })) });
 		attempts.push({ tag, files });
 		tally.tried++;
-		const blobsBefore = (await opfsFiles(current, 'blobs')).length;
 		await startOperation(current, 'delete', { tag });
-		// Where the kill lands: right away; after the first blob left OPFS (the record is gone by then, the
-		// other blobs not yet); or after the delete finished.
-		if (round % 3 === 1) await current.waitForFunction(blobsFewerThan, blobsBefore, { polling: 1 });
-		if (round % 3 === 2) await current.waitForFunction(() => (window as unknown as { __outcome?: string }).__outcome !== undefined);
-		await current.close();
+		if (round % 3 !== 0) await current.waitForFunction(() => (window as unknown as { __outcome?: string }).__outcome !== undefined);
+		if (round % 3 === 0) {
+			await current.close();
+		} else {
+			// Where the kill lands in emptying: after the first blob left OPFS (the record is gone by then, the
+			// other blobs not yet); or after it finished.
+			const blobsBefore = (await opfsFiles(current, 'blobs')).length;
+			await startOperation(current, 'emptyTrash', {});
+			if (round % 3 === 1) await current.waitForFunction(blobsFewerThan, blobsBefore, { polling: 1 });
+			else await current.waitForFunction(() => (window as unknown as { __outcome?: string }).__outcome !== undefined);
+			await current.close();
+		}
 		const { page: reopened } = await reopenAndCheck(current.context(), attempts, `delete round ${round}`);
 		tally.passed++;
+		current = reopened;
+	}
+});
+
+test('a bulk delete of 2,000 versions killed part way leaves every version whole in one place, latest and aliases consistent', async ({ page }) => {
+	await openShelf(page);
+	const count = 2000;
+	const attempts: Attempt[] = Array.from({ length: count }, (_, index) => ({ tag: `bulk${index % 4}:v${index}`, files: [seededFile('w.bin', 256, 5000 + index)] }));
+	await page.evaluate(async (count) => {
+		const api = window.modelShelf!.api;
+		for (let index = 0; index < count; index++) {
+			let s = (5000 + index) >>> 0;
+			const words = new Uint32Array(64);
+			for (let i = 0; i < words.length; i++) {
+				s ^= s << 13;
+				s ^= s >>> 17;
+				s ^= s << 5;
+				words[i] = s >>> 0;
+			}
+			const creationTime = new Date(Date.UTC(2025, 0, 1) + index * 1000).toISOString();
+			await api.save({ name: `bulk${index % 4}`, version: `v${index}`, creationTime, files: [{ path: 'w.bin', data: new Blob([words]) }] });
+		}
+		await api.setAlias({ name: 'bulk1', alias: 'champion', version: 'v1' });
+	}, count);
+	let current = page;
+	const tags = attempts.map((attempt) => attempt.tag);
+	for (const killAt of FULL ? [1, 250, 700, 1250, 1900, count] : [600, 1500]) {
+		tally.tried++;
+		await startOperation(current, 'deleteMany', { tags: tags.filter((tag) => tag !== 'bulk1:v1') });
+		await closeTabAt(current, killAt);
+		const { page: reopened, committed, trashed } = await reopenAndCheck(current.context(), attempts, `bulk delete killed at ${killAt} versions`);
+		expect(committed.length + trashed.size, `every version is in one place after a kill at ${killAt}`).toBe(count);
+		// The kill landed part way: some versions moved, some not (a kill after the end would prove nothing).
+		expect(trashed.size, `moved before the kill at ${killAt}`).toBeGreaterThanOrEqual(Math.min(killAt, 250));
+		if (killAt < count) expect(committed.length, `left on the shelf by the kill at ${killAt}`).toBeGreaterThan(1);
+		expect((await reopened.evaluate(() => window.modelShelf!.api.get({ tag: 'bulk1@champion' }))).tag).toBe('bulk1:v1');
+		tally.passed++;
+		// Put them back for the next kill point.
+		await reopened.evaluate((tags) => window.modelShelf!.api.restore({ tags }), [...trashed]);
 		current = reopened;
 	}
 });
