@@ -1,7 +1,7 @@
 // The Models list over many versions: select all matching a filter (beyond the loaded page), move them to the
 // trash and restore them identical; order by a metric and filter by thresholds, kept in the URL.
 import { expect, test, type Page } from '@playwright/test';
-import { openApp, readZipWithPython, selectorBox, versionRows } from './ui-helpers.ts';
+import { expectNoSeriousAxeViolations, openApp, readZipWithPython, selectorBox, versionRows } from './ui-helpers.ts';
 
 /** Versions per name; two names. */
 const PER_NAME = 70;
@@ -181,6 +181,7 @@ test.describe('Models list over many versions', () => {
 		await expect(page.getByRole('checkbox', { name: 'Select iris:v2' })).toBeChecked();
 		await expect(page.getByRole('checkbox', { name: 'Select iris:v4' })).not.toBeChecked();
 		await expect(page.getByRole('checkbox', { name: 'Select all shown versions' })).toHaveJSProperty('indeterminate', true);
+		await expectNoSeriousAxeViolations(page, 'the Models list with a selection');
 
 		const downloading = page.waitForEvent('download');
 		await page.getByRole('region', { name: 'Bulk actions' }).getByRole('button', { name: 'Export' }).click();
