@@ -160,10 +160,11 @@ test('what takes the space: largest model first, unique below size when bytes ar
 	await expect(versions.first()).toContainText('never');
 	await expectNoSeriousAxeViolations(page, 'the Storage page with the space view open');
 
-	// "Keep only the newest 3…" prefills the retention form and keeps the rule in the URL.
+	// "Keep only the newest 3…" prefills a rule for that model and keeps it in the URL.
 	await alphaRow.getByRole('link', { name: /Keep only the newest 3/ }).click();
-	await expect(page).toHaveURL(/\?keep=3#retention$/);
+	await expect(page).toHaveURL(/\?name=alpha&keep=3#retention$/);
 	await expect(page.getByLabel('Keep the newest N versions of each model')).toHaveValue('3');
+	await expect(page.getByLabel('Only the model (name, optional)')).toHaveValue('alpha');
 	await page.getByRole('button', { name: 'Preview' }).click();
 	const preview = page.getByRole('region', { name: 'Retention preview' });
 	await expect(preview.getByTestId('plan-row')).toHaveText([/alpha:v1/]);
@@ -174,7 +175,7 @@ test('what takes the space: largest model first, unique below size when bytes ar
 	await expect(preview.getByTestId('plan-count')).toHaveText('No version would go.');
 	await expect(preview.getByTestId('plan-exempt')).toHaveText(['alpha:v1: an alias points at it']);
 	await page.getByLabel('Also delete aliased versions').check();
-	await expect(page).toHaveURL(/\?keep=3&aliased=1#retention$/);
+	await expect(page).toHaveURL(/\?name=alpha&keep=3&aliased=1#retention$/);
 	await page.getByRole('button', { name: 'Preview' }).click();
 	await expect(preview.getByTestId('plan-row')).toHaveText([/alpha:v1.*champion/]);
 	await expect(preview.getByTestId('plan-exempt')).toHaveCount(0);

@@ -17,7 +17,7 @@ async function openStore() {
 }
 
 /** Saves `name:version` created on day `day` of 2025 with the given files (path → text), labels and metadata. */
-async function save(store: ModelStore, tag: string, day: number, files: Record<string, string>, extra: { labels?: Record<string, string>; metadata?: Record<string, unknown> } = {}) {
+async function save(store: ModelStore, tag: string, day: number, files: Record<string, string>, extra: { labels?: Record<string, string>; metadata?: Record<string, number | string> } = {}) {
 	const [name = '', version = ''] = tag.split(':');
 	const creationTime = new Date(Date.UTC(2025, 0, day)).toISOString();
 	return store.save({ name, version, creationTime, ...extra, files: Object.entries(files).map(([path, text]) => ({ path, data: new Blob([text]) })) });
@@ -179,6 +179,7 @@ describe('retention', () => {
 		expect(all.versions.map((version) => version.tag)).toEqual(['a:v1', 'a:v2', 'a:v3', 'b:v1', 'b:v2', 'b:v3']);
 		expect(all.exempt).toEqual([{ tag: 'b:v4', reason: 'latest' }]);
 		expect((await planRetentionNow(store, { keepNewest: 0, includeLatest: true, includeAliased: true })).bytesFreed).toBe((await usage(store)).storedBytes);
+		expect((await planRetentionNow(store, { name: 'a', keepNewest: 1 })).versions.map((version) => version.tag)).toEqual(['a:v1', 'a:v2', 'a:v3']);
 	});
 
 	it('applies what it planned; emptying the trash frees exactly the planned bytes', async () => {

@@ -9,7 +9,7 @@ describe('the retention form', () => {
 	it('reads keep and older as whole numbers and leaves unset criteria out of the rule', () => {
 		expect(formToRule({ ...EMPTY_RETENTION_FORM, keep: '3' })).toEqual({ rule: { keepNewest: 3 } });
 		expect(formToRule({ ...EMPTY_RETENTION_FORM, older: ' 30 ' })).toEqual({ rule: { olderThanDays: 30 } });
-		expect(formToRule({ keep: '2', older: '7', selector: ' stage=dev ', includeLatest: true, includeAliased: true })).toEqual({
+		expect(formToRule({ name: '', keep: '2', older: '7', selector: ' stage=dev ', includeLatest: true, includeAliased: true })).toEqual({
 			rule: { keepNewest: 2, olderThanDays: 7, selector: 'stage=dev', includeLatest: true, includeAliased: true }
 		});
 	});
@@ -31,9 +31,10 @@ describe('the retention form', () => {
 	});
 
 	it('round-trips through the URL, short when empty', () => {
-		const form = { keep: '3', older: '30', selector: 'team in (a,b)', includeLatest: false, includeAliased: true };
+		const form = { name: 'churn', keep: '3', older: '30', selector: 'team in (a,b)', includeLatest: false, includeAliased: true };
 		const search = retentionSearch(form);
-		expect(search).toBe('?keep=3&older=30&selector=team+in+%28a%2Cb%29&aliased=1');
+		expect(search).toBe('?name=churn&keep=3&older=30&selector=team+in+%28a%2Cb%29&aliased=1');
+		expect(formToRule(form)).toEqual({ rule: { name: 'churn', keepNewest: 3, olderThanDays: 30, selector: 'team in (a,b)', includeAliased: true } });
 		expect(parseRetentionQuery(new URLSearchParams(search))).toEqual(form);
 		expect(retentionSearch(EMPTY_RETENTION_FORM)).toBe('');
 		expect(parseRetentionQuery(new URLSearchParams(''))).toEqual(EMPTY_RETENTION_FORM);

@@ -6,6 +6,8 @@ import type { RetentionRule } from '$lib/worker/contract.ts';
 
 /** The form as typed: text boxes stay text so a half-typed number is not lost. */
 export interface RetentionForm {
+	/** Only this model ('' = every model). */
+	name: string;
 	/** Keep the newest N versions of each model ('' = no such criterion). */
 	keep: string;
 	/** Delete versions older than D days ('' = no such criterion). */
@@ -30,7 +32,7 @@ export interface RetentionProblem {
 export type RetentionFormResult = { rule: RetentionRule; problem?: undefined } | { rule?: undefined; problem: RetentionProblem };
 
 /** The form before anyone typed. */
-export const EMPTY_RETENTION_FORM: RetentionForm = { keep: '', older: '', selector: '', includeLatest: false, includeAliased: false };
+export const EMPTY_RETENTION_FORM: RetentionForm = { name: '', keep: '', older: '', selector: '', includeLatest: false, includeAliased: false };
 
 /**
  * Reads the form from a URL's query string; absent values are empty, the checkboxes are on only for `1`.
@@ -38,6 +40,7 @@ export const EMPTY_RETENTION_FORM: RetentionForm = { keep: '', older: '', select
  */
 export function parseRetentionQuery(params: URLSearchParams): RetentionForm {
 	return {
+		name: params.get('name') ?? '',
 		keep: params.get('keep') ?? '',
 		older: params.get('older') ?? '',
 		selector: params.get('selector') ?? '',
@@ -54,6 +57,7 @@ export function parseRetentionQuery(params: URLSearchParams): RetentionForm {
  */
 export function retentionSearch(form: RetentionForm): string {
 	const params = new URLSearchParams();
+	if (form.name.trim() !== '') params.set('name', form.name.trim());
 	if (form.keep.trim() !== '') params.set('keep', form.keep.trim());
 	if (form.older.trim() !== '') params.set('older', form.older.trim());
 	if (form.selector.trim() !== '') params.set('selector', form.selector.trim());
@@ -86,6 +90,7 @@ export function formToRule(form: RetentionForm): RetentionFormResult {
 		}
 	}
 	const rule: RetentionRule = {};
+	if (form.name.trim() !== '') rule.name = form.name.trim();
 	if (keep !== null) rule.keepNewest = keep;
 	if (older !== null) rule.olderThanDays = older;
 	if (selector !== '') rule.selector = selector;
@@ -102,7 +107,9 @@ export function formToRule(form: RetentionForm): RetentionFormResult {
  */
 export function describeRule(rule: RetentionRule): string {
 	const parts: string[] = [];
-	if (rule.keepNewest !== undefined) parts.push(`keep the newest ${rule.keepNewest} ${rule.keepNewest === 1 ? 'version' : 'versions'} of each model`);
+	const models = rule.name === undefined ? 'each model' : rule.name;
+	if (rule.keepNewest !== undefined) parts.push(`keep the newest ${rule.keepNewest} ${rule.keepNewest === 1 ? 'version' : 'versions'} of ${models}`);
+	else if (rule.name !== undefined) parts.push(`only ${rule.name}`);
 	if (rule.olderThanDays !== undefined) parts.push(`only versions older than ${rule.olderThanDays} ${rule.olderThanDays === 1 ? 'day' : 'days'}`);
 	if (rule.selector) parts.push(`matching ${rule.selector}`);
 	if (rule.includeLatest) parts.push('latest versions included');

@@ -16,6 +16,8 @@ import { bytesFreedBy, countBlobs, type LedgerEntry } from './ledger.ts';
  * kept unless `includeLatest` / `includeAliased` (an aliased version going takes its aliases with it).
  */
 export interface RetentionRule {
+	/** Only this model's versions (the Storage page's per-model clean-up). */
+	name?: string;
 	keepNewest?: number;
 	olderThanDays?: number;
 	selector?: string;
@@ -75,7 +77,7 @@ export function planRetention(rule: RetentionRule, input: RetentionInput): Reten
 	const cutoff = rule.olderThanDays === undefined ? null : creationTimeKey({ creationTime: new Date(input.now - rule.olderThanDays * DAY_MS).toISOString() });
 	const byName = new Map<string, LedgerEntry[]>();
 	for (const entry of input.entries) {
-		if (entry.trashed || (input.selector && !matchesSelector(input.selector, entry.labels()))) continue;
+		if (entry.trashed || (rule.name !== undefined && entry.name !== rule.name) || (input.selector && !matchesSelector(input.selector, entry.labels()))) continue;
 		const list = byName.get(entry.name) ?? [];
 		list.push(entry);
 		byName.set(entry.name, list);
