@@ -2,9 +2,10 @@
 // through the worker API would take hours (one transaction, one fsync and one `names` update per
 // version); here records are built with the app's own code (newModelInfo, createdKey, toStored: the
 // exact stored shape and index fields) and written thousands per transaction, with the per-name
-// summaries computed once at the end. Files point at made-up digests: listing never reads blobs.
+// summaries and ledgers computed once at the end. Files point at made-up digests: listing never reads blobs.
 import { newModelInfo } from '../src/lib/core/manifest.ts';
 import { createdKey, type NameSummary, type VersionRecord } from '../src/lib/core/store-types.ts';
+import { ledgerLine } from '../src/lib/core/lifecycle/ledger.ts';
 import { newVersion } from '../src/lib/core/tags.ts';
 import { openCatalogueDatabase, toStored } from '../src/lib/worker/catalogue/schema.ts';
 
@@ -45,12 +46,16 @@ export async function seedCatalogue(versions: number, names: number): Promise<Se
 	const db = await openCatalogueDatabase();
 	const modelNames = Array.from({ length: names }, (_, i) => `${TEAMS[i % TEAMS.length]}-${TASKS[Math.floor(i / TEAMS.length) % TASKS.length]}-${String(i).padStart(4, '0')}`);
 	const summaries = new Map<string, NameSummary>();
+	const ledgers = new Map<string, string[]>();
 	for (let first = 0; first < versions; first += BATCH) {
 		const tx = db.transaction('versions', 'readwrite');
 		for (let i = first; i < Math.min(versions, first + BATCH); i++) {
 			const name = modelNames[i % names]!;
 			const record = _record(name, i, random);
 			void tx.store.put(toStored(record));
+			const lines = ledgers.get(name) ?? [];
+			lines.push(ledgerLine(record, false));
+			ledgers.set(name, lines);
 			const summary = summaries.get(name);
 			const newest = !summary || record.createdKey > summary.latestCreatedKey;
 			summaries.set(name, {
@@ -63,8 +68,9 @@ export async function seedCatalogue(versions: number, names: number): Promise<Se
 		}
 		await tx.done;
 	}
-	const tx = db.transaction('names', 'readwrite');
-	for (const summary of summaries.values()) void tx.store.put(summary);
+	const tx = db.transaction(['names', 'ledger'], 'readwrite');
+	for (const summary of summaries.values()) void tx.objectStore('names').put(summary);
+	for (const [name, lines] of ledgers) void tx.objectStore('ledger').put({ name, lines });
 	await tx.done;
 	db.close();
 	const withVersions = modelNames.filter((name) => summaries.has(name));

@@ -59,9 +59,15 @@ export async function runCatalogue(env, options) {
 		profiles.push((await profiled(env.workers, `free-text search x${options.queryReps}`, repeat({ text: seed.searchText, limit: 50 }))).profile);
 		profiles.push((await profiled(env.workers, `selector x${options.queryReps}`, repeat({ selector: SELECTOR, limit: 50 }))).profile);
 	}
+	// Issue 16: aliases, retention, metric order.
+	const version = await page.evaluate((name) => window.modelShelf.api.get({ tag: name }).then((record) => record.version), seed.sampleName);
+	await timedCall(page, 'setAlias', { name: seed.sampleName, alias: 'champion', version });
+	await timed('alias', 'alias resolution (get name@alias)', 'get', { tag: `${seed.sampleName}@champion` }, { maxMs: 5 });
+	await timed('order-metric', 'list ordered by metadata accuracy, page of 50', 'list', { orderBy: { metadata: 'accuracy', direction: 'desc' }, limit: 50 }, QUERY_TARGET);
+	await timed('retention-plan', 'retention dry run: keep the newest 3 of each name', 'planRetention', { keepNewest: 3 }, { maxMs: 1000 });
 	const deletes = [];
-	for (const name of seed.deleteNames.slice(0, options.queryReps)) deletes.push((await timedCall(page, 'delete', { tag: name })).ms);
-	add('delete-latest', 'delete a latest version', deletes);
+	for (const name of seed.deleteNames.slice(0, options.queryReps)) deletes.push((await timedCall(page, 'delete', { tag: name, removeAliases: true })).ms);
+	add('delete-latest', 'delete a latest version (into the trash)', deletes);
 	await page.close();
 
 	log('Offline start to the first rendered row');
@@ -70,6 +76,26 @@ export async function runCatalogue(env, options) {
 	for (let rep = 1; rep <= options.reps; rep++) offline.push(await firstRow(context, url));
 	await context.setOffline(false);
 	add('offline-start', 'offline start → first row rendered', offline.map((start) => start.row), { maxMs: 1000 }, { breakdown: offline });
+
+	// Last, since it changes the catalogue: one bulk delete of a tenth of it (10,000 of 100,000).
+	const bulk = await context.newPage();
+	await openApp(bulk, `${url}/`);
+	const count = Math.round(options.versions / 10);
+	const tags = await bulk.evaluate(async (count) => {
+		const collected = [];
+		let cursor = null;
+		while (collected.length < count) {
+			const page = await window.modelShelf.api.list({ order: 'oldest', limit: 1000, cursor });
+			collected.push(...page.items.map((item) => item.tag));
+			if ((cursor = page.next) === null) break;
+		}
+		return collected.slice(0, count);
+	}, count);
+	const deleted = await timedCall(bulk, 'deleteMany', { tags, removeAliases: true });
+	const perSecond = Math.round(tags.length / (deleted.ms / 1000));
+	add('bulk-delete', `bulk delete of ${tags.length.toLocaleString('en')} versions into the trash`, [deleted.ms], null, { sizeText: `${options.versions.toLocaleString('en')} versions; ${perSecond.toLocaleString('en')} versions/s` });
+	log(`  bulk delete of ${tags.length} versions: ${deleted.ms.toFixed(0)} ms (${perSecond} versions/s)`);
+	await bulk.close();
 	await context.close();
 	return { rows, seed, startupFsckMs: fsck.ms, profiles };
 }

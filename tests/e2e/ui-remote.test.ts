@@ -273,3 +273,42 @@ test('labels and file names from the registry render as text on the Remote page'
 	expect(await page.locator('main img, main script').count()).toBe(0);
 	expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 });
+
+test('an alias travels: pushed as a registry tag from the version page, pulled back as an alias in a fresh browser (issue 16)', async ({ page, browser }) => {
+	test.setTimeout(120_000);
+	await openApp(page);
+	await save(page, { name: 'churn', version: 'v1', creationTime: '2025-01-01T00:00:00+00:00', files: [{ path: 'w.bin', text: 'one' }] });
+	await save(page, { name: 'churn', version: 'v2', creationTime: '2025-02-01T00:00:00+00:00', files: [{ path: 'w.bin', text: 'two' }] });
+	await page.evaluate(() => window.modelShelf!.api.setAlias({ name: 'churn', alias: 'champion', version: 'v2' }));
+	await page.goto('/remote');
+	await setUpRemote(page, registry().url, 'alias-e2e');
+	await expect(page.getByTestId('remote-status')).toContainText('Connected');
+
+	await page.goto('/models/churn/v2');
+	await expect(page.getByLabel("Also point the registry's champion tag at it")).toBeChecked();
+	await page.getByRole('button', { name: 'Push to registry' }).click();
+	await expect(page.getByTestId('push-result')).toHaveAttribute('data-status', 'pushed', { timeout: 30_000 });
+	await expect(page.getByTestId('push-aliases')).toHaveText('Alias tags now pointing at it: alias-e2e/churn:champion');
+	const digest = (await page.getByTestId('push-digest').textContent())!;
+	const tagged = await fetch(`${registry().url}/v2/alias-e2e/churn/manifests/champion`, { method: 'HEAD', headers: { accept: OCI_MANIFEST } });
+	expect(tagged.headers.get('docker-content-digest')).toBe(digest);
+
+	const context = await browser.newContext({ baseURL: appOrigin() });
+	try {
+		const other = await context.newPage();
+		await openApp(other, '/remote');
+		await setUpRemote(other, registry().url, 'alias-e2e');
+		await expect(other.getByTestId('remote-status')).toContainText('Connected');
+		await other.getByLabel('Pull by reference').fill('churn:champion');
+		await other.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true }).click();
+		const outcome = other.getByTestId('pull-outcome');
+		await expect(outcome).toHaveAttribute('data-status', 'created', { timeout: 30_000 });
+		await expect(outcome.getByRole('link', { name: 'churn:v2' })).toBeVisible();
+		await expect(other.getByTestId('pull-alias')).toContainText('churn@champion now points at v2');
+		await other.goto('/models/churn/@champion');
+		await expect(other.getByTestId('version-tag')).toHaveText('churn:v2');
+		await expect(other).toHaveURL(/\/models\/churn\/v2$/);
+	} finally {
+		await context.close();
+	}
+});
