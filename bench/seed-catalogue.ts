@@ -10,6 +10,7 @@ import { newVersion } from '../src/lib/core/tags.ts';
 import { openCatalogueDatabase, toStored } from '../src/lib/worker/catalogue/schema.ts';
 
 const BATCH = 2000;
+const NOTHING_SHARED: ReadonlySet<string> = new Set();
 const TEAMS = ['nlp', 'cv', 'speech', 'recsys', 'fraud', 'search', 'ads', 'forecast'];
 const TASKS = ['sentiment', 'classifier', 'detector', 'ranker', 'encoder', 'tagger', 'segmenter', 'embedder', 'resnet', 'tokenizer'];
 const FRAMEWORKS = [
@@ -54,7 +55,7 @@ export async function seedCatalogue(versions: number, names: number): Promise<Se
 			const record = _record(name, i, random);
 			void tx.store.put(toStored(record));
 			const lines = ledgers.get(name) ?? [];
-			lines.push(ledgerLine(record, false));
+			lines.push(ledgerLine(record, false, NOTHING_SHARED)); // made-up digests, each its own
 			ledgers.set(name, lines);
 			const summary = summaries.get(name);
 			const newest = !summary || record.createdKey > summary.latestCreatedKey;

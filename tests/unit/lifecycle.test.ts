@@ -266,3 +266,51 @@ describe('aliased listing', () => {
 		expect((await store.list({ aliased: true, limit: 1, order: 'oldest', cursor: first.next })).items.map((item) => item.tag)).toEqual(['m:v4']);
 	});
 });
+
+describe('the ledger stays true', () => {
+	it('after any mix of saves sharing bytes, deletes, restores and emptying: every unique and shared figure equals a count from the full records', async () => {
+		const store = await openStore();
+		let seed = 7;
+		const random = (below: number) => {
+			seed ^= seed << 13;
+			seed ^= seed >>> 17;
+			seed ^= seed << 5;
+			return (seed >>> 0) % below;
+		};
+		const done = { saved: 0, deleted: 0, restored: 0, emptied: 0 };
+		const contents = ['A', 'BB', 'CCC', 'DDDD', 'EEEEE'];
+		let made = 0;
+		for (let step = 0; step < 150; step++) {
+			const action = random(4);
+			const shelfTags = (await store.list({ limit: 1000 })).items.map((record) => record.tag);
+			const trashTags = (await store.catalogue.trash()).map((item) => item.record.tag);
+			if (action === 0 || shelfTags.length < 2) {
+				const files = Object.fromEntries(Array.from({ length: 1 + random(3) }, (_, index) => [`f${index}`, contents[random(contents.length)]!]));
+				await save(store, `m${random(3)}:v${made++}`, 1 + random(300), files);
+				done.saved++;
+			} else if (action === 1) {
+				await store.delete(shelfTags[random(shelfTags.length)]!);
+				done.deleted++;
+			} else if (action === 2 && trashTags.length > 0) {
+				await restore(store, [trashTags[random(trashTags.length)]!]);
+				done.restored++;
+			} else if (trashTags.length > 0) {
+				await emptyTrash(store, [trashTags[random(trashTags.length)]!]);
+				done.emptied++;
+			}
+			const records = [...(await store.list({ limit: 1000 })).items, ...(await store.catalogue.trash()).map((item) => item.record)];
+			const holders = new Map<string, number>();
+			for (const record of records) for (const sha of new Set(record.files.map((file) => file.sha256))) holders.set(sha, (holders.get(sha) ?? 0) + 1);
+			const expected = records.map((record) => {
+				const distinct = new Map(record.files.map((file) => [file.sha256, file.size]));
+				const unique = [...distinct].filter(([sha]) => holders.get(sha) === 1).reduce((sum, [, size]) => sum + size, 0);
+				return [record.tag, unique, [...distinct.values()].reduce((sum, size) => sum + size, 0) - unique];
+			});
+			const ledger = await store.catalogue.ledger();
+			expect(ledger.map((entry) => [entry.tag, entry.uniqueBytes, entry.distinctBytes - entry.uniqueBytes]).sort(), `step ${step}`).toEqual(expected.sort());
+			expect((await spaceReport(store)).storedBytes, `step ${step}`).toBe((await usage(store)).storedBytes);
+		}
+		// Every kind of change happened, many times over.
+		expect(Math.min(...Object.values(done)), JSON.stringify(done)).toBeGreaterThanOrEqual(10);
+	}, 60_000);
+});

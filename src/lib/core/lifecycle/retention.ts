@@ -7,7 +7,7 @@ import { ShelfError } from '../errors.ts';
 import { creationTimeKey } from '../manifest-time.ts';
 import type { Selector } from '../selector.ts';
 import { matchesSelector } from '../selector-match.ts';
-import { bytesFreedBy, countBlobs, type LedgerEntry } from './ledger.ts';
+import { bytesFreedBy, countShared, type LedgerEntry } from './ledger.ts';
 
 /**
  * A retention rule. A version goes when it is outside the newest `keepNewest` of its name and older than
@@ -86,18 +86,18 @@ export function planRetention(rule: RetentionRule, input: RetentionInput): Reten
 	const exempt: RetentionPlan['exempt'] = [];
 	for (const name of [...byName.keys()].sort()) {
 		const newestFirst = byName.get(name)!.sort((a, b) => (a.createdKey < b.createdKey ? 1 : -1));
-		newestFirst.forEach((entry, index) => {
+		// Oldest first within a name: the order the versions are listed and deleted in.
+		for (let index = newestFirst.length - 1; index >= 0; index--) {
+			const entry = newestFirst[index]!;
 			const beyondNewest = rule.keepNewest === undefined || index >= rule.keepNewest;
 			const oldEnough = cutoff === null || entry.createdKey < cutoff;
-			if (!beyondNewest || !oldEnough) return;
+			if (!beyondNewest || !oldEnough) continue;
 			if (input.latest.has(entry.tag) && !rule.includeLatest) exempt.push({ tag: entry.tag, reason: 'latest' });
 			else if (input.aliases.has(entry.tag) && !rule.includeAliased) exempt.push({ tag: entry.tag, reason: 'aliased' });
 			else going.push(entry);
-		});
+		}
 	}
-	going.reverse(); // within a name, oldest first
-	going.sort((a, b) => (a.name === b.name ? (a.createdKey < b.createdKey ? -1 : 1) : a.name < b.name ? -1 : 1));
-	const counts = countBlobs(input.entries);
+	const counts = countShared(input.entries);
 	return {
 		versions: going.map((entry) => ({
 			tag: entry.tag,
@@ -105,7 +105,7 @@ export function planRetention(rule: RetentionRule, input: RetentionInput): Reten
 			version: entry.tag.slice(entry.name.length + 1),
 			createdKey: entry.createdKey,
 			size: entry.size,
-			uniqueBytes: bytesFreedBy([entry], counts),
+			uniqueBytes: entry.uniqueBytes,
 			latest: input.latest.has(entry.tag),
 			aliases: input.aliases.get(entry.tag) ?? []
 		})),

@@ -3,7 +3,7 @@
 // always whole in exactly one place, and `latest`, the ledger and aliases change with it or not at all.
 import type { IDBPTransaction } from 'idb';
 import { ShelfError } from '../../core/errors.ts';
-import { ledgerLine, lineTag, relocatedLine } from '../../core/lifecycle/ledger.ts';
+import { ledgerLine, lineTag, relocatedLine, withBlobShared } from '../../core/lifecycle/ledger.ts';
 import type { Alias, AliasChange, AliasEvent, NameSummary, TrashOutcome, VersionRecord } from '../../core/store-types.ts';
 import { fromStored, toStored, type CatalogueSchema, type LIFECYCLE_STORES, type StoredTrash } from './schema.ts';
 
@@ -16,9 +16,17 @@ export async function addVersion(tx: LifecycleTransaction, record: VersionRecord
 		throw new ShelfError('TAG_EXISTS', `Version ${record.tag} is in the trash. Hint: restore it from the Storage page, or delete it there for good first.`, { tag: record.tag, trashed: true });
 	}
 	if (await tx.objectStore('aliases').getKey([record.name, record.version])) throw _aliasConflict(record.name, record.version, 'is-alias');
+	// Blobs other versions hold already are shared from now on; a blob's one holder until now learns it too.
+	const shared = new Set<string>();
+	for (const file of new Map(record.files.map((file) => [file.sha256, file])).values()) {
+		const holders = await _holders(tx, file.sha256);
+		if (holders === 0) continue;
+		shared.add(file.sha256);
+		if (holders === 1) await _markShared(tx, file.sha256, file.size, true);
+	}
 	await tx.objectStore('versions').add(toStored(record));
 	await _summaryAdding(tx, record);
-	await _editLedger(tx, record.name, (lines) => [...lines, ledgerLine(record, false)]);
+	await _editLedger(tx, record.name, (lines) => [...lines, ledgerLine(record, false, shared)]);
 }
 
 /**
@@ -87,21 +95,22 @@ export async function restoreVersions(tx: LifecycleTransaction, tags: readonly s
 export async function purgeVersions(tx: LifecycleTransaction, tags: readonly string[]): Promise<{ removed: string[]; unreferenced: string[] }> {
 	const trash = tx.objectStore('trash');
 	const removed: string[] = [];
-	const digests = new Set<string>();
+	const digests = new Map<string, number>();
 	const byName = new Map<string, Set<string>>();
 	for (const tag of new Set(tags)) {
 		const trashed = await trash.get(tag);
 		if (trashed === undefined) throw new ShelfError('NOT_FOUND', `No version ${tag} in the trash. Hint: list the trash to see what it holds.`, { tag });
 		await trash.delete(tag);
-		for (const sha of trashed.digests) digests.add(sha);
+		for (const file of trashed.record.files) digests.set(file.sha256, file.size);
 		byName.set(trashed.record.name, (byName.get(trashed.record.name) ?? new Set()).add(tag));
 		removed.push(tag);
 	}
 	for (const [name, gone] of byName) await _editLedger(tx, name, (lines) => lines.filter((line) => !gone.has(lineTag(line))));
 	const unreferenced: string[] = [];
-	for (const sha of digests) {
-		const held = (await tx.objectStore('versions').index('by-digest').getKey(sha)) ?? (await trash.index('by-digest').getKey(sha));
-		if (held === undefined) unreferenced.push(sha);
+	for (const [sha, size] of digests) {
+		const holders = await _holders(tx, sha);
+		if (holders === 0) unreferenced.push(sha);
+		else if (holders === 1) await _markShared(tx, sha, size, false); // its last holder owns it alone again
 	}
 	return { removed, unreferenced };
 }
@@ -145,6 +154,19 @@ function _aliasConflict(name: string, alias: string, reason: 'is-version' | 'is-
 			? `${name}:${alias} is a version, so "${alias}" cannot be an alias of ${name}. Hint: choose another alias; versions and aliases of a model never share a word.`
 			: `"${alias}" is an alias of ${name} (${name}@${alias}), so no version of ${name} may be called that. Hint: remove or rename the alias first, or choose another version.`;
 	return new ShelfError('ALIAS_CONFLICT', message, { name, alias, reason });
+}
+
+/** How many versions, on the shelf and in the trash, reference a blob. */
+async function _holders(tx: LifecycleTransaction, sha256: string): Promise<number> {
+	const [onShelf, inTrash] = await Promise.all([tx.objectStore('versions').index('by-digest').count(sha256), tx.objectStore('trash').index('by-digest').count(sha256)]);
+	return onShelf + inTrash;
+}
+
+/** Marks a blob shared (or unique again) in the ledger line of the one version that holds it. */
+async function _markShared(tx: LifecycleTransaction, sha256: string, size: number, shared: boolean): Promise<void> {
+	const holder = (await tx.objectStore('versions').index('by-digest').getKey(sha256)) ?? (await tx.objectStore('trash').index('by-digest').getKey(sha256));
+	if (holder === undefined) return;
+	await _editLedger(tx, holder.slice(0, holder.indexOf(':')), (lines) => lines.map((line) => (lineTag(line) === holder ? withBlobShared(line, sha256, size, shared) : line)));
 }
 
 async function _editLedger(tx: LifecycleTransaction, name: string, edit: (lines: string[]) => string[]): Promise<void> {

@@ -139,19 +139,26 @@ export const MIGRATIONS: readonly Migration[] = [
 		// Existing versions gain their metric entries and ledger lines. Raw requests: a migration may only queue IDB work.
 		const versions = unwrap(tx.objectStore('versions'));
 		const ledger = unwrap(tx.objectStore('ledger'));
-		const lines = new Map<string, string[]>();
+		const records: VersionRecord[] = [];
+		const holders = new Map<string, number>();
 		const walk = versions.openCursor();
 		walk.onsuccess = () => {
 			const cursor = walk.result;
 			if (cursor === null) {
+				const shared = new Set([...holders].filter(([, count]) => count > 1).map(([sha]) => sha));
+				const lines = new Map<string, string[]>();
+				for (const record of records) {
+					const list = lines.get(record.name) ?? [];
+					list.push(ledgerLine(record, false, shared));
+					lines.set(record.name, list);
+				}
 				for (const [name, list] of lines) ledger.put({ name, lines: list } satisfies StoredLedger);
 				return;
 			}
 			const stored = cursor.value as StoredVersion;
 			cursor.update({ ...stored, metricEntries: metricEntries(stored.info.metadata, stored.createdKey) } satisfies StoredVersion);
-			const list = lines.get(stored.name) ?? [];
-			list.push(ledgerLine(fromStored(stored), false));
-			lines.set(stored.name, list);
+			records.push(fromStored(stored));
+			for (const sha of stored.digests) holders.set(sha, (holders.get(sha) ?? 0) + 1);
 			cursor.continue();
 		};
 	}

@@ -1,7 +1,7 @@
 // Worker: a model's life after it is stored — aliases, the trash, bulk deletes, retention rules and what takes
 // the space — over the catalogue's lifecycle writes (each a single transaction) and the ledger.
 import { ShelfError } from '../../core/errors.ts';
-import { bytesFreedBy, countBlobs, type LedgerEntry } from '../../core/lifecycle/ledger.ts';
+import { bytesFreedBy, countShared, storedBytesOf, type LedgerEntry } from '../../core/lifecycle/ledger.ts';
 import { planRetention } from '../../core/lifecycle/retention.ts';
 import { parseSelector } from '../../core/selector.ts';
 import type { AliasEvent, LastUse } from '../../core/store-types.ts';
@@ -89,14 +89,14 @@ export async function applyRetention(store: ModelStore, rule: RetentionRule, con
 /** The trash, most recently deleted first, with what emptying each item (and all of it) frees. */
 export async function listTrash(store: ModelStore): Promise<TrashListing> {
 	const [trashed, entries, days] = await Promise.all([store.catalogue.trash(), store.catalogue.ledger(), store.catalogue.trashDays()]);
-	const counts = countBlobs(entries);
+	const counts = countShared(entries);
 	const byTag = new Map(entries.map((entry) => [entry.tag, entry]));
 	const items = trashed.map(({ record, trashedAt, aliasesRemoved }) => ({
 		tag: record.tag,
 		name: record.name,
 		version: record.version,
 		size: record.size,
-		uniqueBytes: bytesFreedBy(_entries(byTag, [record.tag]), counts),
+		uniqueBytes: byTag.get(record.tag)?.uniqueBytes ?? 0,
 		trashedAt,
 		expiresAt: trashedAt + days * DAY_MS,
 		aliasesRemoved
@@ -145,7 +145,7 @@ export async function expireTrash(store: ModelStore, now = Date.now()): Promise<
 /** Bytes per model and version, unique versus shared, largest first, with each version's last use. */
 export async function spaceReport(store: ModelStore): Promise<SpaceReport> {
 	const [entries, uses] = await Promise.all([store.catalogue.ledger(), store.catalogue.lastUses()]);
-	const counts = countBlobs(entries);
+	const counts = countShared(entries);
 	const lastUse = new Map<string, LastUse>(uses.map((use) => [use.tag, use]));
 	const byName = new Map<string, LedgerEntry[]>();
 	for (const entry of entries) {
@@ -159,16 +159,19 @@ export async function spaceReport(store: ModelStore): Promise<SpaceReport> {
 		size: group.reduce((sum, entry) => sum + entry.size, 0),
 		uniqueBytes: bytesFreedBy(group, counts),
 		versions: group
-			.map((entry) => {
-				const uniqueBytes = bytesFreedBy([entry], counts);
-				const distinct = entry.blobs.reduce((sum, [, size]) => sum + size, 0);
-				return { tag: entry.tag, version: entry.tag.slice(name.length + 1), createdKey: entry.createdKey, size: entry.size, uniqueBytes, sharedBytes: distinct - uniqueBytes, lastUsed: lastUse.get(entry.tag) ?? null };
-			})
+			.map((entry) => ({
+				tag: entry.tag,
+				version: entry.tag.slice(name.length + 1),
+				createdKey: entry.createdKey,
+				size: entry.size,
+				uniqueBytes: entry.uniqueBytes,
+				sharedBytes: entry.distinctBytes - entry.uniqueBytes,
+				lastUsed: lastUse.get(entry.tag) ?? null
+			}))
 			.sort((a, b) => b.uniqueBytes - a.uniqueBytes || b.size - a.size)
 	}));
 	models.sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1));
-	const storedBytes = [...counts.sizes.values()].reduce((sum, size) => sum + size, 0);
-	return { models, trashBytes: bytesFreedBy(entries.filter((entry) => entry.trashed), counts), storedBytes };
+	return { models, trashBytes: bytesFreedBy(entries.filter((entry) => entry.trashed), counts), storedBytes: storedBytesOf(entries, counts) };
 }
 
 /** Notes that a version was used; never fails the use itself. */
@@ -202,8 +205,4 @@ async function _refuseAliased(store: ModelStore, tags: readonly string[]): Promi
 		aliases,
 		tags: [...aliased.keys()]
 	});
-}
-
-function _entries(byTag: Map<string, LedgerEntry>, tags: string[]): LedgerEntry[] {
-	return tags.flatMap((tag) => byTag.get(tag) ?? []);
 }
