@@ -104,7 +104,7 @@ describe('the trash', () => {
 		expect(await codeOf(save(store, 'iris:v2', 2, { b: 'bb', shared: 'ss' }))).toBe('TAG_EXISTS');
 		const trash = await listTrash(store);
 		expect(trash).toMatchObject({ days: 30, bytes: 2, items: [{ tag: 'iris:v2', size: 4, uniqueBytes: 2 }] });
-		expect(await usage(store)).toMatchObject({ versions: 1, storedBytes: 8 });
+		expect(await usage(store)).toMatchObject({ versions: 1, logicalBytes: 10, storedBytes: 8, savedByDedup: 2, trash: { versions: 1, bytes: 4 } });
 		expect(await restore(store, ['iris:v2'])).toEqual({ restored: ['iris:v2'] });
 		expect(await store.get('iris:v2')).toEqual(before);
 		expect((await store.get('iris')).tag).toBe('iris:v2');

@@ -38,8 +38,10 @@ export interface VerifyReport {
 export interface UsageReport {
 	versions: number;
 	models: number;
-	/** Sum of every version's size, as if nothing were shared. */
+	/** Sum of every version's size (the trash's too), as if nothing were shared. */
 	logicalBytes: number;
+	/** Versions in the trash and the sum of their sizes (their bytes stay stored until it is emptied). */
+	trash: { versions: number; bytes: number };
 	/** Bytes really held by blobs. */
 	storedBytes: number;
 	/** What content addressing saved: logical minus stored (never negative). */
@@ -109,13 +111,15 @@ export async function verify(store: ModelStore, tagText: string | undefined, con
  * @param store the model store
  */
 export async function usage(store: ModelStore): Promise<UsageReport> {
-	const names = await store.catalogue.names();
-	const logicalBytes = names.reduce((sum, name) => sum + name.size, 0);
+	const [names, trashed] = await Promise.all([store.catalogue.names(), store.catalogue.trash()]);
+	const trash = { versions: trashed.length, bytes: trashed.reduce((sum, item) => sum + item.record.size, 0) };
+	const logicalBytes = names.reduce((sum, name) => sum + name.size, 0) + trash.bytes;
 	const storedBytes = await store.blobs.storedBytes();
 	return {
 		versions: names.reduce((sum, name) => sum + name.count, 0),
 		models: names.length,
 		logicalBytes,
+		trash,
 		storedBytes,
 		savedByDedup: Math.max(0, logicalBytes - storedBytes)
 	};
