@@ -312,3 +312,23 @@ test('an alias travels: pushed as a registry tag from the version page, pulled b
 		await context.close();
 	}
 });
+
+test('a selection on the Models list is pushed version by version (issue 16)', async ({ page }) => {
+	test.setTimeout(120_000);
+	await openApp(page);
+	for (const version of ['v1', 'v2', 'v3']) {
+		await save(page, { name: 'fleet', version, creationTime: `2025-0${version.slice(1)}-01T00:00:00+00:00`, files: [{ path: 'w.bin', text: `weights ${version}` }] });
+	}
+	await page.goto('/remote');
+	await setUpRemote(page, registry().url, 'bulk-e2e');
+	await expect(page.getByTestId('remote-status')).toContainText('Connected');
+	await page.goto('/');
+	await page.getByRole('checkbox', { name: 'Select all shown versions' }).check();
+	await expect(page.getByTestId('selected-count')).toHaveText('3 selected');
+	await page.getByRole('button', { name: 'Push', exact: true }).click();
+	await expect(page.getByText('Pushed 3 versions to')).toBeVisible({ timeout: 30_000 });
+	for (const version of ['v1', 'v2', 'v3']) {
+		const manifest = await fetch(`${registry().url}/v2/bulk-e2e/fleet/manifests/${version}`, { method: 'HEAD', headers: { accept: OCI_MANIFEST } });
+		expect(manifest.status, version).toBe(200);
+	}
+});

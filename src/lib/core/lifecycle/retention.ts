@@ -25,17 +25,19 @@ export interface RetentionRule {
 	includeAliased?: boolean;
 }
 
-/** One version a rule would delete. */
+/**
+ * One version a rule would delete. Lean on purpose: a plan can list 100,000 versions, and each field of each
+ * one is cloned across the worker boundary (the name and version are in the tag).
+ */
 export interface PlannedRemoval {
 	tag: string;
-	name: string;
-	version: string;
-	createdKey: string;
 	size: number;
 	/** Bytes no other version (on the shelf or in the trash) shares: freed once it is gone for good. */
 	uniqueBytes: number;
-	latest: boolean;
-	aliases: string[];
+	/** Present (true) only for a model's latest version, which goes only when the rule includes latest. */
+	latest?: true;
+	/** Present only for an aliased version (the rule includes aliased ones): its aliases, which go with it. */
+	aliases?: string[];
 }
 
 /** What a rule would do: the exact versions, and the bytes emptying them from the trash would free. */
@@ -99,16 +101,10 @@ export function planRetention(rule: RetentionRule, input: RetentionInput): Reten
 	}
 	const counts = countShared(input.entries);
 	return {
-		versions: going.map((entry) => ({
-			tag: entry.tag,
-			name: entry.name,
-			version: entry.tag.slice(entry.name.length + 1),
-			createdKey: entry.createdKey,
-			size: entry.size,
-			uniqueBytes: entry.uniqueBytes,
-			latest: input.latest.has(entry.tag),
-			aliases: input.aliases.get(entry.tag) ?? []
-		})),
+		versions: going.map((entry) => {
+			const aliases = input.aliases.get(entry.tag);
+			return { tag: entry.tag, size: entry.size, uniqueBytes: entry.uniqueBytes, ...(input.latest.has(entry.tag) ? { latest: true as const } : {}), ...(aliases ? { aliases } : {}) };
+		}),
 		bytesFreed: bytesFreedBy(going, counts),
 		exempt
 	};
