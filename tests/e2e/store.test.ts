@@ -40,17 +40,19 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 
 		// A dry run says what the delete will do and deletes nothing.
 		const planned = await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:latest', dryRun: true }));
-		expect(planned).toEqual({ removed: 'iris:v2', latest: 'iris:v1', latestMoves: true });
+		expect(planned).toEqual({ removed: 'iris:v2', latest: 'iris:v1', latestMoves: true, aliasesRemoved: [] });
 		expect((await page.evaluate(() => window.modelShelf!.api.get({ tag: 'iris' }))).tag).toBe('iris:v2');
-		expect(await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:v1', dryRun: true }))).toEqual({ removed: 'iris:v1', latest: 'iris:v2', latestMoves: false });
+		expect(await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:v1', dryRun: true }))).toEqual({ removed: 'iris:v1', latest: 'iris:v2', latestMoves: false, aliasesRemoved: [] });
 		const deleted = await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:latest' }));
-		expect(deleted).toEqual({ removed: 'iris:v2', latest: 'iris:v1', latestMoves: true });
+		expect(deleted).toEqual({ removed: 'iris:v2', latest: 'iris:v1', latestMoves: true, aliasesRemoved: [] });
 		expect((await page.evaluate(() => window.modelShelf!.api.get({ tag: 'iris' }))).tag).toBe('iris:v1');
 		await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'iris:v1' }));
 		expect(await shelfError(page, 'get', { tag: 'iris' })).toMatchObject({ code: 'NOT_FOUND', details: { tag: 'iris' } });
 		const names = await page.evaluate(() => window.modelShelf!.api.names());
 		expect(names.map((entry) => entry.name)).toEqual(['resnet']);
-		// Blobs only the deleted versions used are gone; the remaining version's blob stays.
+		// Deleted versions wait in the trash with their bytes; emptying it removes the blobs only they used.
+		expect(await opfsFiles(page, 'blobs')).toHaveLength(3);
+		expect((await page.evaluate(() => window.modelShelf!.api.emptyTrash({}))).removed.sort()).toEqual(['iris:v1', 'iris:v2']);
 		expect(await opfsFiles(page, 'blobs')).toEqual([generated.record.files[0]!.sha256]);
 	});
 

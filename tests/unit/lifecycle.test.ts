@@ -52,6 +52,7 @@ describe('aliases', () => {
 		expect(await store.manifestText('churn@champion')).toContain('version: v1');
 		await setAlias(store, { name: 'churn', alias: 'champion', version: 'v2', note: 'better recall' });
 		expect((await store.get('churn@champion')).tag).toBe('churn:v2');
+		expect(await setAlias(store, { name: 'churn', alias: 'champion', version: 'v2' })).toMatchObject({ from: 'v1', to: 'v2', note: 'better recall' }); // no change, no event
 		await rollbackAlias(store, { name: 'churn', alias: 'champion' });
 		expect((await store.get('churn@champion')).tag).toBe('churn:v1');
 		await removeAlias(store, { name: 'churn', alias: 'champion' });

@@ -153,6 +153,11 @@ export async function changeAlias(tx: LifecycleTransaction, change: AliasChange)
 	const aliasTag = `${name}:${alias}`;
 	if ((await tx.objectStore('versions').getKey(aliasTag)) ?? (await tx.objectStore('trash').getKey(aliasTag))) throw _aliasConflict(name, alias, 'is-version');
 	const current = await tx.objectStore('aliases').get([name, alias]);
+	if (version !== null && current?.version === version) {
+		// Already there: the history records changes, not requests.
+		const last = (await tx.objectStore('alias-history').index('by-name').getAll(name)).filter((event) => event.alias === alias).at(-1);
+		if (last) return last;
+	}
 	if (version !== null) {
 		const tag = `${name}:${version}`;
 		if ((await tx.objectStore('versions').getKey(tag)) === undefined) {
