@@ -62,6 +62,7 @@ const DETAILS: { [C in ErrorCode]: ErrorDetails<C> } = {
 	INVALID_SELECTOR: { selector: 'stage in (prod', position: 14, found: 'end of input' },
 	INVALID_PATH: { path: '../evil.bin', reason: 'parent-segment' },
 	NOT_FOUND: { tag: 'iris:v9', name: 'iris', status: 404, url: 'http://127.0.0.1:5000/v2/team/iris/manifests/v9', registry: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] },
+	BAD_MODEL_FILE: { format: 'safetensors', reason: 'out-of-range', path: 'model.safetensors', offset: 8, limit: 100, found: 'data_offsets [0, 4096]' },
 	ALIASED: { tag: 'churn:v3', name: 'churn', aliases: ['champion', 'production'] },
 	ALIAS_CONFLICT: { name: 'churn', alias: 'v3', reason: 'is-version', repository: 'team/churn' },
 	TAG_EXISTS: { tag: 'iris:v1', trashed: false, repository: 'team/iris', remoteDigest: `sha256:${'a'.repeat(64)}`, localDigest: `sha256:${'b'.repeat(64)}` },

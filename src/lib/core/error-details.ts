@@ -136,6 +136,17 @@ export interface ErrorDetailsByCode {
 	};
 	STORAGE_FULL: { quotaBytes?: number | null; needed?: number; tag?: string };
 	BAD_BUNDLE: BundleLocation & { reason: BundleProblem };
+	/** A model file whose header cannot be read as its format says (issue 17): a fact about it, never a crash. */
+	BAD_MODEL_FILE: {
+		/** The format the file claimed: `safetensors`, `gguf`, `onnx`, `pickle`, `pytorch`, `npy`, … */
+		format: string;
+		/** What is wrong, as a short stable word: `truncated`, `too-large`, `out-of-range`, `overlap`, `too-deep`, `bad-magic`, `bad-json`, `unsupported-version`, `too-many`, `bad-opcode`, … */
+		reason: string;
+		path?: string;
+		offset?: number;
+		limit?: number;
+		found?: string;
+	};
 	ABORTED: Record<never, never>;
 	UNSUPPORTED: { kind?: string; cursor?: string; name?: string; version?: number; artifactType?: string; configMediaType?: string; mediaType?: string; where?: string; digest?: string };
 	INVALID_REMOTE: {
