@@ -2,7 +2,7 @@
 // read as bounded JSON; their layouts follow what those libraries write (transformers' PretrainedConfig,
 // tfjs-converter's weights manifest, keras.saving's archive with config.json and metadata.json).
 import { describe, expect, it } from 'vitest';
-import { readHfConfig, readKeras, readTfjsModel } from '../../src/lib/core/inspect/model-json.ts';
+import { readHfConfig, readKeras, readTfjsModel, tokenizerFiles } from '../../src/lib/core/inspect/model-json.ts';
 import { craftZip, memorySource } from './zip-craft.ts';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -27,6 +27,10 @@ describe('Hugging Face config.json', () => {
 		expect(readHfConfig(JSON.stringify({ architectures: ['GPT2LMHeadModel'], n_embd: 768, n_layer: 12, n_head: 12, n_positions: 1024, vocab_size: 50257 }))).toMatchObject({ hiddenSize: 768, layers: 12, attentionHeads: 12, contextLength: 1024 });
 		expect(readHfConfig(JSON.stringify({ architectures: ['LlavaForConditionalGeneration'], text_config: { hidden_size: 2048, num_hidden_layers: 24, max_position_embeddings: 8192 } }))).toMatchObject({ hiddenSize: 2048, layers: 24, contextLength: 8192 });
 		expect(readHfConfig('{}')).toEqual({ architecture: null, modelType: null, hiddenSize: null, layers: null, attentionHeads: null, vocabSize: null, contextLength: null, dtype: null });
+	});
+
+	it('finds the tokenizer files of a version, in any folder', () => {
+		expect(tokenizerFiles(['config.json', 'tok/vocab.txt', 'tokenizer.json', 'model.safetensors', 'my-tokenizer.json'])).toEqual(['tok/vocab.txt', 'tokenizer.json']);
 	});
 
 	it('refuses what is not a JSON object, and nesting deep enough to overflow the parser', async () => {

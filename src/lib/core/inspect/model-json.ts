@@ -25,7 +25,17 @@ export interface HfConfigFacts {
 }
 
 /** The files that make up a Hugging Face tokenizer, by their usual names. */
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'tokenizer.model', 'spiece.model', 'added_tokens.json'] as const;
+const _TOKENIZER_FILES: ReadonlySet<string> = new Set(['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'tokenizer.model', 'spiece.model', 'added_tokens.json']);
+
+/**
+ * The tokenizer files among a version's paths (in any folder), in path order.
+ * @param paths the version's file paths
+ * @example
+ * tokenizerFiles(['config.json', 'tokenizer.json', 'model.safetensors']); // ['tokenizer.json']
+ */
+export function tokenizerFiles(paths: readonly string[]): string[] {
+	return paths.filter((path) => _TOKENIZER_FILES.has(path.slice(path.lastIndexOf('/') + 1))).sort();
+}
 
 /**
  * The facts of a Hugging Face `config.json` (multimodal configs: those of its `text_config`).
