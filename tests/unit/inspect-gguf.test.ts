@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RandomAccessSource } from '../../src/lib/core/byte-streams.ts';
 import { isShelfError } from '../../src/lib/core/errors.ts';
-import { readGguf } from '../../src/lib/core/inspect/gguf.ts';
+import { GGUF_ARRAY_ITEMS_KEPT, readGguf, type GgufArray } from '../../src/lib/core/inspect/gguf.ts';
 import { GGML_TYPES } from '../../src/lib/core/inspect/gguf-types.ts';
 
 const fixtures = new URL('../fixtures/models/gguf/', import.meta.url);
@@ -90,6 +90,25 @@ describe('readGguf reads the header only', () => {
 	}, QUICK);
 });
 
+describe('readGguf keeps what it returns small', () => {
+	it('keeps at most GGUF_ARRAY_ITEMS_KEPT items of arrays of arrays, and still reads past them', async () => {
+		const leaf = array(U8, [new Uint8Array([7])]);
+		const middle = array(ARRAY, Array.from({ length: 256 }, () => leaf));
+		const top = array(ARRAY, Array.from({ length: 256 }, () => middle));
+		const header = await readGguf(memorySource(gguf(3, [kv('a.grid', ARRAY, top), kv('a.after', U32, u32(5))], [])));
+		const count = (value: unknown): number => (typeof value === 'object' && value !== null && 'items' in value ? (value as GgufArray).items.reduce((sum: number, item) => sum + 1 + count(item), 0) : 0);
+		expect(count(header.metadata['a.grid'])).toBe(GGUF_ARRAY_ITEMS_KEPT);
+		expect(header.metadata['a.grid']).toMatchObject({ length: 256, truncated: false });
+		expect(header.metadata['a.after']).toBe(5);
+	}, QUICK);
+
+	it('lets an empty tensor share its offset with the next one', async () => {
+		const file = gguf(3, [], [tensor('empty', [0, 4], 0, 0), tensor('next', [8], 0, 0)], 32);
+		const header = await readGguf(memorySource(file));
+		expect(header.tensors.map((t) => t.byteRange)).toEqual([[header.dataOffset, header.dataOffset], [header.dataOffset, header.dataOffset + 32]]);
+	});
+});
+
 describe('readGguf refuses hostile headers with BAD_MODEL_FILE', () => {
 	const arch = kv('general.architecture', STRING, str('llama'));
 	const cases: Array<[string, () => Uint8Array, string, { size?: number; maxHeaderBytes?: number; maxDepth?: number }?]> = [
@@ -142,7 +161,7 @@ describe('readGguf refuses hostile headers with BAD_MODEL_FILE', () => {
 // ---------------------------------------------------------------------------------------------
 // A GGUF writer for crafted headers (the fixtures come from make_fixtures.py), and a counting source.
 
-const [U32, BOOL, STRING, ARRAY, U64] = [4, 7, 8, 9, 10];
+const [U8, U32, BOOL, STRING, ARRAY, U64] = [0, 4, 7, 8, 9, 10];
 const GGUF = [0x47, 0x47, 0x55, 0x46];
 
 function bytes(...parts: Array<Uint8Array | number[]>): Uint8Array {

@@ -20,7 +20,7 @@ export interface GgufArray {
 	itemType: string;
 	length: number;
 	items: GgufValue[];
-	/** True when `items` holds only the first {@link GGUF_ARRAY_PREVIEW} of `length`. */
+	/** True when `items` holds only the first {@link GGUF_ARRAY_PREVIEW} of `length` (or fewer, see {@link GGUF_ARRAY_ITEMS_KEPT}). */
 	truncated: boolean;
 }
 
@@ -51,6 +51,11 @@ export interface GgufHeader {
 export const GGUF_ARRAY_KEEP_ALL = 256;
 /** Items kept from a longer array (a vocabulary's first tokens). */
 export const GGUF_ARRAY_PREVIEW = 8;
+/**
+ * Array items kept in all, so that arrays of arrays (256 of 256 of …) cannot make millions of values out
+ * of a few MiB; past it, arrays keep their length only.
+ */
+export const GGUF_ARRAY_ITEMS_KEPT = 100_000;
 
 /**
  * Reads a GGUF file's header and tensor table without reading its weights.
@@ -66,6 +71,7 @@ export async function readGguf(source: RandomAccessSource, limits: ReadLimits = 
 	const { version, tensorCount, kvCount } = await _readPreamble(cursor, maxTensors);
 
 	const metadata: Record<string, GgufValue> = Object.create(null) as Record<string, GgufValue>;
+	const arrays: _ArrayState = { maxDepth, budget: GGUF_ARRAY_ITEMS_KEPT };
 	cursor.expectRoom(kvCount, 8 + 1 + 4 + 1, 'metadata keys');
 	for (let i = 0; i < kvCount; i++) {
 		const at = cursor.position;
@@ -75,7 +81,7 @@ export async function readGguf(source: RandomAccessSource, limits: ReadLimits = 
 		if (!cursor.has(4)) await cursor.fill(4);
 		const type = cursor.u32();
 		if (key === 'general.alignment' && type !== GGUF_VALUE_TYPE.UINT32) throw ggufError('bad-alignment', 'The GGUF key general.alignment must be a u32.', { offset: at });
-		metadata[key] = (await _readValue(cursor, type, true, 0, maxDepth))!;
+		metadata[key] = (await _readValue(cursor, type, true, 0, arrays))!;
 	}
 	const alignment = _alignment(metadata['general.alignment']);
 
@@ -112,6 +118,12 @@ export async function readGguf(source: RandomAccessSource, limits: ReadLimits = 
 
 // ---------------------------------------------------------------------------------------------
 
+interface _ArrayState {
+	maxDepth: number;
+	/** Array items that may still be kept. */
+	budget: number;
+}
+
 const _VALUE_TYPE_NAMES = new Map<number, string>(Object.entries(GGUF_VALUE_TYPE).map(([name, id]) => [id, name]));
 
 async function _readPreamble(cursor: GgufCursor, maxTensors: number): Promise<{ version: number; tensorCount: number; kvCount: number }> {
@@ -136,7 +148,7 @@ async function _readPreamble(cursor: GgufCursor, maxTensors: number): Promise<{ 
 }
 
 /** Reads (or with `keep` false, steps over) one value of `type`; answers null when not kept. */
-async function _readValue(cursor: GgufCursor, type: number, keep: boolean, depth: number, maxDepth: number): Promise<GgufValue | null> {
+async function _readValue(cursor: GgufCursor, type: number, keep: boolean, depth: number, arrays: _ArrayState): Promise<GgufValue | null> {
 	if (type === GGUF_VALUE_TYPE.STRING) return cursor.string(keep);
 	if (type !== GGUF_VALUE_TYPE.ARRAY) {
 		const size = GGUF_VALUE_SIZE.get(type);
@@ -148,7 +160,7 @@ async function _readValue(cursor: GgufCursor, type: number, keep: boolean, depth
 		if (!cursor.has(size)) await cursor.fill(size);
 		return cursor.scalar(type);
 	}
-	if (depth + 1 > maxDepth) throw ggufError('too-deep', `GGUF arrays nest deeper than ${maxDepth} levels.`, { offset: cursor.position, limit: maxDepth });
+	if (depth + 1 > arrays.maxDepth) throw ggufError('too-deep', `GGUF arrays nest deeper than ${arrays.maxDepth} levels.`, { offset: cursor.position, limit: arrays.maxDepth });
 	if (!cursor.has(12)) await cursor.fill(12);
 	const at = cursor.position;
 	const itemType = cursor.u32();
@@ -159,13 +171,14 @@ async function _readValue(cursor: GgufCursor, type: number, keep: boolean, depth
 	const fixedSize = GGUF_VALUE_SIZE.get(itemType);
 	cursor.expectRoom(length, fixedSize ?? (itemType === GGUF_VALUE_TYPE.STRING ? 8 : 12), 'array items');
 
-	const kept = keep ? (length <= GGUF_ARRAY_KEEP_ALL ? length : GGUF_ARRAY_PREVIEW) : 0;
+	const kept = keep ? Math.min(length <= GGUF_ARRAY_KEEP_ALL ? length : GGUF_ARRAY_PREVIEW, arrays.budget) : 0;
+	arrays.budget -= kept;
 	const items: GgufValue[] = [];
-	for (let i = 0; i < kept; i++) items.push((await _readValue(cursor, itemType, true, depth + 1, maxDepth))!);
+	for (let i = 0; i < kept; i++) items.push((await _readValue(cursor, itemType, true, depth + 1, arrays))!);
 	const rest = length - kept;
 	if (fixedSize !== undefined) cursor.skip(rest * fixedSize);
 	else if (itemType === GGUF_VALUE_TYPE.STRING) await cursor.skipStrings(rest);
-	else for (let i = 0; i < rest; i++) await _readValue(cursor, itemType, false, depth + 1, maxDepth);
+	else for (let i = 0; i < rest; i++) await _readValue(cursor, itemType, false, depth + 1, arrays);
 	return keep ? { itemType: itemTypeName, length, items, truncated: kept < length } : null;
 }
 
@@ -205,7 +218,9 @@ function _placeTensors(raw: Array<{ info: TensorInfo; offset: number; bytes: num
 		}
 		info.byteRange = [dataOffset + offset, end];
 	}
-	const byStart = raw.map((entry) => entry.info).sort((a, b) => a.byteRange![0] - b.byteRange![0]);
+	// Empty tensors take no bytes, so they share an offset with their neighbour without overlapping it.
+	const byStart = raw.map((entry) => entry.info).filter((info) => info.byteRange![1] > info.byteRange![0]);
+	byStart.sort((a, b) => a.byteRange![0] - b.byteRange![0]);
 	for (let i = 1; i < byStart.length; i++) {
 		const [previous, next] = [byStart[i - 1]!, byStart[i]!];
 		if (next.byteRange![0] < previous.byteRange![1]) {
