@@ -26,8 +26,6 @@ export function ggufError(reason: string, message: string, extra: { offset?: num
 /** Sequential reads of a GGUF header; the position is also the count of header bytes consumed. */
 export class GgufCursor {
 	position = 0;
-	/** Bytes the source actually served (skipped strings are never read). */
-	bytesRead = 0;
 	private chunk: Uint8Array = new Uint8Array(0);
 	private chunkStart = 0;
 	private chunkBytes = FIRST_CHUNK_BYTES;
@@ -62,7 +60,6 @@ export class GgufCursor {
 		this.chunkBytes = Math.min(this.chunkBytes * 2, LARGEST_CHUNK_BYTES);
 		const bytes = await this.source.read(this.position, length);
 		if (bytes.length < n) throw ggufError('truncated', `The GGUF file ends at ${this.position + bytes.length} bytes, inside its header. It may be cut short: copy it again.`, { offset: this.position });
-		this.bytesRead += bytes.length;
 		this.chunk = bytes;
 		this.chunkStart = this.position;
 		this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
