@@ -31,6 +31,19 @@ function countingSource(size: number, bytesAt: (offset: number, length: number) 
 	return source satisfies RandomAccessSource;
 }
 
+/** A 2 GB graph (ModelProto field 7) filled with one short field repeated. */
+function floodSource(pattern: number[]) {
+	const prefix = concat([0x3a], varint(2e9));
+	return countingSource(prefix.length + 2e9, (offset, length) => {
+		const out = new Uint8Array(length);
+		for (let i = 0; i < length; i++) {
+			const at = offset + i;
+			out[i] = at < prefix.length ? prefix[at]! : pattern[(at - prefix.length) % pattern.length]!;
+		}
+		return out;
+	});
+}
+
 function bufferSource(bytes: Uint8Array) {
 	return countingSource(bytes.length, (offset, length) => bytes.slice(offset, offset + length));
 }
@@ -116,33 +129,27 @@ describe('readOnnx on hostile files', () => {
 		});
 	}
 
-	it('stops a graph claiming 10^9 (empty) initializers at the tensor limit, having read a few MiB', { timeout: 10_000 }, async () => {
-		const prefix = concat([0x3a], varint(2e9));
-		const source = countingSource(prefix.length + 2e9, (offset, length) => {
-			const out = new Uint8Array(length);
-			for (let i = 0; i < length; i++) {
-				const at = offset + i;
-				// Each `2a 00` is an initializer (GraphProto field 5) of length zero.
-				out[i] = at < prefix.length ? prefix[at]! : (at - prefix.length) % 2 === 0 ? 0x2a : 0x00;
-			}
-			return out;
-		});
-		expect(await reasonOf(readOnnx(source, { maxTensors: 100_000 }))).toBe('too-many');
-		expect(source.served).toBeLessThan(1024 * 1024);
+	it('stops a graph claiming 10^9 (empty) initializers at the tensor limit, quickly', { timeout: 10_000 }, async () => {
+		// Each `2a 00` is an initializer (GraphProto field 5) of length zero: 2 GB of them.
+		const source = floodSource([0x2a, 0x00]);
+		expect(await reasonOf(readOnnx(source))).toBe('too-many');
+		expect(source.served).toBeLessThan(4 * 1024 * 1024);
 	});
 
-	it('stops a flood of empty nodes at the byte budget', { timeout: 10_000 }, async () => {
-		const prefix = concat([0x3a], varint(2e9));
-		const source = countingSource(prefix.length + 2e9, (offset, length) => {
-			const out = new Uint8Array(length);
-			for (let i = 0; i < length; i++) {
-				const at = offset + i;
-				out[i] = at < prefix.length ? prefix[at]! : (at - prefix.length) % 2 === 0 ? 0x0a : 0x00;
-			}
-			return out;
-		});
-		expect(await reasonOf(readOnnx(source, { maxHeaderBytes: 1024 * 1024 }))).toBe('too-large');
-		expect(source.served).toBeLessThanOrEqual(1024 * 1024);
+	it('stops 10^9 empty nodes at the node limit', { timeout: 10_000 }, async () => {
+		expect(await reasonOf(readOnnx(floodSource([0x0a, 0x00]), { maxTensors: 100_000 }))).toBe('too-many');
+	});
+
+	it('stops 10^9 empty graph inputs long before they fill memory', { timeout: 10_000 }, async () => {
+		expect(await reasonOf(readOnnx(floodSource([0x5a, 0x00])))).toBe('too-many');
+	});
+
+	it('stops a flood of unknown fields at the field limit, and at the byte budget when that comes first', { timeout: 10_000 }, async () => {
+		// `18 00`: GraphProto field 3 (reserved), a varint 0, skipped without being kept.
+		expect(await reasonOf(readOnnx(floodSource([0x18, 0x00]), { maxTensors: 10_000 }))).toBe('too-many');
+		const source = floodSource([0x18, 0x00]);
+		expect(await reasonOf(readOnnx(source, { maxHeaderBytes: 256 * 1024 }))).toBe('too-large');
+		expect(source.served).toBeLessThanOrEqual(256 * 1024);
 	});
 
 	it('refuses a packed dims field claiming a billion dims', { timeout: 2000 }, async () => {

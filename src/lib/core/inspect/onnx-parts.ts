@@ -61,7 +61,7 @@ export async function readOnnxTensor(reader: ProtobufReader, message: ProtoMessa
 	let name = '';
 	let external = false;
 	let byteRange: [number, number] | undefined;
-	const entries = new Map<string, string>();
+	let entries: Map<string, string> | undefined; // made only when there are some: most tensors have none
 	for (let field; (field = await reader.next(message)); ) {
 		if (field.number === 1) {
 			for (const dim of await reader.varints(field, MAX_RANK - shape.length)) {
@@ -71,16 +71,16 @@ export async function readOnnxTensor(reader: ProtobufReader, message: ProtoMessa
 		} else if (field.number === 2 && field.wireType === WIRE_TYPE.VARINT) dtype = field.value;
 		else if (field.number === 8) name = await reader.string(field);
 		else if (field.number === 9) byteRange = [field.start, field.end];
-		else if (field.number === 13) entries.set(...(await readOnnxEntry(reader, reader.child(message, field))));
+		else if (field.number === 13) (entries ??= new Map()).set(...(await readOnnxEntry(reader, reader.child(message, field))));
 		else if (field.number === 14 && field.wireType === WIRE_TYPE.VARINT) external = field.value === 1;
 	}
 	const elements = shape.reduce((product, dim) => product * dim, 1);
 	const info: TensorInfo = { name, dtype: onnxDataTypeName(dtype), shape, elements };
 	if (byteRange && !external) info.byteRange = byteRange;
 	if (!external) return { info, external: null };
-	const reference: OnnxExternalData = { tensor: name, location: entries.get('location') ?? '' };
-	const offset = _integer(entries.get('offset'));
-	const length = _integer(entries.get('length'));
+	const reference: OnnxExternalData = { tensor: name, location: entries?.get('location') ?? '' };
+	const offset = _integer(entries?.get('offset'));
+	const length = _integer(entries?.get('length'));
 	if (offset !== undefined) reference.offset = offset;
 	if (length !== undefined) reference.length = length;
 	return { info, external: reference };

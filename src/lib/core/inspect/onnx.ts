@@ -50,6 +50,15 @@ export interface OnnxHeader {
 	bytesRead: number;
 }
 
+/**
+ * Fields walked per tensor allowed (`maxTensors` × this): a big real graph has ~10 fields per node and
+ * ~5 per initializer, and a flood of empty fields then stops within a couple of seconds.
+ */
+export const FIELDS_PER_TENSOR = 4;
+
+/** Graph inputs + outputs, opsets and metadata entries, at most each: real models have a handful. */
+export const MAX_LIST_ENTRIES = 65_536;
+
 /** A doc_string longer than this is cut: it is shown, not parsed, and some exporters put whole READMEs in it. */
 export const MAX_DOC_STRING = 4096;
 
@@ -70,6 +79,7 @@ export async function readOnnx(source: RandomAccessSource, options: { path?: str
 		format: 'onnx',
 		maxDepth: limits.maxDepth,
 		maxBytesRead: limits.maxHeaderBytes,
+		maxFields: limits.maxTensors * FIELDS_PER_TENSOR,
 		...(options.path === undefined ? {} : { path: options.path })
 	});
 	const walk = new _Walk(reader, limits.maxTensors);
@@ -88,8 +98,13 @@ export async function readOnnx(source: RandomAccessSource, options: { path?: str
 		} else if (field.number === 7) {
 			sawGraph = true;
 			await walk.graph(reader.child(model, field), true);
-		} else if (field.number === 8) header.opsets.push(await _readOpset(reader, reader.child(model, field)));
-		else if (field.number === 14) walk.metadata.push(await readOnnxEntry(reader, reader.child(model, field)));
+		} else if (field.number === 8) {
+			walk.count(header.opsets.length, MAX_LIST_ENTRIES, 'opset imports', field.start);
+			header.opsets.push(await _readOpset(reader, reader.child(model, field)));
+		} else if (field.number === 14) {
+			walk.count(walk.metadata.length, MAX_LIST_ENTRIES, 'metadata entries', field.start);
+			walk.metadata.push(await readOnnxEntry(reader, reader.child(model, field)));
+		}
 	}
 	if (!sawGraph) reader.fail('no-graph', 'the model has no graph (ModelProto field 7)', 0);
 	return walk.finish();
@@ -140,14 +155,25 @@ class _Walk {
 			else if (!main) continue;
 			else if (field.number === 2) header.graphName = await reader.string(field);
 			else if (field.number === 5) {
-				if (header.initializers.length >= this.#maxTensors) reader.fail('too-many', `the graph has more than ${this.#maxTensors} initializers`, field.start, { limit: this.#maxTensors });
+				this.count(header.initializers.length, this.#maxTensors, 'initializers', field.start);
 				const tensor = await readOnnxTensor(reader, reader.child(message, field));
 				header.initializers.push(tensor.info);
 				if (tensor.external) header.externalData.push(tensor.external);
 			} else if (field.number === 15) header.sparseInitializers++;
-			else if (field.number === 11) header.inputs.push(await readOnnxValueInfo(reader, reader.child(message, field)));
-			else if (field.number === 12) header.outputs.push(await readOnnxValueInfo(reader, reader.child(message, field)));
+			else if (field.number === 11 || field.number === 12) {
+				const list = field.number === 11 ? header.inputs : header.outputs;
+				this.count(header.inputs.length + header.outputs.length, MAX_LIST_ENTRIES, 'graph inputs and outputs', field.start);
+				list.push(await readOnnxValueInfo(reader, reader.child(message, field)));
+			}
 		}
+	}
+
+	/**
+	 * Fails with `too-many` when a list already holds `limit` entries: what is kept is bounded by count,
+	 * not only by bytes, as a two-byte empty entry still costs an object.
+	 */
+	count(length: number, limit: number, what: string, offset: number): void {
+		if (length >= limit) this.#reader.fail('too-many', `the model has more than ${limit} ${what}`, offset, { limit });
 	}
 
 	/** Settles what needs the whole graph: inputs that are weights, parameters, the histogram. */
@@ -172,6 +198,7 @@ class _Walk {
 			else if (field.number === 7) domain = await reader.string(field, 4096);
 			else if (field.number === 5) await this.#attribute(reader.child(message, field));
 		}
+		this.count(this.header.nodeCount, this.#maxTensors, 'nodes', message.start);
 		this.header.nodeCount++;
 		const key = domain === '' || domain === 'ai.onnx' ? opType : `${domain}:${opType}`;
 		this.#operators.set(key, (this.#operators.get(key) ?? 0) + 1);

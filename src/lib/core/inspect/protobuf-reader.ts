@@ -46,6 +46,11 @@ export interface ProtobufReaderOptions {
 	maxDepth: number;
 	/** Bytes served by the source, at most; more fails with reason `too-large`. */
 	maxBytesRead: number;
+	/**
+	 * Fields walked at most (skipped ones too); more fails with reason `too-many`. Bytes alone do not bound
+	 * the time: 64 MiB of two-byte empty fields is 33 million fields, tens of seconds.
+	 */
+	maxFields: number;
 	/** The file's path in its version, carried into BAD_MODEL_FILE details. */
 	path?: string;
 }
@@ -61,7 +66,7 @@ const MAX_WINDOW = 1024 * 1024;
  * Walks protobuf messages in a {@link RandomAccessSource} without reading the fields it skips.
  *
  * @example
- * const reader = new ProtobufReader(source, { format: 'onnx', maxDepth: 64, maxBytesRead: 64 << 20 });
+ * const reader = new ProtobufReader(source, { format: 'onnx', maxDepth: 64, maxBytesRead: 64 << 20, maxFields: 4e6 });
  * const model = reader.root();
  * for (let field; (field = await reader.next(model)); ) if (field.number === 1) irVersion = field.value;
  */
@@ -74,6 +79,7 @@ export class ProtobufReader {
 	#bytesRead = 0;
 	/** The length of the varint #decodeVarint last decoded. */
 	#varintLength = 0;
+	#fields = 0;
 
 	/**
 	 * @param source the file
@@ -193,6 +199,7 @@ export class ProtobufReader {
 	/** Decodes the field at the message's cursor, whose head the window holds, and moves the cursor past it. */
 	#decodeField(message: ProtoMessage): ProtoField {
 		const tagAt = message.position;
+		if (++this.#fields > this.#options.maxFields) this.fail('too-many', `the file holds more than ${this.#options.maxFields} fields`, tagAt, { limit: this.#options.maxFields });
 		const tag = this.#decodeVarint(tagAt, message.end);
 		const number = Math.floor(tag / 8);
 		const wireType = tag % 8;
