@@ -6,9 +6,9 @@
 // bounds are on the input size, the mark nesting, the stack and the memo. Cycles (a list memoized and then
 // appended to itself) are built as real cycles: walkers of the result guard against them.
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './inspect-types.ts';
-import { badPickle, decodeLong, decodeRawUnicodeEscape, parseDecimal, sequenceItems, unquotePythonString } from './pickle-values.ts';
+import { badPickle, decodeLong, decodeRawUnicodeEscape, sequenceItems } from './pickle-values.ts';
 import type { PickleGlobal, PickleValue } from './pickle-values.ts';
-import { decodeUtf8 } from '../bundle/zip-format.ts';
+import { PickleCursor, latin1, utf8 } from './pickle-cursor.ts';
 
 /** The newest protocol this machine reads (Python 3.8+ writes up to 5). */
 export const HIGHEST_PICKLE_PROTOCOL = 5;
@@ -64,28 +64,27 @@ const _MAX_STACK = 1_000_000;
 const _MAX_MEMO = 1_000_000;
 
 class _Machine {
-	private at: number;
-	private opStart = 0;
+	private readonly in: PickleCursor;
 	private stack: PickleValue[] = [];
 	private readonly marks: PickleValue[][] = [];
 	private readonly memo = new Map<number, PickleValue>();
 	private protocol = 0;
 
 	constructor(
-		private readonly bytes: Uint8Array,
+		bytes: Uint8Array,
 		start: number,
 		private readonly format: string,
 		private readonly maxDepth: number,
 		private readonly options: PickleReadOptions
 	) {
-		this.at = start;
+		this.in = new PickleCursor(bytes, start, format);
 	}
 
 	run(): PickleRead {
 		for (;;) {
-			this.opStart = this.at;
-			const op = this.u8();
-			if (op === 0x2e) return { value: this.pop(), protocol: this.protocol, end: this.at }; // STOP '.'
+			this.in.opStart = this.in.at;
+			const op = this.in.u8();
+			if (op === 0x2e) return { value: this.pop(), protocol: this.protocol, end: this.in.at }; // STOP '.'
 			this.step(op);
 		}
 	}
@@ -93,30 +92,30 @@ class _Machine {
 	private step(op: number): void {
 		switch (op) {
 			// Integers, floats, None and booleans.
-			case 0x49: return this.push(this.decimal(this.line(), 'INT')); // INT 'I'
-			case 0x4c: return this.push(this.decimal(this.line(), 'LONG')); // LONG 'L'
-			case 0x4a: return this.push(this.view(4).getInt32(0, true)); // BININT 'J'
-			case 0x4b: return this.push(this.u8()); // BININT1 'K'
-			case 0x4d: return this.push(this.view(2).getUint16(0, true)); // BININT2 'M'
-			case 0x8a: return this.push(decodeLong(this.take(this.u8()))); // LONG1
-			case 0x8b: return this.push(decodeLong(this.take(this.length(this.view(4).getInt32(0, true))))); // LONG4
-			case 0x46: return this.push(this.float(this.line())); // FLOAT 'F'
-			case 0x47: return this.push(this.view(8).getFloat64(0, false)); // BINFLOAT 'G'
+			case 0x49: return this.push(this.in.decimal(this.in.line(), 'INT')); // INT 'I'
+			case 0x4c: return this.push(this.in.decimal(this.in.line(), 'LONG')); // LONG 'L'
+			case 0x4a: return this.push(this.in.view(4).getInt32(0, true)); // BININT 'J'
+			case 0x4b: return this.push(this.in.u8()); // BININT1 'K'
+			case 0x4d: return this.push(this.in.view(2).getUint16(0, true)); // BININT2 'M'
+			case 0x8a: return this.push(decodeLong(this.in.take(this.in.u8()))); // LONG1
+			case 0x8b: return this.push(decodeLong(this.in.take(this.in.length(this.in.view(4).getInt32(0, true))))); // LONG4
+			case 0x46: return this.push(this.in.float(this.in.line())); // FLOAT 'F'
+			case 0x47: return this.push(this.in.view(8).getFloat64(0, false)); // BINFLOAT 'G'
 			case 0x4e: return this.push(null); // NONE 'N'
 			case 0x88: return this.push(true); // NEWTRUE
 			case 0x89: return this.push(false); // NEWFALSE
 			// Strings and bytes: Python 2 byte strings (STRING…) read as Latin-1 text, as Python 3 loads them.
-			case 0x53: return this.push(this.quoted(this.line())); // STRING 'S'
-			case 0x54: return this.push(_latin1(this.take(this.length(this.view(4).getInt32(0, true))))); // BINSTRING 'T'
-			case 0x55: return this.push(_latin1(this.take(this.u8()))); // SHORT_BINSTRING 'U'
-			case 0x42: return this.push(this.blob(this.take(this.length(this.view(4).getUint32(0, true))), false)); // BINBYTES 'B'
-			case 0x43: return this.push(this.blob(this.take(this.u8()), false)); // SHORT_BINBYTES 'C'
-			case 0x8e: return this.push(this.blob(this.take(this.u64()), false)); // BINBYTES8
-			case 0x96: return this.push(this.blob(this.take(this.u64()), true)); // BYTEARRAY8
-			case 0x56: return this.push(decodeRawUnicodeEscape(this.line())); // UNICODE 'V'
-			case 0x8c: return this.push(_utf8(this.take(this.u8()))); // SHORT_BINUNICODE
-			case 0x58: return this.push(_utf8(this.take(this.length(this.view(4).getUint32(0, true))))); // BINUNICODE 'X'
-			case 0x8d: return this.push(_utf8(this.take(this.u64()))); // BINUNICODE8
+			case 0x53: return this.push(this.in.quoted(this.in.line())); // STRING 'S'
+			case 0x54: return this.push(latin1(this.in.take(this.in.length(this.in.view(4).getInt32(0, true))))); // BINSTRING 'T'
+			case 0x55: return this.push(latin1(this.in.take(this.in.u8()))); // SHORT_BINSTRING 'U'
+			case 0x42: return this.push(this.in.blob(this.in.take(this.in.length(this.in.view(4).getUint32(0, true))), false)); // BINBYTES 'B'
+			case 0x43: return this.push(this.in.blob(this.in.take(this.in.u8()), false)); // SHORT_BINBYTES 'C'
+			case 0x8e: return this.push(this.in.blob(this.in.take(this.in.u64()), false)); // BINBYTES8
+			case 0x96: return this.push(this.in.blob(this.in.take(this.in.u64()), true)); // BYTEARRAY8
+			case 0x56: return this.push(decodeRawUnicodeEscape(this.in.line())); // UNICODE 'V'
+			case 0x8c: return this.push(utf8(this.in.take(this.in.u8()))); // SHORT_BINUNICODE
+			case 0x58: return this.push(utf8(this.in.take(this.in.length(this.in.view(4).getUint32(0, true))))); // BINUNICODE 'X'
+			case 0x8d: return this.push(utf8(this.in.take(this.in.u64()))); // BINUNICODE8
 			case 0x97: return this.push({ kind: 'buffer' }); // NEXT_BUFFER: out-of-band data the file does not hold
 			case 0x98: return void this.top(); // READONLY_BUFFER
 			// Containers.
@@ -141,34 +140,34 @@ class _Machine {
 			case 0x32: return this.push(this.top()); // DUP '2'
 			case 0x28: return this.mark(); // MARK '('
 			case 0x31: return void this.popMark(); // POP_MARK '1'
-			case 0x67: return this.push(this.get(this.index(this.line()))); // GET 'g'
-			case 0x68: return this.push(this.get(this.u8())); // BINGET 'h'
-			case 0x6a: return this.push(this.get(this.view(4).getUint32(0, true))); // LONG_BINGET 'j'
-			case 0x70: return this.put(this.index(this.line())); // PUT 'p'
-			case 0x71: return this.put(this.u8()); // BINPUT 'q'
-			case 0x72: return this.put(this.view(4).getUint32(0, true)); // LONG_BINPUT 'r'
+			case 0x67: return this.push(this.get(this.in.index(this.in.line()))); // GET 'g'
+			case 0x68: return this.push(this.get(this.in.u8())); // BINGET 'h'
+			case 0x6a: return this.push(this.get(this.in.view(4).getUint32(0, true))); // LONG_BINGET 'j'
+			case 0x70: return this.put(this.in.index(this.in.line())); // PUT 'p'
+			case 0x71: return this.put(this.in.u8()); // BINPUT 'q'
+			case 0x72: return this.put(this.in.view(4).getUint32(0, true)); // LONG_BINPUT 'r'
 			case 0x94: return this.put(this.memo.size); // MEMOIZE
 			// Globals, calls and objects: recorded, never resolved or run.
-			case 0x82: return this.extension(this.u8()); // EXT1
-			case 0x83: return this.extension(this.view(2).getUint16(0, true)); // EXT2
-			case 0x84: return this.extension(this.view(4).getInt32(0, true)); // EXT4
-			case 0x63: return this.push(this.global(this.line(), this.line())); // GLOBAL 'c'
+			case 0x82: return this.extension(this.in.u8()); // EXT1
+			case 0x83: return this.extension(this.in.view(2).getUint16(0, true)); // EXT2
+			case 0x84: return this.extension(this.in.view(4).getInt32(0, true)); // EXT4
+			case 0x63: return this.push(this.global(this.in.line(), this.in.line())); // GLOBAL 'c'
 			case 0x93: return this.stackGlobal(); // STACK_GLOBAL
 			case 0x52: return this.reduce(); // REDUCE 'R'
 			case 0x62: return this.build(); // BUILD 'b'
-			case 0x69: return this.inst(this.global(this.line(), this.line())); // INST 'i'
+			case 0x69: return this.inst(this.global(this.in.line(), this.in.line())); // INST 'i'
 			case 0x6f: return this.obj(); // OBJ 'o'
 			case 0x81: return this.newObj(); // NEWOBJ
 			case 0x92: return this.newObjEx(); // NEWOBJ_EX
-			case 0x50: return this.push({ kind: 'persistent', id: this.line() }); // PERSID 'P'
+			case 0x50: return this.push({ kind: 'persistent', id: this.in.line() }); // PERSID 'P'
 			case 0x51: return this.push({ kind: 'persistent', id: this.pop() }); // BINPERSID 'Q'
 			// Framing.
-			case 0x80: return this.proto(this.u8()); // PROTO
-			case 0x95: return void this.length(this.u64(), true); // FRAME: frames are transparent; only check it fits
+			case 0x80: return this.proto(this.in.u8()); // PROTO
+			case 0x95: return void this.in.length(this.in.u64(), true); // FRAME: frames are transparent; only check it fits
 			default:
-				throw badPickle('bad-opcode', `Byte 0x${op.toString(16).padStart(2, '0')} at offset ${this.opStart} is not a pickle opcode: the file is damaged or not a pickle.`, {
+				throw badPickle('bad-opcode', `Byte 0x${op.toString(16).padStart(2, '0')} at offset ${this.in.opStart} is not a pickle opcode: the file is damaged or not a pickle.`, {
 					format: this.format,
-					offset: this.opStart,
+					offset: this.in.opStart,
 					found: `0x${op.toString(16).padStart(2, '0')}`
 				});
 		}
@@ -178,20 +177,20 @@ class _Machine {
 
 	private proto(protocol: number): void {
 		if (protocol > HIGHEST_PICKLE_PROTOCOL) {
-			throw badPickle('unsupported-version', `The pickle uses protocol ${protocol}; protocols 0 to ${HIGHEST_PICKLE_PROTOCOL} are read.`, { format: this.format, offset: this.opStart, found: String(protocol) });
+			throw badPickle('unsupported-version', `The pickle uses protocol ${protocol}; protocols 0 to ${HIGHEST_PICKLE_PROTOCOL} are read.`, { format: this.format, offset: this.in.opStart, found: String(protocol) });
 		}
 		this.protocol = protocol;
 	}
 
 	private global(module: string, name: string): PickleGlobal {
 		const global: PickleGlobal = { kind: 'global', module, name };
-		this.options.onGlobal?.(global, this.opStart);
+		this.options.onGlobal?.(global, this.in.opStart);
 		return global;
 	}
 
 	/** A copyreg extension code names a global only the loading process knows: reported as `unknown`, so a scan flags it. */
 	private extension(code: number): void {
-		this.options.onGlobal?.({ kind: 'global', module: 'unknown', name: `extension-${code}` }, this.opStart);
+		this.options.onGlobal?.({ kind: 'global', module: 'unknown', name: `extension-${code}` }, this.in.opStart);
 		this.push({ kind: 'extension', code });
 	}
 
@@ -210,11 +209,8 @@ class _Machine {
 		const state = this.pop();
 		const target = this.top();
 		if (typeof target === 'object' && target !== null && (target.kind === 'call' || target.kind === 'object')) target.state = state;
-		const skipTo = this.options.afterBuild?.(target, this.at);
-		if (skipTo !== undefined) {
-			if (skipTo < this.at || skipTo > this.bytes.length) throw this.truncated();
-			this.at = skipTo;
-		}
+		const skipTo = this.options.afterBuild?.(target, this.in.at);
+		if (skipTo !== undefined) this.in.skipTo(skipTo);
 	}
 
 	private inst(cls: PickleGlobal): void {
@@ -255,7 +251,7 @@ class _Machine {
 
 	private mark(): void {
 		if (this.marks.length >= this.maxDepth) {
-			throw badPickle('too-deep', `The pickle nests MARKs deeper than ${this.maxDepth} at offset ${this.opStart}.`, { format: this.format, offset: this.opStart, limit: this.maxDepth });
+			throw badPickle('too-deep', `The pickle nests MARKs deeper than ${this.maxDepth} at offset ${this.in.opStart}.`, { format: this.format, offset: this.in.opStart, limit: this.maxDepth });
 		}
 		this.marks.push(this.stack);
 		this.stack = [];
@@ -271,13 +267,13 @@ class _Machine {
 
 	private get(key: number): PickleValue {
 		const value = this.memo.get(key);
-		if (value === undefined) throw badPickle('bad-memo', `The pickle reads memo entry ${key} at offset ${this.opStart}, which was never stored.`, { format: this.format, offset: this.opStart, found: String(key) });
+		if (value === undefined) throw badPickle('bad-memo', `The pickle reads memo entry ${key} at offset ${this.in.opStart}, which was never stored.`, { format: this.format, offset: this.in.opStart, found: String(key) });
 		return value;
 	}
 
 	private put(key: number): void {
 		if (this.memo.size >= _MAX_MEMO && !this.memo.has(key)) {
-			throw badPickle('too-many', `The pickle stores more than ${_MAX_MEMO} memo entries.`, { format: this.format, offset: this.opStart, limit: _MAX_MEMO });
+			throw badPickle('too-many', `The pickle stores more than ${_MAX_MEMO} memo entries.`, { format: this.format, offset: this.in.opStart, limit: _MAX_MEMO });
 		}
 		this.memo.set(key, this.top());
 	}
@@ -285,7 +281,7 @@ class _Machine {
 	// The stack.
 
 	private push(value: PickleValue): void {
-		if (this.stack.length >= _MAX_STACK) throw badPickle('too-many', `The pickle stacks more than ${_MAX_STACK} values.`, { format: this.format, offset: this.opStart, limit: _MAX_STACK });
+		if (this.stack.length >= _MAX_STACK) throw badPickle('too-many', `The pickle stacks more than ${_MAX_STACK} values.`, { format: this.format, offset: this.in.opStart, limit: _MAX_STACK });
 		this.stack.push(value);
 	}
 
@@ -304,90 +300,10 @@ class _Machine {
 		return this.stack[this.stack.length - 1] as PickleValue;
 	}
 
-	// Reading arguments.
-
-	private u8(): number {
-		if (this.at >= this.bytes.length) throw this.truncated();
-		return this.bytes[this.at++] as number;
-	}
-
-	private take(count: number): Uint8Array {
-		this.length(count, true);
-		const bytes = this.bytes.subarray(this.at, this.at + count);
-		this.at += count;
-		return bytes;
-	}
-
-	private view(count: number): DataView {
-		const bytes = this.take(count);
-		return new DataView(bytes.buffer, bytes.byteOffset, count);
-	}
-
-	private u64(): number {
-		const view = this.view(8);
-		const value = view.getBigUint64(0, true);
-		if (value > BigInt(this.bytes.length)) throw this.truncated();
-		return Number(value);
-	}
-
-	/** A declared length: negative is damage, past the end is a cut-short file. */
-	private length(count: number, mustFit = true): number {
-		if (count < 0) throw badPickle('bad-value', `A length at offset ${this.opStart} is negative.`, { format: this.format, offset: this.opStart, found: String(count) });
-		if (mustFit && this.at + count > this.bytes.length) throw this.truncated();
-		return count;
-	}
-
-	/** A newline-terminated argument (protocol 0), as Latin-1 text without the newline. */
-	private line(): string {
-		const end = this.bytes.indexOf(0x0a, this.at);
-		if (end < 0) throw this.truncated();
-		const text = _latin1(this.bytes.subarray(this.at, end));
-		this.at = end + 1;
-		return text;
-	}
-
-	private decimal(text: string, opcode: string): number | bigint | boolean {
-		const value = parseDecimal(text);
-		if (value === undefined) throw this.badValue(opcode, text);
-		return value;
-	}
-
-	private index(text: string): number {
-		const value = parseDecimal(text);
-		if (typeof value !== 'number' || value < 0) throw this.badValue('memo key', text);
-		return value;
-	}
-
-	private float(text: string): number {
-		// Python's repr writes `inf`, `-inf` and `nan`, which Number() does not take.
-		const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
-		if (special) return special[2]?.toLowerCase() === 'nan' ? Number.NaN : special[1] === '-' ? -Infinity : Infinity;
-		const value = Number(text);
-		if (text.trim() === '' || Number.isNaN(value)) throw this.badValue('FLOAT', text);
-		return value;
-	}
-
-	private quoted(text: string): string {
-		const value = unquotePythonString(text);
-		if (value === null) throw this.badValue('STRING', text);
-		return value;
-	}
-
-	private blob(data: Uint8Array, mutable: boolean): PickleValue {
-		return { kind: 'bytes', data, mutable };
-	}
-
-	private truncated() {
-		return badPickle('truncated', `The pickle ends at offset ${this.bytes.length} in the middle of the opcode at ${this.opStart}: the file was cut short.`, { format: this.format, offset: this.opStart });
-	}
-
 	private underflow() {
-		return badPickle('stack-underflow', `The opcode at offset ${this.opStart} takes more values than the pickle's stack holds: the file is damaged.`, { format: this.format, offset: this.opStart });
+		return badPickle('stack-underflow', `The opcode at offset ${this.in.opStart} takes more values than the pickle's stack holds: the file is damaged.`, { format: this.format, offset: this.in.opStart });
 	}
 
-	private badValue(what: string, text: string) {
-		return badPickle('bad-value', `The ${what} argument at offset ${this.opStart} is not valid: the file is damaged.`, { format: this.format, offset: this.opStart, found: text.slice(0, 40) });
-	}
 }
 
 /** `[k1, v1, k2, v2]` as pairs; an odd count drops the last key, as Python's SETITEMS would fail on it. */
@@ -395,15 +311,4 @@ function _pairs(flat: PickleValue[]): Array<[PickleValue, PickleValue]> {
 	const pairs: Array<[PickleValue, PickleValue]> = [];
 	for (let index = 0; index + 1 < flat.length; index += 2) pairs.push([flat[index] as PickleValue, flat[index + 1] as PickleValue]);
 	return pairs;
-}
-
-function _latin1(bytes: Uint8Array): string {
-	let text = '';
-	for (let index = 0; index < bytes.length; index += 8192) text += String.fromCharCode(...bytes.subarray(index, index + 8192));
-	return text;
-}
-
-/** UTF-8 text; Python writes lone surrogates with `surrogatepass`, which strict decoding refuses: keep those as Latin-1. */
-function _utf8(bytes: Uint8Array): string {
-	return decodeUtf8(bytes) ?? _latin1(bytes);
 }
