@@ -198,7 +198,7 @@ describe('readOnnx skips weights', () => {
 describe('ProtobufReader', () => {
 	it('decodes negative int64 varints and lengths past 4 GiB', async () => {
 		const bytes = Uint8Array.from(concat(tag(1, 0), varint(-1), tag(2, 0), varint(5 * GiB)));
-		const reader = new ProtobufReader(bufferSource(bytes), { format: 'onnx', maxDepth: 4, maxBytesRead: 1024 });
+		const reader = new ProtobufReader(bufferSource(bytes), { format: 'onnx', maxDepth: 4, maxBytesRead: 1024, maxFields: 1000 });
 		const root = reader.root();
 		expect((await reader.next(root))?.value).toBe(-1);
 		expect((await reader.next(root))?.value).toBe(5 * GiB);

@@ -4,12 +4,10 @@
 // little-endian fields of unknown total length (a 256k-token vocabulary is several MiB), so it is fetched
 // a chunk at a time; strings nobody keeps are stepped over without being read at all.
 // Hot loops call `has(n)` and only `await fill(n)` when it is false, so the common path costs no microtask.
+import { decodeUtf8 } from '../bundle/zip-format.ts';
 import type { RandomAccessSource } from '../byte-streams.ts';
 import { ShelfError } from '../errors.ts';
 
-// TextDecoder is a global in every runtime core targets (Node ≥ 11, browsers, workers); lib es2022 just
-// does not declare it. `fatal` makes malformed UTF-8 an error instead of U+FFFD.
-declare const TextDecoder: new (label: 'utf-8', options: { fatal: boolean }) => { decode(bytes: Uint8Array): string };
 
 /**
  * Bytes fetched by the first read, doubling per read up to the last: most headers (no vocabulary) are a
@@ -30,7 +28,6 @@ export class GgufCursor {
 	private chunkStart = 0;
 	private chunkBytes = FIRST_CHUNK_BYTES;
 	private view: DataView = new DataView(this.chunk.buffer);
-	private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
 	/**
 	 * @param source the file
@@ -135,11 +132,9 @@ export class GgufCursor {
 		}
 		if (!this.has(length)) await this.fill(length);
 		const start = this.advance(length);
-		try {
-			return this.decoder.decode(this.chunk.subarray(start, start + length));
-		} catch {
-			throw ggufError('bad-utf8', `A GGUF string at byte ${at} is not valid UTF-8.`, { offset: at });
-		}
+		const text = decodeUtf8(this.chunk.subarray(start, start + length));
+		if (text === null) throw ggufError('bad-utf8', `A GGUF string at byte ${at} is not valid UTF-8.`, { offset: at });
+		return text;
 	}
 
 	/**

@@ -6,13 +6,11 @@
 // each starting where the previous ended ("cannot contain holes", which rules out polyglot files), each
 // exactly elements × dtype bits / 8 bytes long, the last ending at the file's end. Only the header is read.
 // Sharded models name their shards in `*.safetensors.index.json`: see readSafetensorsIndex.
+import { decodeUtf8 } from '../bundle/zip-format.ts';
 import type { RandomAccessSource } from '../byte-streams.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimits, type TensorInfo } from './inspect-types.ts';
 import { safetensorsError as _error, SAFETENSORS_DTYPE_BITS, scanJsonDepth } from './safetensors-rules.ts';
 
-// TextDecoder is a global in every runtime core targets (Node ≥ 11, browsers, workers); lib es2022 just
-// does not declare it. `fatal` makes malformed UTF-8 an error instead of U+FFFD.
-declare const TextDecoder: new (label: 'utf-8', options: { fatal: boolean }) => { decode(bytes: Uint8Array): string };
 
 /** What {@link readSafetensors} answers. */
 export interface SafetensorsHeader {
@@ -127,12 +125,8 @@ interface _Entry {
 }
 
 function _parseJson(bytes: Uint8Array): Record<string, unknown> {
-	let text: string;
-	try {
-		text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-	} catch {
-		throw _error('bad-utf8', 'The safetensors header is not valid UTF-8.', { offset: 8 });
-	}
+	const text = decodeUtf8(bytes);
+	if (text === null) throw _error('bad-utf8', 'The safetensors header is not valid UTF-8.', { offset: 8 });
 	let json: unknown;
 	try {
 		json = JSON.parse(text);
