@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { opfsFiles, openShelf, save, seededBytes, shelfError } from './shelf-page.ts';
 
@@ -223,5 +224,30 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		await expect.poll(() => right.evaluate(() => (window as unknown as { heard: string[] }).heard.sort())).toEqual(
 			Array.from({ length: 6 }, (_, index) => `added:shared:l${index}`)
 		);
+	});
+
+	test('inspect reads a stored file\'s model header in the worker, and its typed errors cross to the page (issue 17)', async ({ page }) => {
+		await openShelf(page);
+		const fixture = (path: string) => [...readFileSync(new URL(`../fixtures/models/${path}`, import.meta.url))];
+		const files = { 'model.safetensors': fixture('safetensors/tiny.safetensors'), 'model.gguf': fixture('gguf/tiny-llama-v3.gguf'), 'custom_objects.pkl': fixture('pickle/malicious-os-system-proto0.pkl'), 'broken.onnx': fixture('onnx/truncated-varint.onnx') };
+		const facts = await page.evaluate(async (files) => {
+			const api = window.modelShelf!.api;
+			await api.save({ name: 'zoo', version: 'v1', files: Object.entries(files).map(([path, bytes]) => ({ path, data: new Blob([new Uint8Array(bytes)]) })) });
+			const safetensors = await api.inspect({ tag: 'zoo', path: 'model.safetensors' });
+			const gguf = await api.inspect({ tag: 'zoo:v1', path: 'model.gguf' });
+			const pickle = await api.inspect({ tag: 'zoo:v1', path: 'custom_objects.pkl' });
+			const broken = await api.inspect({ tag: 'zoo:v1', path: 'broken.onnx' }).catch((error: { code: string; details: unknown }) => ({ code: error.code, details: error.details }));
+			return {
+				safetensors: safetensors.format === 'safetensors' ? safetensors.header.tensors.length : null,
+				gguf: gguf.format === 'gguf' ? { architecture: gguf.header.architecture, tensors: gguf.header.tensors.length } : null,
+				pickle: pickle.format === 'pickle' ? pickle.scan.dangerous : null,
+				broken
+			};
+		}, files);
+		const expected = (folder: string) => JSON.parse(readFileSync(new URL(`../fixtures/models/${folder}/expected.json`, import.meta.url), 'utf8'));
+		expect(facts.safetensors).toBe(expected('safetensors')['tiny.safetensors'].tensors.length);
+		expect(facts.gguf).toEqual({ architecture: 'llama', tensors: expected('gguf')['tiny-llama-v3.gguf'].tensors.length });
+		expect(facts.pickle).toEqual(['os.system']);
+		expect(facts.broken).toMatchObject({ code: 'BAD_MODEL_FILE', details: { format: 'onnx', reason: 'truncated', path: 'broken.onnx' } });
 	});
 });

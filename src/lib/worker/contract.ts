@@ -4,6 +4,7 @@
 // the client (src/lib/client/shelf.ts), which is the only code that knows Comlink.
 import type { ErrorCode, ErrorDetails, ErrorDetailsByCode } from '../core/errors.ts';
 import type { Alias, AliasEvent, LastUse, ListOrder, ListPage, MetricOrder, NameSummary, VersionRecord } from '../core/store-types.ts';
+import type { FileHeader } from '../core/inspect/inspect-file.ts';
 import type { PlannedRemoval, RetentionPlan, RetentionRule } from '../core/lifecycle/retention.ts';
 import type { PullResult, RemoteVersion } from './remote/pull.ts';
 import type { PushResult } from './remote/push.ts';
@@ -13,7 +14,7 @@ import type { FsckReport, IntegrityProblem, UsageReport, VerifyReport } from './
 import type { SaveRequest, StoreResult } from './store/model-store.ts';
 
 export type { ErrorCode, ErrorDetails, ErrorDetailsByCode };
-export type { Alias, AliasEvent, LastUse, MetricOrder, PlannedRemoval, RetentionPlan, RetentionRule };
+export type { Alias, AliasEvent, FileHeader, LastUse, MetricOrder, PlannedRemoval, RetentionPlan, RetentionRule };
 export type { FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
 
 /**
@@ -254,6 +255,8 @@ export interface ShelfApi {
 	summary(request: { name: string }): Promise<NameSummary | null>;
 	/** A stored file as a disk-backed File. */
 	readFile(request: { tag: string; path: string }): Promise<File>;
+	/** One file's model header (safetensors, GGUF, ONNX, PyTorch, pickle safety scan, …), read without its weights. */
+	inspect(request: { tag: string; path: string }): Promise<FileHeader>;
 	/** The version's model.yaml as text. */
 	manifest(request: { tag: string }): Promise<string>;
 	/** Deletes one version (or, with `dryRun`, only says where `latest` would point). */

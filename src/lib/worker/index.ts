@@ -18,6 +18,7 @@ import { previewDelete } from './store/delete-preview.ts';
 import { fsck, usage, verify } from './store/maintenance.ts';
 import { networkReachable } from './remote/network-probe.ts';
 import { remoteApi } from './remote/remote-api.ts';
+import { inspectStoredFile } from './store/inspect-stored.ts';
 import { ModelStore } from './store/model-store.ts';
 import { applyRetention, deleteMany, emptyTrash, expireTrash, listTrash, noteUse, planRetentionNow, removeAlias, restore, rollbackAlias, setAlias, spaceReport } from './store/lifecycle.ts';
 import { ShelfError } from '../core/errors.ts';
@@ -142,6 +143,9 @@ const api = {
 	},
 	async readFile({ tag, path }) {
 		return read((store) => store.readFile(tag, path));
+	},
+	async inspect({ tag, path }) {
+		return read((store) => inspectStoredFile(store, tag, path));
 	},
 	async manifest({ tag }) {
 		return read((store) => store.manifestText(tag));
