@@ -13,11 +13,11 @@ import { inspectStoredFile } from '../../src/lib/worker/store/inspect-stored.ts'
 import { ModelStore } from '../../src/lib/worker/store/model-store.ts';
 
 const models = new URL('../fixtures/models/', import.meta.url);
-const fixture = (path: string) => new Uint8Array(readFileSync(new URL(path, models)));
+const fixture = (path: string): Uint8Array<ArrayBuffer> => new Uint8Array(readFileSync(new URL(path, models)));
 const expectedOf = (folder: string) => JSON.parse(readFileSync(new URL(`${folder}/expected.json`, models), 'utf8')) as Record<string, Record<string, unknown>>;
 
 /** One version holding a file of every format, as a team's model folder might. */
-const FILES: Record<string, Uint8Array> = {
+const FILES: Record<string, Uint8Array<ArrayBuffer>> = {
 	'weights/model.safetensors': fixture('safetensors/tiny.safetensors'),
 	'llm/model.gguf': fixture('gguf/tiny-llama-v3.gguf'),
 	'onnx/model.onnx': fixture('onnx/mlp.onnx'),
