@@ -40,7 +40,7 @@ export async function runInspect(env, options) {
 		for (let rep = 0; rep < options.queryReps; rep++) samples.push((await timedCall(page, 'inspect', request)).ms);
 		rows.push({ id: file.name, label: file.label, samples, target: file.target === undefined ? TARGET : file.target, size: file.size });
 		log(`  ${file.name}: median ${samples.sort((a, b) => a - b)[samples.length >> 1].toFixed(1)} ms`);
-		// One big file on the shelf at a time: the browser's quota on these machines holds about one GiB.
+		// One big file on the shelf at a time: the quota of a fresh browser context refused a second 1 GiB one here.
 		await timedCall(page, 'delete', { tag: request.tag });
 		await timedCall(page, 'emptyTrash', {});
 	}
