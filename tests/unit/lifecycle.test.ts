@@ -2,7 +2,7 @@
 // (shared blobs, latest and alias exemptions) and the space report, on the real store over fake-indexeddb.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseMetricFilter, meetsThresholds } from '../../src/lib/core/lifecycle/metric-filter.ts';
 import { parseReference } from '../../src/lib/core/tags.ts';
 import { openCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
@@ -102,7 +102,12 @@ describe('the trash', () => {
 		const before = await store.get('iris:v2');
 		expect(await store.delete('iris:v2')).toMatchObject({ latest: 'iris:v1', latestMoves: true });
 		expect((await store.get('iris')).tag).toBe('iris:v1');
-		expect(await codeOf(save(store, 'iris:v2', 2, { b: 'bb', shared: 'ss' }))).toBe('TAG_EXISTS');
+		// Refused before any byte is written.
+		const writes = vi.spyOn(store.blobs, 'create');
+		const refused = await save(store, 'iris:v2', 2, { other: 'never stored' }).catch((error: unknown) => error);
+		expect(refused).toMatchObject({ code: 'TAG_EXISTS', details: { tag: 'iris:v2', trashed: true } });
+		expect(writes).not.toHaveBeenCalled();
+		writes.mockRestore();
 		const trash = await listTrash(store);
 		expect(trash).toMatchObject({ days: 30, bytes: 2, items: [{ tag: 'iris:v2', size: 4, uniqueBytes: 2 }] });
 		expect(await usage(store)).toMatchObject({ versions: 1, logicalBytes: 10, storedBytes: 8, savedByDedup: 2, trash: { versions: 1, bytes: 4 } });

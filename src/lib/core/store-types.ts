@@ -185,6 +185,8 @@ export interface Catalogue {
 	purge(tags: readonly string[]): Promise<{ removed: string[]; unreferenced: string[] }>;
 	/** The trash, most recently deleted first. */
 	trash(): Promise<TrashedVersion[]>;
+	/** True when a version with this tag is in the trash. */
+	isTrashed(tag: string): Promise<boolean>;
 	/** Aliases of one model (or all), sorted by name and alias. */
 	aliases(name?: string): Promise<Alias[]>;
 	/** Every change of one model's aliases, oldest first. */

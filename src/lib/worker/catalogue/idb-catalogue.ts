@@ -134,6 +134,11 @@ export class IdbCatalogue implements Catalogue {
 	}
 
 	/** @inheritdoc */
+	async isTrashed(tag: string): Promise<boolean> {
+		return (await this.#read(() => this.#db.getKey('trash', tag))) !== undefined;
+	}
+
+	/** @inheritdoc */
 	async aliases(name?: string): Promise<Alias[]> {
 		return this.#read(() => this.#db.getAll('aliases', name === undefined ? null : IDBKeyRange.bound([name, ''], [name, '\uffff'])));
 	}

@@ -10,10 +10,15 @@ import { fromStored, toStored, type CatalogueSchema, type LIFECYCLE_STORES, type
 /** The one kind of transaction lifecycle writes run in. */
 export type LifecycleTransaction = IDBPTransaction<CatalogueSchema, (typeof LIFECYCLE_STORES)[number][], 'readwrite'>;
 
+/** The refusal of a tag that belongs to a version in the trash (a trashed tag stays reserved). */
+export function tagInTrash(tag: string): ShelfError<'TAG_EXISTS'> {
+	return new ShelfError('TAG_EXISTS', `Version ${tag} is in the trash. Hint: restore it from the Storage page, or delete it there for good first.`, { tag, trashed: true });
+}
+
 /** Adds a version: refused when its tag is taken (on the shelf or in the trash) or is an alias's word. */
 export async function addVersion(tx: LifecycleTransaction, record: VersionRecord): Promise<void> {
 	if (await tx.objectStore('trash').getKey(record.tag)) {
-		throw new ShelfError('TAG_EXISTS', `Version ${record.tag} is in the trash. Hint: restore it from the Storage page, or delete it there for good first.`, { tag: record.tag, trashed: true });
+		throw tagInTrash(record.tag);
 	}
 	if (await tx.objectStore('aliases').getKey([record.name, record.version])) throw _aliasConflict(record.name, record.version, 'is-alias');
 	// Blobs other versions hold already are shared from now on; a blob's one holder until now learns it too.

@@ -7,6 +7,7 @@ import { labelsOf, manifestVersion, readModelArtifact, type ArtifactFile, type M
 import { nextPageLink } from '../../core/oci/http-headers.ts';
 import { modelNameOf, parseRemoteReference, repositoryOf, type RemoteReference } from '../../core/oci/remote.ts';
 import { formatTag, LATEST } from '../../core/tags.ts';
+import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { setAlias } from '../store/lifecycle.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
@@ -85,6 +86,7 @@ export async function pullVersion(
 	}
 	const tag = formatTag(info);
 	const existing = await store.catalogue.get(tag);
+	if (!existing && (await store.catalogue.isTrashed(tag))) throw tagInTrash(tag); // before any byte is downloaded
 	if (existing) {
 		if (!_sameVersion(existing, configText, artifact)) {
 			throw new ShelfError('TAG_EXISTS', `"${tag}" is already on the shelf with different content; tags are immutable. Nothing was pulled.`, { tag, digest });

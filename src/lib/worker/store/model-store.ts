@@ -13,6 +13,7 @@ import { throwIfAborted } from '../operations.ts';
 import { knownSize, readChunks, type ByteSource } from './chunks.ts';
 import type { Coordination } from './coordination.ts';
 import { BYTES_IN_FLIGHT, runBounded } from './bounded-tasks.ts';
+import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { deleteMany, noteUse } from './lifecycle.ts';
 import { buildRecord, sameContent, sameLayout, tagExists } from './version-identity.ts';
 
@@ -92,6 +93,7 @@ export class ModelStore {
 			const existing = await this.catalogue.get(tag);
 			// Cheap refusal before any byte is written: a different file list can never be the same version.
 			if (existing && !sameLayout(existing, paths, files)) throw tagExists(tag);
+			if (!existing && (await this.catalogue.isTrashed(tag))) throw tagInTrash(tag); // before any byte is written
 			const tasks = files.map((file, index) => ({
 				bytes: Math.min(_declaredSize(file) ?? BYTES_IN_FLIGHT, BYTES_IN_FLIGHT),
 				run: () =>
