@@ -265,7 +265,7 @@ describe('query planning', () => {
 
 describe('schema migrations', () => {
 	it('builds every store and index from version 0', async () => {
-		expect(DB_VERSION).toBe(2);
+		expect(DB_VERSION).toBe(3);
 		expect(MIGRATIONS).toHaveLength(DB_VERSION);
 		const db = await openCatalogueDatabase({ factory: new IDBFactory() });
 		expect([...db.objectStoreNames].sort()).toEqual(['alias-history', 'aliases', 'last-used', 'ledger', 'names', 'settings', 'trash', 'versions']);
@@ -289,11 +289,13 @@ describe('schema migrations', () => {
 			'by-label-created': { keyPath: 'labelCreated', unique: false, multiEntry: true },
 			'by-key-created': { keyPath: 'keyCreated', unique: false, multiEntry: true },
 			'by-digest': { keyPath: 'digests', unique: false, multiEntry: true },
-			'by-metric': { keyPath: 'metricEntries', unique: false, multiEntry: true }
+			'by-metric': { keyPath: 'metricEntries', unique: false, multiEntry: true },
+			'by-facts': { keyPath: 'facts.factsVersion', unique: false, multiEntry: false }
 		});
 		expect(indexesOf(unwrap(tx.objectStore('trash')))).toEqual({
 			'by-digest': { keyPath: 'digests', unique: false, multiEntry: true },
-			'by-trashed': { keyPath: 'trashedAt', unique: false, multiEntry: false }
+			'by-trashed': { keyPath: 'trashedAt', unique: false, multiEntry: false },
+			'by-facts': { keyPath: 'record.facts.factsVersion', unique: false, multiEntry: false }
 		});
 		db.close();
 	});
@@ -314,13 +316,13 @@ describe('schema migrations', () => {
 		upgraded.close();
 		const ran: number[] = [];
 		const addSavedAt: Migration = (_db, tx) => {
-			ran.push(3);
+			ran.push(4);
 			// A later schema would declare this index in its DBSchema; the cast stands in for that.
 			(tx.objectStore('versions') as unknown as { createIndex(name: string, keyPath: string): void }).createIndex('by-saved', 'savedAt');
 		};
 		const db = await openCatalogueDatabase({ factory, name: 'shelf', migrations: [...MIGRATIONS, addSavedAt] });
-		expect(ran).toEqual([3]);
-		expect(db.version).toBe(3);
+		expect(ran).toEqual([4]);
+		expect(db.version).toBe(4);
 		expect([...db.transaction('versions').store.indexNames]).toContain('by-saved');
 		expect((await db.get('versions', 'iris:v1'))?.labelPairs).toEqual(['stage=prod']);
 		db.close();

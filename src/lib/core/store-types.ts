@@ -7,6 +7,7 @@ import { creationTimeKey, type ModelInfo } from './manifest.ts';
 import type { LedgerEntry } from './lifecycle/ledger.ts';
 import type { MetricThreshold } from './lifecycle/metric-filter.ts';
 import type { Selector } from './selector.ts';
+import type { ModelFormat, VersionFacts } from './inspect/facts.ts';
 
 /** One file of a version: its path inside the model directory and the digest that names its bytes. */
 export interface StoredFile {
@@ -35,6 +36,8 @@ export interface VersionRecord {
 	createdKey: string;
 	/** When this shelf stored the version (ms since epoch). */
 	savedAt: number;
+	/** What its model files say (issue 17); absent until derived (versions stored before the upgrade get them in the background). */
+	facts?: VersionFacts;
 }
 
 /** What the catalogue knows about one model name. */
@@ -112,12 +115,22 @@ export interface ListQuery {
 	thresholds?: readonly MetricThreshold[];
 	/** Order by a numeric metadata value instead (`order` is then ignored); versions lacking it come last. */
 	orderBy?: MetricOrder;
+	/** Only versions holding a file of one of these formats (facts derived). */
+	formats?: readonly ModelFormat[];
+	/** Only versions whose parameter count is within [min, max] (facts derived, tensors declared). */
+	parameters?: ParameterRange;
 	/** Only these tags (the aliased ones): a small set, read one by one. */
 	tags?: readonly string[];
 	/** Page size; default 50. */
 	limit?: number;
 	/** Opaque cursor from the previous page's {@link ListPage.next}. */
 	cursor?: string | null;
+}
+
+/** A range of parameter counts; either end may be open. */
+export interface ParameterRange {
+	min?: number;
+	max?: number;
 }
 
 /** One page of a listing. */
@@ -211,6 +224,12 @@ export interface Catalogue {
 	isReferenced(sha256: string): Promise<boolean>;
 	/** Every digest referenced by some version, on the shelf or in the trash. */
 	referencedDigests(): Promise<Set<string>>;
+	/** Versions, shelf and trash, still without current facts (stored before facts existed). */
+	countWithoutFacts(): Promise<number>;
+	/** Reads `limit` versions of the shelf or the trash after tag `after` and answers those without current facts. */
+	withoutFacts(place: 'versions' | 'trash', after: string | null, limit: number): Promise<{ records: VersionRecord[]; next: string | null }>;
+	/** Keeps facts for a version that lacks them; false when it is no longer in that place or already has them. */
+	setFacts(place: 'versions' | 'trash', tag: string, facts: VersionFacts): Promise<boolean>;
 }
 
 /** Digest, size and CRC-32 of bytes that went through a {@link BlobWriter}. */

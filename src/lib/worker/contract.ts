@@ -5,6 +5,8 @@
 import type { ErrorCode, ErrorDetails, ErrorDetailsByCode } from '../core/errors.ts';
 import type { Alias, AliasEvent, LastUse, ListOrder, ListPage, MetricOrder, NameSummary, VersionRecord } from '../core/store-types.ts';
 import type { FileHeader } from '../core/inspect/inspect-file.ts';
+import type { FileProblem, ModelFormat, ModelIo, PickleFacts, VersionFacts, VersionTensor } from '../core/inspect/facts.ts';
+import type { TensorChange, TensorChangeKind, TensorDiff } from '../core/inspect/tensor-diff.ts';
 import type { PlannedRemoval, RetentionPlan, RetentionRule } from '../core/lifecycle/retention.ts';
 import type { PullResult, RemoteVersion } from './remote/pull.ts';
 import type { PushResult } from './remote/push.ts';
@@ -14,6 +16,7 @@ import type { FsckReport, IntegrityProblem, UsageReport, VerifyReport } from './
 import type { SaveRequest, StoreResult } from './store/model-store.ts';
 
 export type { ErrorCode, ErrorDetails, ErrorDetailsByCode };
+export type { FileProblem, ModelFormat, ModelIo, PickleFacts, TensorChange, TensorChangeKind, TensorDiff, VersionFacts, VersionTensor };
 export type { Alias, AliasEvent, FileHeader, LastUse, MetricOrder, PlannedRemoval, RetentionPlan, RetentionRule };
 export type { FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
 
@@ -63,6 +66,10 @@ export interface ListRequest {
 	where?: string;
 	/** Only versions some alias points at. */
 	aliased?: boolean;
+	/** Only versions holding a file of one of these model formats. */
+	formats?: ModelFormat[];
+	/** Only versions whose parameter count is within [min, max]; versions without a count never match. */
+	parameters?: { min?: number; max?: number };
 	limit?: number;
 	cursor?: string | null;
 }
@@ -186,6 +193,23 @@ export interface ImportResult extends StoreResult {
 	versions: StoreResult[];
 }
 
+/** Every tensor of a version, file by file, with the version's facts (the tensor table). */
+export interface VersionTensors {
+	tag: string;
+	tensors: VersionTensor[];
+	facts: VersionFacts;
+}
+
+/** How far deriving facts for versions stored before the upgrade has got. */
+export interface FactsProgress {
+	/** Versions (shelf and trash) still without facts. */
+	pending: number;
+	/** Versions given facts by background passes since the worker started. */
+	derived: number;
+	/** True while a background pass runs. */
+	running: boolean;
+}
+
 /** What `fsck()` answers: this run and the one at start-up. */
 export interface FsckReports {
 	now: FsckReport;
@@ -257,6 +281,12 @@ export interface ShelfApi {
 	readFile(request: { tag: string; path: string }): Promise<File>;
 	/** One file's model header (safetensors, GGUF, ONNX, PyTorch, pickle safety scan, …), read without its weights. */
 	inspect(request: { tag: string; path: string }): Promise<FileHeader>;
+	/** Every tensor of a version (all its model files' headers, read without their weights) and its facts. */
+	tensors(request: { tag: string }): Promise<VersionTensors>;
+	/** Two versions compared tensor by tensor: added, removed, dtype or shape changed, same bytes (proved by file hashes). */
+	compareTensors(request: { left: string; right: string }): Promise<TensorDiff>;
+	/** Versions still waiting for their facts (stored before the upgrade); the pass runs on its own after start-up. */
+	factsProgress(): Promise<FactsProgress>;
 	/** The version's model.yaml as text. */
 	manifest(request: { tag: string }): Promise<string>;
 	/** Deletes one version (or, with `dryRun`, only says where `latest` would point). */

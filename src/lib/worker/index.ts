@@ -18,14 +18,18 @@ import { previewDelete } from './store/delete-preview.ts';
 import { fsck, usage, verify } from './store/maintenance.ts';
 import { networkReachable } from './remote/network-probe.ts';
 import { remoteApi } from './remote/remote-api.ts';
-import { inspectStoredFile } from './store/inspect-stored.ts';
+import { compareStoredTensors, inspectStoredFile, storedTensors } from './store/inspect-stored.ts';
+import { FactsBackfill } from './store/facts-backfill.ts';
+import type { StoreChange } from './store/coordination.ts';
 import { ModelStore } from './store/model-store.ts';
 import { applyRetention, deleteMany, emptyTrash, expireTrash, listTrash, noteUse, planRetentionNow, removeAlias, restore, rollbackAlias, setAlias, spaceReport } from './store/lifecycle.ts';
 import { ShelfError } from '../core/errors.ts';
 
 const coordination = browserCoordination();
 let storageLimit: number | undefined;
-let opened: Promise<{ store: ModelStore; quota: StorageQuota; startup: Promise<FsckReport>; beginStartup: () => void }> | undefined;
+let opened: Promise<{ store: ModelStore; quota: StorageQuota; startup: Promise<FsckReport>; beginStartup: () => void; backfill: FactsBackfill }> | undefined;
+/** This worker's own pages' `watch` listeners: the change feed reaches other tabs only. */
+const localWatchers = new Set<(change: StoreChange) => void>();
 
 /** The longest the start-up clean-up waits for a first read to be answered. */
 const STARTUP_FSCK_DELAY_MS = 2000;
@@ -40,6 +44,10 @@ function opening() {
 	opened ??= (async () => {
 		const [catalogue, blobs] = await Promise.all([openCatalogue(), openOpfsBlobStore({ quotaBytes: storageLimit })]);
 		const store = new ModelStore(catalogue, blobs, coordination);
+		const backfill = new FactsBackfill(store, (change) => {
+			coordination.announce(change);
+			for (const watcher of localWatchers) watcher(change);
+		});
 		let beginStartup!: () => void;
 		const gate = new Promise<void>((resolve) => (beginStartup = resolve));
 		const timer = setTimeout(beginStartup, STARTUP_FSCK_DELAY_MS);
@@ -50,7 +58,9 @@ function opening() {
 			return fsck(store);
 		});
 		startup.catch(() => undefined); // reported through api.fsck()
-		return { store, quota: blobs.quota, startup, beginStartup };
+		// After the clean-up, and without holding up writes: versions stored before facts existed get them.
+		void startup.finally(() => backfill.start());
+		return { store, quota: blobs.quota, startup, beginStartup, backfill };
 	})();
 	const current = opened;
 	current.catch(() => {
@@ -147,6 +157,15 @@ const api = {
 	async inspect({ tag, path }) {
 		return read((store) => inspectStoredFile(store, tag, path));
 	},
+	async tensors({ tag }) {
+		return read((store) => storedTensors(store, tag));
+	},
+	async compareTensors({ left, right }) {
+		return read((store) => compareStoredTensors(store, left, right));
+	},
+	async factsProgress() {
+		return (await opening()).backfill.progress();
+	},
 	async manifest({ tag }) {
 		return read((store) => store.manifestText(tag));
 	},
@@ -230,7 +249,9 @@ const api = {
 		return networkReachable();
 	},
 	async watch(listener) {
-		coordination.subscribe((change) => void Promise.resolve(listener(change)).catch(() => undefined));
+		const hear = (change: StoreChange) => void Promise.resolve(listener(change)).catch(() => undefined);
+		coordination.subscribe(hear);
+		localWatchers.add(hear);
 	},
 	// Registries: remote, setRemote, checkRemote, remoteModels, remoteTags, inspectRemote, push, pull, remoteCopies.
 	...remoteApi(open, runLongOperation)

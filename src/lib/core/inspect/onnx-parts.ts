@@ -31,6 +31,8 @@ export interface OnnxExternalData {
 	location: string;
 	offset?: number;
 	length?: number;
+	/** Whether the version holds that file (set where the version is known: a stored file's inspection). */
+	present?: boolean;
 }
 
 /** One initializer: its tensor facts, and where its data lives when that is another file. */

@@ -7,6 +7,8 @@ import { ShelfError, toShelfError } from '../../core/errors.ts';
 import { parseLedgerLine, type LedgerEntry } from '../../core/lifecycle/ledger.ts';
 import type { Alias, AliasChange, AliasEvent, Catalogue, LastUse, ListPage, ListQuery, NameSummary, StoredFile, TrashedVersion, TrashOutcome, VersionRecord } from '../../core/store-types.ts';
 import { addVersion, changeAlias, purgeVersions, restoreVersions, trashVersions, type LifecycleTransaction } from './lifecycle-writes.ts';
+import { batchWithoutFacts, countWithoutFacts, writeFacts, type FactsBatch, type FactsPlace } from './facts-writes.ts';
+import type { VersionFacts } from '../../core/inspect/facts.ts';
 import { checkedCursor, countMatches, listPage, planStats } from './catalogue-queries.ts';
 import { planQuery, type QueryFilter, type QueryPlan } from './query-plan.ts';
 import { fromStored, LIFECYCLE_STORES, openCatalogueDatabase, type CatalogueSchema, type OpenDatabaseOptions } from './schema.ts';
@@ -214,6 +216,21 @@ export class IdbCatalogue implements Catalogue {
 			for (const trashed of await this.#db.getAll('trash')) for (const sha of trashed.digests) digests.add(sha);
 			return digests;
 		});
+	}
+
+	/** @inheritdoc */
+	async countWithoutFacts(): Promise<number> {
+		return this.#read(() => countWithoutFacts(this.#db));
+	}
+
+	/** @inheritdoc */
+	async withoutFacts(place: FactsPlace, after: string | null, limit: number): Promise<FactsBatch> {
+		return this.#read(() => batchWithoutFacts(this.#db, place, after, limit));
+	}
+
+	/** @inheritdoc */
+	async setFacts(place: FactsPlace, tag: string, facts: VersionFacts): Promise<boolean> {
+		return this.#read(() => writeFacts(this.#db, place, tag, facts));
 	}
 
 	/**

@@ -9,7 +9,7 @@
 
 import { unwrap, type IDBPIndex, type IDBPObjectStore, type IndexNames, type StoreNames } from 'idb';
 import type { ListOrder } from '../../core/store-types.ts';
-import { sourceBounds, type PlanSource, type QueryPlan, type RangeBounds } from './query-plan.ts';
+import { sourceBounds, type PlanSource, type QueryPlan, type RangeBounds, type RangeKey } from './query-plan.ts';
 import type { CatalogueSchema, StoredVersion } from './schema.ts';
 
 /** The `versions` store in any transaction that includes it. */
@@ -124,7 +124,7 @@ export async function readBatch(index: VersionsIndex, bounds: RangeBounds, order
 	const top = await index.openKeyCursor(_keyRange(bounds), 'prev');
 	if (top === null) return [];
 	const bottom = count > 1 ? await top.advance(count - 1) : top;
-	const range = bottom === null ? bounds : { ...bounds, lower: bottom.key, lowerOpen: false };
+	const range = bottom === null ? bounds : { ...bounds, lower: bottom.key as RangeKey, lowerOpen: false }; // keys of the index walked
 	return (await index.getAll(_keyRange(range), count)).reverse();
 }
 

@@ -45,7 +45,7 @@ export interface PlanStats {
 }
 
 /** The filtering part of a {@link ListQuery}. */
-export type QueryFilter = Pick<ListQuery, 'name' | 'selector' | 'text' | 'thresholds'>;
+export type QueryFilter = Pick<ListQuery, 'name' | 'selector' | 'text' | 'thresholds' | 'formats' | 'parameters'>;
 
 /** A key of one of the indexes plans walk: createdKey, [name, createdKey], or [metric, value, createdKey]. */
 export type RangeKey = string | [string, string] | [string, number, string];
@@ -144,14 +144,19 @@ export function sourceBounds(source: PlanSource, order: ListOrder, after: string
  * A predicate for the filters of a query: name, free text and selector, all of which must hold.
  * @param query the filters
  */
-export function compileFilter(query: QueryFilter): (record: Pick<VersionRecord, 'name' | 'tag' | 'info'>) => boolean {
+export function compileFilter(query: QueryFilter): (record: Pick<VersionRecord, 'name' | 'tag' | 'info' | 'facts'>) => boolean {
 	const text = normalizeText(query.text);
 	const selector: Selector = query.selector ?? [];
+	const formats = query.formats?.length ? new Set(query.formats) : undefined;
+	const { min = -Infinity, max = Infinity } = query.parameters ?? {};
 	return (record) =>
 		(query.name === undefined || record.name === query.name) &&
 		(text === undefined || _textMatchesTag(text, record)) &&
 		(selector.length === 0 || matchesSelector(selector, record.info.labels ?? {})) &&
-		(query.thresholds === undefined || meetsThresholds(query.thresholds, record.info.metadata));
+		(query.thresholds === undefined || meetsThresholds(query.thresholds, record.info.metadata)) &&
+		(formats === undefined || (record.facts?.formats.some((format) => formats.has(format)) ?? false)) &&
+		// A version whose facts are not derived yet, or that declares no tensors, has no count to be in range.
+		(query.parameters === undefined || (record.facts?.parameters != null && record.facts.parameters >= min && record.facts.parameters <= max));
 }
 
 /**
@@ -193,6 +198,7 @@ export type ExactCount =
 export function exactCount(query: QueryFilter): ExactCount | null {
 	const selector = query.selector ?? [];
 	if (normalizeText(query.text) !== undefined || (query.thresholds?.length ?? 0) > 0) return null;
+	if ((query.formats?.length ?? 0) > 0 || query.parameters !== undefined) return null;
 	if (query.name !== undefined) return selector.length === 0 ? { kind: 'name', name: query.name } : null;
 	if (selector.length === 0) return { kind: 'all' };
 	const [only] = selector;

@@ -62,6 +62,7 @@ export interface CatalogueSchema extends DBSchema {
 			'by-key-created': string;
 			'by-digest': string;
 			'by-metric': [string, number, string];
+			'by-facts': number;
 		};
 	};
 	names: {
@@ -71,7 +72,7 @@ export interface CatalogueSchema extends DBSchema {
 	trash: {
 		key: string;
 		value: StoredTrash;
-		indexes: { 'by-digest': string; 'by-trashed': number };
+		indexes: { 'by-digest': string; 'by-trashed': number; 'by-facts': number };
 	};
 	aliases: {
 		key: [string, string];
@@ -161,6 +162,12 @@ export const MIGRATIONS: readonly Migration[] = [
 			for (const sha of stored.digests) holders.set(sha, (holders.get(sha) ?? 0) + 1);
 			cursor.continue();
 		};
+	},
+	// 2 → 3 (issue 17): versions with derived facts, counted by facts version. A version stored before has none
+	// and is not in the index; the worker derives them in the background (store/facts-backfill.ts).
+	(_db, tx) => {
+		tx.objectStore('versions').createIndex('by-facts', 'facts.factsVersion');
+		tx.objectStore('trash').createIndex('by-facts', 'record.facts.factsVersion');
 	}
 ];
 

@@ -15,6 +15,7 @@ import type { Coordination } from './coordination.ts';
 import { BYTES_IN_FLIGHT, runBounded } from './bounded-tasks.ts';
 import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { deleteMany, noteUse } from './lifecycle.ts';
+import { deriveFacts } from './version-facts.ts';
 import { buildRecord, sameContent, sameLayout, tagExists } from './version-identity.ts';
 
 /** One file to store: where it goes in the model folder, and where its bytes come from. */
@@ -155,6 +156,8 @@ export class ModelStore {
 						return { status: 'unchanged', record: existing };
 					}
 					throwIfAborted(stop);
+					// Headers only, bounded per file: milliseconds whatever the weights weigh. Kept in the same record, so a version never exists without its facts.
+					record.facts = await deriveFacts(this.blobs, record.files, stop);
 					await this.catalogue.add(record);
 					fresh.length = 0; // the catalogue references them now
 					this.coordination.announce({ kind: 'added', tag: record.tag });
