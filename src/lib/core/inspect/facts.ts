@@ -189,8 +189,12 @@ export function formatParameters(parameters: number): string {
 		[1e6, 'M'],
 		[1e3, 'K']
 	];
-	for (const [size, unit] of units) {
-		if (parameters >= size) return `${Number((parameters / size).toPrecision(3))} ${unit}`;
+	for (const [index, [size, unit]] of units.entries()) {
+		if (parameters < size) continue;
+		const rounded = Number((parameters / size).toPrecision(3));
+		// 999,999 rounds to 1000 K: say 1 M.
+		const larger = units[index - 1];
+		return rounded >= 1000 && larger ? `${Number((parameters / larger[0]).toPrecision(3))} ${larger[1]}` : `${rounded} ${unit}`;
 	}
 	return String(parameters);
 }
