@@ -250,4 +250,35 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		expect(facts.pickle).toEqual(['os.system']);
 		expect(facts.broken).toMatchObject({ code: 'BAD_MODEL_FILE', details: { format: 'onnx', reason: 'truncated', path: 'broken.onnx' } });
 	});
+
+	test('a saved version carries its facts; tensors and a tensor diff are answered by the worker (issue 17)', async ({ page }) => {
+		await openShelf(page);
+		const fixture = (path: string) => [...readFileSync(new URL(`../fixtures/models/${path}`, import.meta.url))];
+		const tiny = fixture('safetensors/tiny.safetensors');
+		const answers = await page.evaluate(
+			async ({ tiny, gguf, pickle }) => {
+				const api = window.modelShelf!.api;
+				const blob = (bytes: number[]) => new Blob([new Uint8Array(bytes)]);
+				await api.save({ name: 'llm', version: 'v1', files: [{ path: 'model.safetensors', data: blob(tiny) }, { path: 'custom_objects.pkl', data: blob(pickle) }] });
+				await api.save({ name: 'llm', version: 'v2', files: [{ path: 'model.safetensors', data: blob(tiny) }, { path: 'model.gguf', data: blob(gguf) }] });
+				const v1 = await api.get({ tag: 'llm:v1' });
+				const tensors = await api.tensors({ tag: 'llm:v2' });
+				const diff = await api.compareTensors({ left: 'llm:v1', right: 'llm:v2' });
+				const listed = await api.list({ formats: ['gguf'] });
+				return { v1: v1.facts, tensors: tensors.tensors.map((tensor) => tensor.path), counts: diff.counts, listed: listed.items.map((item) => item.tag), progress: await api.factsProgress() };
+			},
+			{ tiny, gguf: fixture('gguf/tiny-llama-v3.gguf'), pickle: fixture('pickle/malicious-os-system-proto0.pkl') }
+		);
+		const expected = (folder: string) => JSON.parse(readFileSync(new URL(`../fixtures/models/${folder}/expected.json`, import.meta.url), 'utf8'));
+		const safetensors = expected('safetensors')['tiny.safetensors'].tensors as Array<{ elements: number }>;
+		const gguf = expected('gguf')['tiny-llama-v3.gguf'].tensors as unknown[];
+		expect(answers.v1).toMatchObject({ formats: ['safetensors', 'pickle'], parameters: safetensors.reduce((sum, tensor) => sum + tensor.elements, 0), tensorCount: safetensors.length });
+		expect(answers.v1?.pickles).toEqual([{ path: 'custom_objects.pkl', verdict: 'dangerous', globals: ['os.system'], dangerous: ['os.system'] }]);
+		// The weights format's file first, then the other model files' tensors.
+		expect(answers.tensors).toEqual([...safetensors.map(() => 'model.safetensors'), ...gguf.map(() => 'model.gguf')]);
+		// The same safetensors bytes in both: every one of its tensors is proved the same; GGUF's are new.
+		expect(answers.counts).toEqual({ changed: 0, added: gguf.length, removed: 0, 'same-shape': 0, 'same-bytes': safetensors.length });
+		expect(answers.listed).toEqual(['llm:v2']);
+		expect(answers.progress).toEqual({ pending: 0, derived: 0, running: false });
+	});
 });
