@@ -79,7 +79,12 @@ function makeOps(page, sampled) {
 		onTime(ms);
 		return result;
 	};
-	const remove = (tag) => page.evaluate((tag) => window.modelShelf.api.delete({ tag }), tag);
+	// A deleted version stays in the trash and keeps its tag: emptied, so the next repetition can store it again.
+	const remove = (tag) =>
+		page.evaluate(async (tag) => {
+			await window.modelShelf.api.delete({ tag });
+			await window.modelShelf.api.emptyTrash({ tags: [tag] });
+		}, tag);
 	return {
 		async importOne(bundles, size, record) {
 			return run('import zip, 1 stored file', size, 'importBundle', {}, { file: basename(bundles.single), fileField: 'file' }, (ms) =>

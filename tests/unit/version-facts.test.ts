@@ -101,6 +101,10 @@ describe('facts derived when a version is stored', () => {
 		]);
 		expect(hasDangerousPickle(record.facts)).toBe(true);
 		expect(record.facts!.formats).toEqual(['pickle']);
+		// A pickle too large to scan is never called safe.
+		const blind = await saveFiles(store, 'big:v1', { 'model.pkl': new Uint8Array(70 * 1024 * 1024) });
+		expect(blind.record.facts!.pickles).toEqual([{ path: 'model.pkl', verdict: 'unreadable', globals: [], dangerous: [] }]);
+		expect(blind.record.facts!.problems).toEqual([expect.objectContaining({ path: 'model.pkl', format: 'pickle', reason: 'too-large' })]);
 		expect(record.facts!.parameters).toBeNull();
 	});
 

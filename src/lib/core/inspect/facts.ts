@@ -128,9 +128,15 @@ export function versionFacts(readings: readonly FileReading[]): VersionFacts {
 		contextLength: first((header) => (header.format === 'gguf' ? header.header.contextLength : null)) ?? first((header) => (header.format === 'hf-config' ? header.config.contextLength : null)),
 		inputs: onnx ? io(onnx.inputs) : [],
 		outputs: onnx ? io(onnx.outputs) : [],
-		pickles: headers.flatMap(({ path, header }) => {
+		pickles: readings.flatMap((reading): PickleFacts[] => {
+			if ('problem' in reading) {
+				// Not scanned (too large, not a checkpoint after all): never reported safe.
+				const unscanned = reading.problem.format === 'pickle' || reading.problem.format === 'pytorch';
+				return unscanned ? [{ path: reading.path, verdict: 'unreadable', globals: [], dangerous: [] }] : [];
+			}
+			const { header } = reading;
 			const scan = header.format === 'pickle' ? header.scan : header.format === 'pytorch' ? header.checkpoint.pickle : null;
-			return scan ? [{ path, verdict: scan.verdict, globals: scan.globals.slice(0, MAX_GLOBALS), dangerous: scan.dangerous }] : [];
+			return scan ? [{ path: reading.path, verdict: scan.verdict, globals: scan.globals.slice(0, MAX_GLOBALS), dangerous: scan.dangerous }] : [];
 		}),
 		problems: readings.flatMap((reading) => ('problem' in reading ? [reading.problem] : []))
 	};
