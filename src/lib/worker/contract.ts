@@ -210,6 +210,78 @@ export interface FactsProgress {
 	running: boolean;
 }
 
+/**
+ * A folder to read as BentoML's model store: a directory handle (File System Access API, or an OPFS folder),
+ * or the files of a folder input (`<input webkitdirectory>`), each with its path relative to the folder picked.
+ */
+export type StoreFolderSource = { handle: FileSystemDirectoryHandle } | { name: string; files: Array<{ path: string; file: File }> };
+
+/** Import every version of a BentoML store folder; with `onlyNew`, versions whose tag the shelf holds are not read at all. */
+export interface ImportFolderRequest {
+	folder: StoreFolderSource;
+	onlyNew?: boolean;
+}
+
+/** One version folder's outcome. `present`: the shelf held the tag already (not read, with `onlyNew`). */
+export interface FolderVersionOutcome {
+	/** The folder, relative to the folder picked. */
+	folder: string;
+	tag: string;
+	status: 'created' | 'unchanged' | 'present';
+}
+
+/** A version folder that was not stored, and why (other versions went on). */
+export interface FolderRefusal {
+	folder: string;
+	code: ErrorCode;
+	message: string;
+	details: ErrorDetails;
+}
+
+/** A `<name>/latest` file that names another version than the newest by creation time (the shelf's rule). */
+export interface LatestDisagreement {
+	name: string;
+	/** What BentoML's latest file says (null: the file names no version folder there). */
+	bentoml: string | null;
+	/** The newest by creation time among the folder's versions. */
+	newest: string;
+}
+
+/** What importing a BentoML store folder did. */
+export interface ImportFolderResult {
+	/** What the folder was: BENTOML_HOME, its models folder, one model's folder, one version folder, or none of these. */
+	kind: 'home' | 'models' | 'model' | 'version' | 'other';
+	versions: FolderVersionOutcome[];
+	refused: FolderRefusal[];
+	/** Entries that are not versions (hidden, BentoML's bentos/envs/tmp, stray files, folders without model.yaml). */
+	skipped: Array<{ path: string; reason: 'hidden' | 'bentoml-internal' | 'not-a-version' | 'stray-file' }>;
+	latest: LatestDisagreement[];
+}
+
+/** Write versions into a BentoML store folder (its models folder, or BENTOML_HOME: written into `models/`). */
+export interface ExportFolderRequest {
+	tags: string[];
+	folder: FileSystemDirectoryHandle;
+}
+
+/** What writing into a BentoML store folder did. */
+export interface ExportFolderResult {
+	/** `<name>/<version>` of every version written. */
+	written: string[];
+	/** Versions not written: the folder already holds the tag (BentoML's rule: a tag is never overwritten), or writing failed (the half-written folder was removed). */
+	refused: Array<{ tag: string; code: ErrorCode; message: string }>;
+	/** `<name>/latest` as it reads afterwards, for every name written. */
+	latest: Record<string, string>;
+}
+
+/** The BentoML store folder the shelf remembers, and whether the browser lets it in now. */
+export interface RememberedFolder {
+	handle: FileSystemDirectoryHandle;
+	name: string;
+	/** `granted`: usable now; `prompt`: the page must ask (`requestPermission`, a click); `denied`. */
+	permission: PermissionState;
+}
+
 /** What `fsck()` answers: this run and the one at start-up. */
 export interface FsckReports {
 	now: FsckReport;
@@ -253,6 +325,10 @@ export interface ShelfApi {
 	exportBundle(request: ExportRequest & Cancellable, onProgress?: ProgressListener): Promise<ExportResult>;
 	/** Exports several versions as one zip, each in its own `<name>/<version>/` folder (BentoML's store layout); importing it gives them all back. */
 	exportBundles(request: ExportManyRequest & Cancellable, onProgress?: ProgressListener): Promise<ExportResult>;
+	/** Imports every version of a BentoML store folder (BENTOML_HOME, its models folder, one model's, one version's): one progress, per-version outcomes, cancel. */
+	importFolder(request: ImportFolderRequest & Cancellable, onProgress?: ProgressListener): Promise<ImportFolderResult>;
+	/** Writes versions into a BentoML store folder as BentoML's store does (`<name>/<version>/`, `<name>/latest`), streamed from OPFS and verified. */
+	exportToFolder(request: ExportFolderRequest & Cancellable, onProgress?: ProgressListener): Promise<ExportFolderResult>;
 	/** Re-hashes stored files of one version or all, reporting mismatches. */
 	verify(request: { tag?: string } & Cancellable, onProgress?: ProgressListener): Promise<VerifyReport>;
 	/** Pushes a version to the configured registry; resumable. With `aliases`, also moves the registry tags of the aliases that point at it. */
@@ -317,6 +393,10 @@ export interface ShelfApi {
 	setTrashDays(request: { days: number }): Promise<void>;
 	/** Bytes per model and version, unique versus shared, and when each was last used. */
 	space(): Promise<SpaceReport>;
+	/** Remembers a BentoML store folder (null forgets it); kept in IndexedDB. */
+	rememberFolder(request: { handle: FileSystemDirectoryHandle | null }): Promise<void>;
+	/** The remembered BentoML store folder, or null. */
+	rememberedFolder(): Promise<RememberedFolder | null>;
 	/** Removes crash leftovers. */
 	fsck(): Promise<FsckReports>;
 	/** Shelf usage, dedup savings and the browser's own estimate of usage and quota. */
@@ -347,4 +427,4 @@ export interface ShelfApi {
 }
 
 /** The worker methods that run long: progress, cancel. */
-export type LongOperationName = 'save' | 'importBundle' | 'exportBundle' | 'exportBundles' | 'verify' | 'push' | 'pull' | 'deleteMany' | 'applyRetention';
+export type LongOperationName = 'save' | 'importBundle' | 'importFolder' | 'exportBundle' | 'exportBundles' | 'exportToFolder' | 'verify' | 'push' | 'pull' | 'deleteMany' | 'applyRetention';

@@ -13,6 +13,9 @@ import { bundleFileName, bundlesFileName } from '../core/bundle/bundle-name.ts';
 import { writeBundle, writeBundles } from './bundle/export.ts';
 import { clearOldExports, opfsExportTarget, pickedFileTarget } from './bundle/export-target.ts';
 import { importBundle } from './bundle/import.ts';
+import { importStoreFolder } from './bundle/import-store-folder.ts';
+import { exportStoreFolder } from './bundle/export-store-folder.ts';
+import { rememberedFolder, rememberFolder } from './bundle/remembered-folder.ts';
 import { browserCoordination } from './store/coordination.ts';
 import { previewDelete } from './store/delete-preview.ts';
 import { fsck, usage, verify } from './store/maintenance.ts';
@@ -122,6 +125,20 @@ const api = {
 	async importBundle(request, onProgress) {
 		const store = await forWriting();
 		return runLongOperation(request.opId, onProgress, (controls) => importBundle(store, request.file, controls));
+	},
+	async importFolder(request, onProgress) {
+		const store = await forWriting();
+		return runLongOperation(request.opId, onProgress, (controls) => importStoreFolder(store, request, controls));
+	},
+	async exportToFolder(request, onProgress) {
+		const store = await open();
+		return runLongOperation(request.opId, onProgress, (controls) => exportStoreFolder(store, request, controls));
+	},
+	async rememberFolder({ handle }) {
+		return rememberFolder(handle);
+	},
+	async rememberedFolder() {
+		return rememberedFolder();
 	},
 	/** Into the file the user picked (`target`), or into OPFS `exports/`, returned as a disk-backed File. */
 	async exportBundle(request, onProgress) {
