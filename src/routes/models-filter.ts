@@ -1,5 +1,6 @@
 // The Models page's filter as it lives in the URL, so a filtered view can be bookmarked and shared:
-// `/?q=fraud&selector=stage%3Dproduction&order=oldest&view=grouped&sort=accuracy&dir=asc&where=epochs%3C10&aliased=1`.
+// `/?q=fraud&selector=stage%3Dproduction&order=oldest&view=grouped&sort=accuracy&dir=asc&where=epochs%3C10&aliased=1&params=1M..10B&format=gguf,onnx`.
+import { MODEL_FORMATS, type ModelFormat } from '$lib/core/inspect/facts.ts';
 import { parseSelector } from '$lib/core/selector.ts';
 import type { ListRequest } from '$lib/worker/contract.ts';
 
@@ -23,10 +24,14 @@ export interface ModelsFilter {
 	where: string;
 	/** Only versions some alias points at. */
 	aliased: boolean;
+	/** Only versions holding one of these model formats, in {@link MODEL_FORMATS} order; [] for any. */
+	formats: ModelFormat[];
+	/** A parameter range as typed, `min..max` with either end open (`1M..10B`, `..1B`, `7B..`); may be invalid when the URL was edited by hand. */
+	params: string;
 }
 
 /** The filter with nothing set: what `/` shows. */
-export const DEFAULT_FILTER: ModelsFilter = { q: '', selector: '', order: 'newest', view: 'flat', sort: '', dir: 'desc', where: '', aliased: false };
+export const DEFAULT_FILTER: ModelsFilter = { q: '', selector: '', order: 'newest', view: 'flat', sort: '', dir: 'desc', where: '', aliased: false, formats: [], params: '' };
 
 /**
  * Reads the filter from a URL's query string; unknown values fall back to the defaults.
@@ -42,8 +47,21 @@ export function parseModelsFilter(params: URLSearchParams): ModelsFilter {
 		sort: (params.get('sort') ?? '').trim(),
 		dir: params.get('dir') === 'asc' ? 'asc' : 'desc',
 		where: params.get('where') ?? '',
-		aliased: params.get('aliased') === '1'
+		aliased: params.get('aliased') === '1',
+		formats: parseFormats(params.get('format') ?? ''),
+		params: (params.get('params') ?? '').trim()
 	};
+}
+
+/**
+ * Reads a comma-separated list of model formats, dropping unknown names and duplicates.
+ * @param text `gguf,onnx` as in the URL
+ * @example
+ * parseFormats('onnx, GGUF,zip'); // ['gguf', 'onnx']
+ */
+export function parseFormats(text: string): ModelFormat[] {
+	const named = new Set(text.split(',').map((name) => name.trim().toLowerCase()));
+	return MODEL_FORMATS.filter((format) => named.has(format));
 }
 
 /**
@@ -61,7 +79,10 @@ export function modelsFilterSearch(query: ModelsFilter): string {
 	if (query.sort !== '' && query.dir !== 'desc') params.set('dir', query.dir);
 	if (query.where !== '') params.set('where', query.where);
 	if (query.aliased) params.set('aliased', '1');
-	const text = params.toString();
+	if (query.params !== '') params.set('params', query.params);
+	// Format names are plain words, so the list is written with bare commas (`format=gguf,onnx`), not `%2C`.
+	const formats = parseFormats(query.formats.join(','));
+	const text = [params.toString(), formats.length > 0 ? `format=${formats.join(',')}` : ''].filter((part) => part !== '').join('&');
 	return text === '' ? '' : `?${text}`;
 }
 
@@ -82,6 +103,10 @@ export function listRequestOf(query: ModelsFilter): ListRequest {
 	if (where !== '') request.where = where;
 	if (query.sort !== '') request.orderBy = { metadata: query.sort, direction: query.dir };
 	if (query.aliased || query.view === 'aliases') request.aliased = true;
+	if (query.formats.length > 0) request.formats = [...query.formats];
+	// An invalid range (a hand-edited link) filters nothing; the filter bar says what is wrong with it.
+	const range = parseParameterRange(query.params);
+	if ('range' in range && range.range !== null) request.parameters = range.range;
 	return request;
 }
 
@@ -125,4 +150,95 @@ export function metricValue(value: unknown): number | null {
 	if (value instanceof Number) return value.valueOf();
 	if (typeof value === 'bigint') return Number(value);
 	return null;
+}
+
+/** Why a parameter count or range cannot be read: words, and where in the text it goes wrong. */
+export interface ParameterProblem {
+	/** Which box the problem is in: the minimum, the maximum, or the range as a whole (min above max). */
+	field: 'min' | 'max' | 'range';
+	message: string;
+	/** 0-based index of the offending character in that box's text, when one is at fault. */
+	position?: number;
+}
+
+/** A parameter range read from text: bounds to list by (null for no range), or why it cannot be read. */
+export type ParameterRangeReading = { range: { min?: number; max?: number } | null } | { problem: ParameterProblem };
+
+const UNITS: Record<string, number> = { K: 1e3, M: 1e6, B: 1e9, T: 1e12 };
+const COUNT_HINT = 'Write a count like 7B, 125M, 1.5K or 500 (K, M, B, T: thousand, million, billion, trillion).';
+
+/**
+ * Reads a parameter count as people write it: `7B`, `125M`, `1.5K`, `500`, `7.24 B` (case and spaces do not matter).
+ * @param text the count as typed
+ * @returns the count, rounded to a whole number, or where and why it cannot be read
+ * @example
+ * parseParameterCount('1.5K'); // { value: 1500 }
+ * parseParameterCount('7X');   // { problem: { message: '…', position: 1 } }
+ */
+export function parseParameterCount(text: string): { value: number } | { problem: Omit<ParameterProblem, 'field'> } {
+	const match = /^(\s*)(\d+(?:\.\d*)?|\.\d+)\s*([kmbt])?\s*$/i.exec(text);
+	if (match) return { value: Math.round(Number(match[2]) * (match[3] ? UNITS[match[3].toUpperCase()]! : 1)) };
+	if (text.trim() === '') return { problem: { message: `No parameter count given. ${COUNT_HINT}` } };
+	return { problem: { message: `"${text.trim()}" is not a parameter count. ${COUNT_HINT}`, position: _countErrorPosition(text) } };
+}
+
+/**
+ * Reads a parameter range from its two ends, either of which may be empty (open).
+ * @param min the lower bound as typed ('' for none)
+ * @param max the upper bound as typed ('' for none)
+ * @example
+ * parameterRangeOf('1M', ''); // { range: { min: 1_000_000 } }
+ */
+export function parameterRangeOf(min: string, max: string): ParameterRangeReading {
+	const range: { min?: number; max?: number } = {};
+	for (const [field, text] of [['min', min], ['max', max]] as const) {
+		if (text.trim() === '') continue;
+		const count = parseParameterCount(text);
+		if ('problem' in count) return { problem: { field, ...count.problem } };
+		range[field] = count.value;
+	}
+	if (range.min !== undefined && range.max !== undefined && range.min > range.max) {
+		return { problem: { field: 'range', message: `The minimum (${min.trim()}) is above the maximum (${max.trim()}): no version can match. Swap them?` } };
+	}
+	return { range: range.min === undefined && range.max === undefined ? null : range };
+}
+
+/**
+ * Splits a range as the URL holds it (`1M..10B`) into its two ends; a text without `..` is all minimum.
+ * @param text the range
+ */
+export function splitParameterRange(text: string): { min: string; max: string } {
+	const at = text.indexOf('..');
+	return at === -1 ? { min: text, max: '' } : { min: text.slice(0, at), max: text.slice(at + 2) };
+}
+
+/**
+ * Writes a range's two ends as the URL holds it: `1M..10B`, `..1B`, `7B..`; '' when both are empty.
+ * @param min the lower bound as typed
+ * @param max the upper bound as typed
+ */
+export function joinParameterRange(min: string, max: string): string {
+	const [low, high] = [min.replace(/\s+/g, ''), max.replace(/\s+/g, '')];
+	return low === '' && high === '' ? '' : `${low}..${high}`;
+}
+
+/**
+ * Reads a range as the URL holds it. A text without `..` is refused rather than guessed at (a minimum? exactly?).
+ * @param text `1M..10B`, `..1B`, `7B..`, or '' for no range
+ */
+export function parseParameterRange(text: string): ParameterRangeReading {
+	if (text.trim() === '') return { range: null };
+	if (!text.includes('..')) return { problem: { field: 'range', message: `"${text.trim()}" is not a range: write min..max, either end open (1M..10B, ..1B, 7B..).` } };
+	const { min, max } = splitParameterRange(text);
+	return parameterRangeOf(min, max);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** The first character a count cannot continue with: past the number, then past at most one unit letter. */
+function _countErrorPosition(text: string): number {
+	const number = /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*/.exec(text);
+	if (!number) return /^\s*/.exec(text)![0].length;
+	const unit = /^[kmbt]\s*/i.exec(text.slice(number[0].length));
+	return number[0].length + (unit?.[0].length ?? 0);
 }
