@@ -27,6 +27,39 @@ export default defineConfig({
 					{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
 					{ src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
 					{ src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
+				],
+				// Opening a bundle from the file manager launches the installed app at `/`, which imports it
+				// (src/lib/ui/launch-files.ts). Keys are MIME types, the ones Linux desktops give these files.
+				file_handlers: [
+					{
+						action: '/',
+						accept: {
+							'application/x-bentomodel': ['.bentomodel'],
+							'application/zip': ['.zip'],
+							'application/x-tar': ['.tar'],
+							'application/x-compressed-tar': ['.tar.gz', '.tgz'],
+							'application/x-xz-compressed-tar': ['.tar.xz']
+						}
+					}
+				],
+				// Sharing files to the app (Android, ChromeOS): static/share-target-sw.js answers the POST.
+				// Android shares a .bentomodel as application/octet-stream, hence that type too.
+				share_target: {
+					action: '/share-target',
+					method: 'POST',
+					enctype: 'multipart/form-data',
+					params: {
+						files: [
+							{
+								name: 'bundles',
+								accept: ['.bentomodel', '.zip', '.tar', '.tar.gz', '.tgz', '.tar.xz', 'application/zip', 'application/x-tar', 'application/gzip', 'application/x-xz', 'application/octet-stream']
+							}
+						]
+					}
+				},
+				shortcuts: [
+					{ name: 'Import bundles', short_name: 'Import', description: 'Pick model bundles to import', url: '/?import=1' },
+					{ name: 'Storage', description: 'What the shelf stores and how much room is left', url: '/storage' }
 				]
 			},
 			kit: { adapterFallback: 'index.html', spa: true },
@@ -38,7 +71,9 @@ export default defineConfig({
 				ignoreURLParametersMatching: [/.*/],
 				clientsClaim: true,
 				cleanupOutdatedCaches: true,
-				maximumFileSizeToCacheInBytes: 8 * 1024 * 1024
+				maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+				// The share target's POST handler, a static file next to sw.js.
+				importScripts: ['share-target-sw.js']
 			}
 		})
 	],
