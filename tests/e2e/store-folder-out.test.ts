@@ -12,7 +12,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { DEBIAN_PYTHON } from '../tools.ts';
 import { manifestText, MiB } from './fault-helpers.ts';
 import { save } from './shelf-page.ts';
-import { openApp, versionRows } from './ui-helpers.ts';
+import { expectNoSeriousAxeViolations, openApp, versionRows } from './ui-helpers.ts';
 
 const CHECKER = fileURLToPath(new URL('./check_bentoml_store.py', import.meta.url));
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -216,4 +216,71 @@ test('a version whose blob is damaged is refused with INTEGRITY and its folder r
 	// One model's folder is not a store: writing there is refused before anything is written.
 	expect(await exportInto(page, 'damage-store/fine', ['broken:v1'])).toEqual({ code: 'UNSUPPORTED' });
 	expect(Object.keys(await opfsTree(page, 'damage-store/fine', false)).sort()).toEqual(['latest', 'v1/model.yaml', 'v1/w.bin']);
+});
+
+test.describe('Save to BentoML store… in the UI', () => {
+	// Playwright cannot click a native picker: this one hands the app a real folder handle (OPFS), so the app's own
+	// code path runs as with a folder the user picked.
+	test.beforeEach(async ({ page }) => {
+		await page.addInitScript(() => {
+			(window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = async () =>
+				(await navigator.storage.getDirectory()).getDirectoryHandle('picked-store', { create: true });
+		});
+		await openApp(page);
+		await save(page, { name: 'iris', version: 'v1', creationTime: '2025-01-01T00:00:00+00:00', files: [{ path: 'w.bin', text: 'one' }, { path: 'sub/c.json', text: '{}' }] });
+		await save(page, { name: 'iris', version: 'v2', creationTime: '2025-02-01T00:00:00+00:00', files: [{ path: 'w.bin', text: 'two' }] });
+	});
+	const summary = (page: Page) => page.getByRole('status', { name: 'Saved to BentoML store' });
+
+	test('on a version: written into the picked folder with a summary, refused the second time, and the remembered folder offered', async ({ page }) => {
+		await page.goto('/models/iris/v2');
+		await page.getByRole('button', { name: 'Save to BentoML store…' }).click();
+		await expect(summary(page)).toContainText('Wrote 1 version into picked-store: iris/v2');
+		await expect(summary(page)).toContainText('Latest now: iris:v2');
+		const tree = await opfsTree(page, 'picked-store');
+		expect(Object.keys(tree).sort()).toEqual(['iris/latest', 'iris/v2/model.yaml', 'iris/v2/w.bin']);
+		expect(Buffer.from(tree['iris/latest'] as string, 'base64').toString()).toBe('v2');
+		expect(Buffer.from(tree['iris/v2/model.yaml'] as string, 'base64').toString()).toBe(await page.evaluate(() => window.modelShelf!.api.manifest({ tag: 'iris:v2' })));
+		await expectNoSeriousAxeViolations(page, 'the version page with a save summary');
+
+		// The tag is there now: refused, with the reason.
+		await page.getByRole('button', { name: 'Save to BentoML store…' }).click();
+		await expect(summary(page)).toContainText('Wrote 0 versions into picked-store');
+		await expect(summary(page).getByRole('listitem')).toContainText(['iris:v2: iris:v2 already exists']);
+
+		// A remembered folder is offered as the target.
+		await page.evaluate(async () => {
+			const handle = await (await navigator.storage.getDirectory()).getDirectoryHandle('remembered-store', { create: true });
+			await window.modelShelf!.api.rememberFolder({ handle });
+		});
+		await page.goto('/models/iris/v1');
+		await page.getByRole('button', { name: 'Save to remembered-store' }).click();
+		await expect(summary(page)).toContainText('Wrote 1 version into remembered-store: iris/v1');
+		expect(Object.keys(await opfsTree(page, 'remembered-store', false)).sort()).toEqual(['iris/latest', 'iris/v1/model.yaml', 'iris/v1/sub/c.json', 'iris/v1/w.bin']);
+	});
+
+	test('on a selection in the Models list: every selected version written, latest the newest', async ({ page }) => {
+		await page.goto('/');
+		await expect(versionRows(page)).toHaveCount(2);
+		await page.getByRole('checkbox', { name: 'Select iris:v1' }).check();
+		await page.getByRole('checkbox', { name: 'Select iris:v2' }).check();
+		await page.getByRole('region', { name: 'Bulk actions' }).getByRole('button', { name: 'Save to BentoML store…' }).click();
+		await expect(summary(page)).toContainText('Wrote 2 versions into picked-store: iris/v1, iris/v2');
+		await expect(summary(page)).toContainText('Latest now: iris:v2');
+		const tree = await opfsTree(page, 'picked-store', false);
+		expect(Object.keys(tree).sort()).toEqual(['iris/latest', 'iris/v1/model.yaml', 'iris/v1/sub/c.json', 'iris/v1/w.bin', 'iris/v2/model.yaml', 'iris/v2/w.bin']);
+	});
+});
+
+test('where the browser cannot write into folders, the control is disabled and says to use Export instead', async ({ page }) => {
+	await page.addInitScript(() => {
+		delete (window as { showDirectoryPicker?: unknown }).showDirectoryPicker;
+		delete (Window.prototype as { showDirectoryPicker?: unknown }).showDirectoryPicker;
+	});
+	await openApp(page);
+	await save(page, { name: 'iris', version: 'v1', files: [{ path: 'w.bin', text: 'one' }] });
+	await page.goto('/models/iris/v1');
+	const control = page.getByRole('button', { name: 'Save to BentoML store…' });
+	await expect(control).toBeDisabled();
+	await expect(control).toHaveAccessibleDescription(/cannot write into folders.*Export bundle/);
 });

@@ -94,7 +94,8 @@ async function _resolveLatest(nameDir: FileSystemDirectoryHandle): Promise<strin
 async function _recreateLatest(nameDir: FileSystemDirectoryHandle): Promise<string> {
 	const folders: FileSystemDirectoryHandle[] = [];
 	for await (const entry of nameDir.values()) if (entry.kind === 'directory') folders.push(entry as FileSystemDirectoryHandle);
-	// `Tag(name, folder)` validates and lower-cases each folder's name: any other name makes BentoML raise.
+	// `Tag(name, folder)` validates and lower-cases each folder's name: another name makes BentoML raise (or, upper
+	// case, read a folder that a case-sensitive disk does not have).
 	for (const folder of folders) if (!_isVersionWord(folder.name)) throw new _Unresolvable(`not a version: ${folder.name}`);
 	folders.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 	let newest: { version: string; key: string } | null = null;
