@@ -3,7 +3,7 @@
 // writes bench/results/<date>.json and, after a full default run, the latest tables in docs/benchmarks.md.
 // Flags (or env): --quick (64 MiB, 10,000 versions), --size=<MiB> (BENCH_SIZE_MIB, default 1024),
 // --reps=<n> (BENCH_REPS, default 3), --versions=<n> (BENCH_VERSIONS, default 100000),
-// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue|registry|inspect, --no-build (reuse build-bench/),
+// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue|registry|inspect|folder, --no-build (reuse build-bench/),
 // --registry-size=<MiB> (BENCH_REGISTRY_MIB, default 256; 64 with --quick) for push/pull through a local registry.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -19,6 +19,7 @@ import { updateDocs, writeSummary } from './output.mjs';
 import { makeBundles } from './make-bundles.mjs';
 import { evaluateMemory, evaluateSpeed } from './report.mjs';
 import { runCatalogue } from './suite-catalogue.mjs';
+import { runFolder } from './suite-folder.mjs';
 import { runRegistry } from './suite-registry.mjs';
 import { runTransfers } from './suite-transfer.mjs';
 
@@ -58,6 +59,9 @@ try {
 	}
 	if (options.only === null || options.only === 'inspect') {
 		result.speed.push(...(await runInspect(env, options)).rows);
+	}
+	if (options.only === null || options.only === 'folder') {
+		result.speed.push(...(await runFolder(env, options)).rows);
 	}
 	if (options.only === null || options.only === 'catalogue') {
 		const catalogue = await runCatalogue(env, options);
@@ -120,7 +124,7 @@ function parseOptions(argv, env) {
 	const versions = Math.round(number('versions', 'BENCH_VERSIONS', quick ? 10_000 : 100_000));
 	const reps = Math.max(1, Math.round(number('reps', 'BENCH_REPS', 3)));
 	const only = flags.get('only') ?? env.BENCH_ONLY ?? null;
-	if (only !== null && !['transfer', 'catalogue', 'registry', 'inspect'].includes(only)) throw new Error('--only takes transfer, catalogue, registry or inspect.');
+	if (only !== null && !['transfer', 'catalogue', 'registry', 'inspect', 'folder'].includes(only)) throw new Error('--only takes transfer, catalogue, registry, inspect or folder.');
 	return {
 		quick,
 		size,
