@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { ShelfError } from '../../src/lib/core/errors.ts';
 import type { Progress, StoreFolderSource } from '../../src/lib/worker/contract.ts';
 import { createMemoryBlobStore } from '../../src/lib/worker/blobs/memory-blob-store.ts';
+import { walkFolder } from '../../src/lib/worker/bundle/folder-walk.ts';
 import { importStoreFolder } from '../../src/lib/worker/bundle/import-store-folder.ts';
 import { openCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 import { localCoordination } from '../../src/lib/worker/store/coordination.ts';
@@ -41,6 +42,31 @@ function source(name: string, tree: Map<string, Uint8Array<ArrayBuffer>>, under 
 	const prefix = under === '' ? '' : `${under}/`;
 	const files = [...tree].filter(([path]) => path.startsWith(prefix)).map(([path, bytes]) => ({ path: path.slice(prefix.length), file: new File([bytes], path.split('/').at(-1)!) }));
 	return { name, files };
+}
+
+/**
+ * A directory handle over a file tree, as OPFS or the File System Access API hands one over; every folder it
+ * lists is noted in `listed`, so a test can tell what the walk entered.
+ */
+function fakeHandle(name: string, tree: Map<string, Uint8Array<ArrayBuffer>>, listed: string[], at = ''): FileSystemDirectoryHandle {
+	const prefix = at === '' ? '' : `${at}/`;
+	return {
+		kind: 'directory',
+		name,
+		async *entries() {
+			listed.push(at);
+			const children = new Map<string, 'file' | 'directory'>();
+			for (const path of tree.keys()) {
+				if (!path.startsWith(prefix)) continue;
+				const [child, ...rest] = path.slice(prefix.length).split('/');
+				children.set(child!, rest.length > 0 ? 'directory' : 'file');
+			}
+			for (const [child, kind] of children) {
+				const path = `${prefix}${child}`;
+				yield [child, kind === 'directory' ? fakeHandle(child, tree, listed, path) : ({ kind: 'file', name: child, getFile: async () => new File([tree.get(path)!], child) } as unknown as FileSystemFileHandle)];
+			}
+		}
+	} as unknown as FileSystemDirectoryHandle;
 }
 
 async function shelf(quotaBytes?: number) {
@@ -95,6 +121,33 @@ describe('importing a BentoML store folder', () => {
 		expect(model.versions.map((version) => version.tag).sort()).toEqual(expected.versions.filter((version) => version.tag.startsWith('iris_classifier:')).map((version) => version.tag).sort());
 		const single = await importStoreFolder(await shelf(), { folder: source('anything', tree, iris!.folder) });
 		expect([single.kind, single.versions]).toEqual(['version', [{ folder: '', tag: iris!.tag, status: 'created' }]]);
+	});
+
+	it('walks a directory handle only where versions can be: not into bentos/, envs/, tmp/ or hidden folders, all of a version', async () => {
+		const tree = readTree(HOME);
+		const [first] = expected.versions;
+		tree.set(`${first!.folder}/.hidden/notes.txt`, text('part of the model'));
+		tree.set('models/.cache/iris_classifier/v1/model.yaml', text('not read'));
+		const listed: string[] = [];
+		const walked = await walkFolder({ handle: fakeHandle('home', tree, listed) }, { maxEntries: 1000 });
+		expect(listed.filter((path) => /^(bentos|envs|tmp)(\/|$)|(^|\/)\.cache/.test(path))).toEqual([]);
+		expect(listed).toContain(`${first!.folder}/.hidden`);
+
+		const store = await shelf();
+		const result = await importStoreFolder(store, { folder: { handle: fakeHandle('home', tree, []) } });
+		expect(result.versions.map((version) => version.status)).toEqual(expected.versions.map(() => 'created'));
+		expect(byPath(result.skipped)).toEqual(byPath([...expected.skipped, { path: 'models/.cache', reason: 'hidden' }]));
+		expect((await store.get(first!.tag)).files.map((file) => file.path)).toContain('.hidden/notes.txt');
+		// Listed (so the summary can name them), never entered.
+		expect(walked.entries.filter((entry) => /^(bentos|envs|tmp|models\/\.cache)(\/|$)/.test(entry.path)).map((entry) => entry.path).sort()).toEqual(['bentos', 'envs', 'models/.cache', 'tmp']);
+	});
+
+	it("refuses every version of a model folder whose name is not its versions' model name", async () => {
+		const tree = readTree(HOME);
+		const result = await importStoreFolder(await shelf(), { folder: source('iris_renamed', tree, 'models/iris_classifier') });
+		expect(result.kind).toBe('model');
+		expect(result.versions).toEqual([]);
+		expect(new Set(result.refused.map(({ code, details }) => `${code} ${details.field}`))).toEqual(new Set(['INVALID_MANIFEST name']));
 	});
 
 	it('refuses a version whose model.yaml is invalid or names another version, and stores the others', async () => {
