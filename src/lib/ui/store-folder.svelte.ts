@@ -6,11 +6,8 @@ import { shelf } from '../client/shelf.ts';
 import type { ImportFolderResult, RememberedFolder, StoreFolderSource } from '../worker/contract.ts';
 import { describeError, type ShownError } from './errors.ts';
 import { Operation } from './operation.svelte.ts';
+import { allowFolder, canPickFolders, pickFolder } from './store-folder-picker.ts';
 
-/** Chromium's directory picker (File System Access API); absent in Firefox and Safari. */
-type DirectoryPicker = (options: { mode: 'read' | 'readwrite'; id?: string }) => Promise<FileSystemDirectoryHandle>;
-/** Chromium's permission calls on a handle (not in TypeScript's DOM types). */
-type PermissionHandle = FileSystemDirectoryHandle & { requestPermission?: (options: { mode: 'read' | 'readwrite' }) => Promise<PermissionState> };
 
 /** What the last folder import read: the folder's name and whether only new versions were asked for. */
 export interface FolderImportRun {
@@ -44,7 +41,7 @@ export class StoreFolders {
 	}
 	/** True where the browser has a directory picker whose folder can be remembered (Chromium). */
 	get canPick(): boolean {
-		return typeof window !== 'undefined' && typeof (window as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker === 'function';
+		return canPickFolders();
 	}
 
 	/** Asks the worker which folder is remembered. */
@@ -63,11 +60,10 @@ export class StoreFolders {
 	async pick(remember: boolean): Promise<FileSystemDirectoryHandle | null> {
 		this.#problem = null;
 		try {
-			const handle = await (window as unknown as { showDirectoryPicker: DirectoryPicker }).showDirectoryPicker({ mode: 'read', id: 'bentoml-store' });
-			if (remember) await this.remember(handle);
+			const handle = await pickFolder('read');
+			if (handle && remember) await this.remember(handle);
 			return handle;
 		} catch (error) {
-			if (error instanceof DOMException && error.name === 'AbortError') return null; // the picker was closed
 			this.#problem = describeError(error);
 			return null;
 		}
@@ -101,10 +97,8 @@ export class StoreFolders {
 		const remembered = this.#remembered;
 		if (!remembered) return;
 		this.#problem = null;
-		const handle = remembered.handle as PermissionHandle;
-		if (remembered.permission !== 'granted' && handle.requestPermission) {
-			const permission = await handle.requestPermission({ mode: 'read' }).catch(() => 'denied' as const);
-			if (permission !== 'granted') {
+		if (remembered.permission !== 'granted') {
+			if (!(await allowFolder(remembered.handle, 'read'))) {
 				this.#problem = { code: 'UNSUPPORTED', message: `The browser did not allow reading "${remembered.name}". Hint: allow it when asked, or open the folder again.` };
 				return;
 			}

@@ -278,7 +278,7 @@ export interface ExportFolderResult {
 export interface RememberedFolder {
 	handle: FileSystemDirectoryHandle;
 	name: string;
-	/** `granted`: usable now; `prompt`: the page must ask (`requestPermission`, a click); `denied`. */
+	/** For reading: `granted`, usable now; `prompt`, the page must ask (`requestPermission`, a click); `denied`. */
 	permission: PermissionState;
 }
 

@@ -52,7 +52,8 @@ export function cancelOperation(opId: string): boolean {
  * @param signal the operation's signal
  */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-	if (signal?.aborted) throw new ShelfError('ABORTED', 'The operation was cancelled; nothing was stored.');
+	// What a cancel leaves is the operation's to say (one version: nothing; several: those finished before it).
+	if (signal?.aborted) throw new ShelfError('ABORTED', 'The operation was cancelled.');
 }
 
 /**

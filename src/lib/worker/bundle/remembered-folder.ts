@@ -32,7 +32,8 @@ export async function rememberedFolder(): Promise<RememberedFolder | null> {
 	const stored = await (await database()).get('folders', 'bentoml-store');
 	if (!stored) return null;
 	// queryPermission is Chromium's (File System Access); an OPFS handle or an engine without it is always usable.
-	const query = (stored.handle as FileSystemDirectoryHandle & { queryPermission?: (options: { mode: 'readwrite' }) => Promise<PermissionState> }).queryPermission;
-	const permission = query ? await query.call(stored.handle, { mode: 'readwrite' }) : 'granted';
+	// Reading is what checking for new versions needs; writing into it asks for more on its own click.
+	const query = (stored.handle as FileSystemDirectoryHandle & { queryPermission?: (options: { mode: 'read' }) => Promise<PermissionState> }).queryPermission;
+	const permission = query ? await query.call(stored.handle, { mode: 'read' }) : 'granted';
 	return { handle: stored.handle, name: stored.handle.name, permission };
 }
