@@ -30,15 +30,18 @@ export function ensureChromium() {
 /**
  * Makes sure the independent checkers the tests call are there, so no test skips for want of one:
  * `unzip`, `python3` (3.11.4+, with PyYAML: tarfile's data filter and BentoML's YAML), and Debian's own
- * `/usr/bin/python3` with python3-yaml and python3-cattr (the libraries BentoML reads model.yaml with).
+ * `/usr/bin/python3` with python3-yaml and python3-cattr (the libraries BentoML reads model.yaml with),
+ * `skopeo` (an OCI client we did not write, issue 19) and `nginx` (the CORS front of README's registry setup).
  */
 export function ensureCheckers() {
 	const missing = [];
 	if (!runs('unzip', ['-v'])) missing.push('unzip');
+	if (!runs('skopeo', ['--version'])) missing.push('skopeo');
+	if (!runs('/usr/sbin/nginx', ['-v'])) missing.push('nginx');
 	if (!runs('/usr/bin/python3', ['-c', 'import yaml, cattr'])) missing.push('python3', 'python3-yaml', 'python3-cattr');
 	const python = process.env.SHELF_PYTHON ?? 'python3';
 	if (!runs(python, ['-c', 'import yaml'])) missing.push('python3', 'python3-yaml');
-	if (missing.length > 0) installDebianPackages([...new Set(missing)], 'the independent checkers the tests call (unzip, Python with PyYAML and cattrs)');
+	if (missing.length > 0) installDebianPackages([...new Set(missing)], 'the independent checkers the tests call (unzip, Python with PyYAML and cattrs, skopeo, nginx)');
 	if (!runs(python, ['-c', 'import tarfile, yaml; tarfile.data_filter'])) {
 		fail(`${python} must be Python 3.11.4 or newer with PyYAML (the tests read tarfile.data_filter); set SHELF_PYTHON to one that is.`);
 	}
