@@ -8,7 +8,7 @@ import type { FileHeader } from '../core/inspect/inspect-file.ts';
 import type { FileProblem, ModelFormat, ModelIo, PickleFacts, VersionFacts, VersionTensor } from '../core/inspect/facts.ts';
 import type { TensorChange, TensorChangeKind, TensorDiff } from '../core/inspect/tensor-diff.ts';
 import type { PlannedRemoval, RetentionPlan, RetentionRule } from '../core/lifecycle/retention.ts';
-import type { PullResult, RemoteVersion } from './remote/pull.ts';
+import type { PullAs, PullResult, RemoteVersion } from './remote/pull.ts';
 import type { PushResult } from './remote/push.ts';
 import type { RemoteCopy } from './remote/remote-db.ts';
 import type { StoreChange } from './store/coordination.ts';
@@ -331,13 +331,19 @@ export interface ShelfApi {
 	exportToFolder(request: ExportFolderRequest & Cancellable, onProgress?: ProgressListener): Promise<ExportFolderResult>;
 	/** Re-hashes stored files of one version or all, reporting mismatches. */
 	verify(request: { tag?: string } & Cancellable, onProgress?: ProgressListener): Promise<VerifyReport>;
-	/** Pushes a version to the configured registry; resumable. With `aliases`, also moves the registry tags of the aliases that point at it. */
-	push(request: { tag: string; aliases?: boolean } & Cancellable, onProgress?: ProgressListener): Promise<PushResult>;
+	/**
+	 * Pushes a version to the configured registry; resumable. With `aliases`, also moves the registry tags of the aliases that point at it.
+	 * `format` picks the artifact: `'shelf'` (config = model.yaml; the default here, so a script's push keeps its digest) or
+	 * `'modelpack'` (CNCF ModelPack, read by other tools; what the version page offers first).
+	 */
+	push(request: { tag: string; aliases?: boolean; format?: 'shelf' | 'modelpack' } & Cancellable, onProgress?: ProgressListener): Promise<PushResult>;
 	/**
 	 * Pulls `name:version`, `name:alias` or `name@sha256:…` from the configured registry. A registry tag that is
 	 * an alias (its manifest names another version) sets that alias here too, unless `alias: false`.
+	 * A foreign artifact (ModelPack, Docker Model Runner, KitOps, plain ORAS) becomes the version `inspectRemote`
+	 * proposes, edited by `as`.
 	 */
-	pull(request: { reference: string; alias?: boolean } & Cancellable, onProgress?: ProgressListener): Promise<PullResult>;
+	pull(request: { reference: string; alias?: boolean; as?: PullAs } & Cancellable, onProgress?: ProgressListener): Promise<PullResult>;
 	/** Deletes many versions into the trash, in crash-safe batches; progress counts versions. */
 	deleteMany(request: DeleteManyRequest & Cancellable, onProgress?: ProgressListener): Promise<DeleteManyResult>;
 	/** Runs a retention rule: deletes into the trash exactly what `planRetention` lists at that moment. */

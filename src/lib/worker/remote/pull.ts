@@ -30,6 +30,16 @@ export interface RemoteVersion {
 	alias?: string;
 }
 
+/** Edits to the version a foreign artifact becomes (see `inspectRemote`'s proposal); unset fields keep the proposal's. */
+export interface PullAs {
+	name?: string;
+	version?: string;
+	/** Replaces the proposed labels whole. */
+	labels?: Record<string, string>;
+	/** ISO-8601. */
+	creationTime?: string;
+}
+
 /** The outcome of a pull. */
 export interface PullResult {
 	status: 'created' | 'unchanged';
