@@ -200,7 +200,7 @@ export class RegistryClient {
 		if (answered) {
 			return new ShelfError(
 				'REMOTE_CORS',
-				`The registry at ${this.remote.url} answered, but does not allow this app (${_origin()}) to read its answers (CORS). Hint: add this app's address to the registry's allowed origins (see README, "Sharing through a registry").`,
+				`The registry at ${this.remote.url} answered, but does not allow this app (${_origin()}) to read its answers (CORS). Hint: allow this app's origin on the registry, or put a proxy in front that does (README, "Sharing through a registry: registry configuration": what each registry needs, and the nginx lines).`,
 				{ url: where, origin: _origin() }
 			);
 		}
