@@ -10,6 +10,7 @@ import { ShelfError, type ErrorDetails } from '../errors.ts';
 import type { ModelInfo } from '../manifest.ts';
 import { MANIFEST_PATH, normalizeModelPath, normalizeModelPaths } from '../paths.ts';
 import type { StoredFile } from '../store-types.ts';
+import { MODELPACK_CONFIG_TYPE } from './modelpack-types.ts';
 import { digestOf, isSha256Digest } from './remote.ts';
 
 export const OCI_MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -37,7 +38,9 @@ export const ANNOTATIONS = {
 	/** The BentoML tag, `name:version`. */
 	tag: 'ai.bentoml.model.tag',
 	/** Prefix of one annotation per label: `ai.bentoml.model.label.<key>`. */
-	labelPrefix: 'ai.bentoml.model.label.'
+	labelPrefix: 'ai.bentoml.model.label.',
+	/** On the layer of a ModelPack push that carries the version's model.yaml (value "true"). */
+	modelYaml: 'ai.bentoml.model.yaml'
 } as const;
 
 /** Largest manifest the shelf reads (Distribution's own limit is 4 MiB). */
@@ -150,8 +153,12 @@ export function readModelArtifact(text: string): ModelArtifact {
 			mediaType: typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined
 		});
 	}
-	const config = _descriptor(parsed.config, 'config');
-	if (config.mediaType !== MODEL_CONFIG_TYPE) {
+	let config = _descriptor(parsed.config, 'config');
+	let layers: unknown = parsed.layers;
+	// A ModelPack push from a shelf carries model.yaml as a marked layer: that layer is the version's model.yaml.
+	const carried = _modelYamlLayer(config, layers);
+	if (carried) ({ config, layers } = carried);
+	if (!carried && config.mediaType !== MODEL_CONFIG_TYPE) {
 		const kind = typeof parsed.artifactType === 'string' ? parsed.artifactType : config.mediaType;
 		throw new ShelfError('UNSUPPORTED', `This is not a BentoML model pushed by Model Shelf (its type is "${kind}").`, {
 			artifactType: typeof parsed.artifactType === 'string' ? parsed.artifactType : undefined,
@@ -159,9 +166,9 @@ export function readModelArtifact(text: string): ModelArtifact {
 		});
 	}
 	if (config.size > MAX_CONFIG_BYTES) throw _malformed(`The model.yaml is ${config.size} bytes; the limit is ${MAX_CONFIG_BYTES}.`, { size: config.size });
-	if (!Array.isArray(parsed.layers)) throw _malformed('The manifest has no "layers" list.', {});
-	if (parsed.layers.length > MAX_LAYERS) throw _malformed(`The manifest lists ${parsed.layers.length} files; the limit is ${MAX_LAYERS}.`, {});
-	const files = parsed.layers.map((layer: unknown, index: number) => {
+	if (!Array.isArray(layers)) throw _malformed('The manifest has no "layers" list.', {});
+	if (layers.length > MAX_LAYERS) throw _malformed(`The manifest lists ${layers.length} files; the limit is ${MAX_LAYERS}.`, {});
+	const files = layers.map((layer: unknown, index: number) => {
 		const descriptor = _descriptor(layer, `layers[${index}]`);
 		const title = descriptor.annotations?.[ANNOTATIONS.title] ?? descriptor.annotations?.[ANNOTATIONS.filepath];
 		if (typeof title !== 'string') throw _malformed(`Layer ${index} has no "${ANNOTATIONS.title}" annotation naming its file.`, { layer: index });
@@ -201,6 +208,18 @@ export function labelsOf(annotations: Record<string, string>): Record<string, st
 }
 
 // ---------------------------------------------------------------------------
+
+/**
+ * The model.yaml layer of a ModelPack manifest a shelf pushed, and the other layers (the files); undefined for
+ * any other manifest. More than one marked layer is refused: which would be the model.yaml?
+ */
+function _modelYamlLayer(config: OciDescriptor, layers: unknown): { config: OciDescriptor; layers: unknown[] } | undefined {
+	if (config.mediaType !== MODELPACK_CONFIG_TYPE || !Array.isArray(layers)) return undefined;
+	const marked = layers.flatMap((layer, index) => (_isObject(layer) && _isObject(layer.annotations) && layer.annotations[ANNOTATIONS.modelYaml] === 'true' ? [index] : []));
+	if (marked.length === 0) return undefined;
+	if (marked.length > 1) throw _malformed(`The manifest marks ${marked.length} layers as the model.yaml.`, { layer: marked[1] });
+	return { config: _descriptor(layers[marked[0]!], `layers[${marked[0]}]`), layers: layers.filter((_, index) => index !== marked[0]) };
+}
 
 function _descriptor(value: unknown, where: string): OciDescriptor {
 	if (!_isObject(value)) throw _malformed(`The manifest's ${where} is not a descriptor.`, { where });

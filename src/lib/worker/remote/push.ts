@@ -2,23 +2,32 @@
 // version uploads only what changed), mounted from another repository of the same registry when the shelf
 // knows one that has it, else uploaded straight from OPFS: one PUT for small blobs, a PATCH session in
 // chunks for large ones, resumable after a network error or a reload (./blob-upload.ts). The manifest goes
-// last, so a half-pushed version is never visible under its tag.
+// last, so a half-pushed version is never visible under its tag. Two artifact formats: the shelf's own (config =
+// model.yaml) and CNCF ModelPack (config = ModelPack JSON from the version's facts, model.yaml as a marked layer).
 import { ShelfError } from '../../core/errors.ts';
 import { serializeModelYaml } from '../../core/manifest.ts';
-import { OCI_MANIFEST_TYPE, manifestVersion, modelArtifactManifest } from '../../core/oci/artifact.ts';
+import { FACTS_VERSION } from '../../core/inspect/facts.ts';
+import { OCI_MANIFEST_TYPE, manifestVersion, modelArtifactManifest, type OciManifest } from '../../core/oci/artifact.ts';
+import { modelPackConfig, modelPackLayers, modelPackManifest } from '../../core/oci/modelpack-push.ts';
 import { digestOf, remoteTagOf, repositoryOf } from '../../core/oci/remote.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import { throwIfAborted } from '../operations.ts';
 import { noteUse } from '../store/lifecycle.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
+import { deriveFacts } from '../store/version-facts.ts';
 import { sendBlob, type BlobTarget, type SentBlob } from './blob-upload.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { fetchManifest, sha256Hex } from './registry-io.ts';
 import type { RemoteDb } from './remote-db.ts';
 
+/** The artifact a push writes: the shelf's own, or CNCF ModelPack (read by other tools). */
+export type PushFormat = 'shelf' | 'modelpack';
+
 /** The outcome of a push. */
 export interface PushResult {
 	status: 'pushed' | 'unchanged';
+	/** The format the registry's tag holds: the one asked for, or the other when it already held this version so. */
+	format: PushFormat;
 	registry: string;
 	repository: string;
 	tag: string;
@@ -48,19 +57,21 @@ export async function pushVersion(
 	remoteDb: RemoteDb,
 	tagText: string,
 	controls: OperationControls = {},
-	options: { aliases?: boolean } = {}
+	options: { aliases?: boolean; format?: PushFormat } = {}
 ): Promise<PushResult> {
 	const record = await store.get(tagText);
 	const repository = repositoryOf(client.remote, record.name);
 	const tag = remoteTagOf(record.version);
 	const registry = client.remote.url;
-	const config = new TextEncoder().encode(serializeModelYaml(record.info));
-	const configDigest = digestOf(await sha256Hex(config));
-	const manifestBytes = new TextEncoder().encode(JSON.stringify(modelArtifactManifest(record.info, record.files, { digest: configDigest, size: config.byteLength })));
-	const digest = digestOf(await sha256Hex(manifestBytes));
-	const result: PushResult = { status: 'pushed', registry, repository, tag, digest, uploadedBytes: 0, skippedBytes: 0, files: [], aliases: [] };
-
+	let artifact = await _artifact(store, record, options.format ?? 'shelf', controls.signal);
 	const existing = await _remoteManifestDigest(client, repository, tag, controls.signal);
+	if (existing !== undefined && existing !== artifact.digest) {
+		// The same version pushed earlier in the other format is this version: the tag stays as it is.
+		const other = await _artifact(store, record, artifact.format === 'shelf' ? 'modelpack' : 'shelf', controls.signal);
+		if (other.digest === existing) artifact = other;
+	}
+	const { manifestBytes, digest } = artifact;
+	const result: PushResult = { status: 'pushed', format: artifact.format, registry, repository, tag, digest, uploadedBytes: 0, skippedBytes: 0, files: [], aliases: [] };
 	if (existing !== undefined && existing !== digest) {
 		throw new ShelfError('TAG_EXISTS', `The registry already has ${repository}:${tag} with other content (${existing}). Tags are immutable on the shelf; nothing was pushed.`, {
 			repository,
@@ -71,8 +82,8 @@ export async function pushVersion(
 	}
 
 	const unique = _uniqueFiles(record);
-	// The blobs in the order they are sent: model.yaml (the config) first, then each distinct file once.
-	const steps = [{ path: 'model.yaml', size: config.byteLength }, ...unique.map((file) => ({ path: file.path, size: file.size }))];
+	// The blobs in the order they are sent: the config and model.yaml first, then each distinct file once.
+	const steps = [...artifact.small.map((blob) => ({ path: blob.path, size: blob.bytes.byteLength })), ...unique.map((file) => ({ path: file.path, size: file.size }))];
 	const total = steps.reduce((sum, step) => sum + step.size, 0);
 	let done = 0;
 	/** Progress of the blob at `index`: the running total, and that blob's own bytes for a per-file bar. */
@@ -97,10 +108,10 @@ export async function pushVersion(
 			result.skippedBytes += sent.skippedBytes;
 			return sent.sent;
 		};
-		count(await sendBlob(target, configDigest, new Blob([config]), advanceFor(0)));
+		for (const [index, blob] of artifact.small.entries()) count(await sendBlob(target, blob.digest, new Blob([blob.bytes]), advanceFor(index)));
 		for (const [index, file] of unique.entries()) {
 			throwIfAborted(controls.signal);
-			const sent = count(await sendBlob(target, digestOf(file.sha256), await store.blobs.read(file.sha256), advanceFor(index + 1)));
+			const sent = count(await sendBlob(target, digestOf(file.sha256), await store.blobs.read(file.sha256), advanceFor(artifact.small.length + index)));
 			for (const same of record.files.filter((candidate) => candidate.sha256 === file.sha256)) {
 				result.files.push({ path: same.path, sha256: same.sha256, size: same.size, sent });
 			}
@@ -121,7 +132,7 @@ export async function pushVersion(
 			throw new ShelfError('REMOTE_REJECTED', `The registry stored the manifest under ${claimed}, not ${digest}: it rewrote it.`, { repository, tag });
 		}
 	}
-	await remoteDb.recordBlobs(registry, repository, [configDigest, ...record.files.map((file) => digestOf(file.sha256))]);
+	await remoteDb.recordBlobs(registry, repository, [...artifact.small.map((blob) => blob.digest), ...record.files.map((file) => digestOf(file.sha256))]);
 	await remoteDb.recordCopy({ registry, repository, tag: record.tag, digest, how: 'pushed', at: Date.now() });
 	if (options.aliases) {
 		const aliases = (await store.catalogue.aliases(record.name)).filter((alias) => alias.version === record.version).map((alias) => alias.alias);
@@ -167,6 +178,36 @@ async function _moveAliasTag(client: RegistryClient, repository: string, alias: 
 }
 
 // ---------------------------------------------------------------------------
+
+/** A version's artifact in one format: the manifest's bytes and digest, and the blobs built in memory (config, model.yaml). */
+interface Artifact {
+	format: PushFormat;
+	manifestBytes: Uint8Array<ArrayBuffer>;
+	digest: string;
+	small: { path: string; digest: string; bytes: Uint8Array<ArrayBuffer> }[];
+}
+
+async function _artifact(store: ModelStore, record: VersionRecord, format: PushFormat, signal?: AbortSignal): Promise<Artifact> {
+	const blob = async (path: string, text: string) => {
+		const bytes = new TextEncoder().encode(text);
+		return { path, bytes, digest: digestOf(await sha256Hex(bytes)), size: bytes.byteLength };
+	};
+	const modelYaml = await blob('model.yaml', serializeModelYaml(record.info));
+	let manifest: OciManifest;
+	let small = [modelYaml];
+	if (format === 'shelf') {
+		manifest = modelArtifactManifest(record.info, record.files, modelYaml);
+	} else {
+		// Facts stored before the current reader are read again: ModelPack's config should say what the files are.
+		const facts = record.facts?.factsVersion === FACTS_VERSION ? record.facts : await deriveFacts(store.blobs, record.files, signal);
+		const layers = modelPackLayers(record.info, record.files, modelYaml);
+		const config = await blob('ModelPack config', JSON.stringify(modelPackConfig(record.info, layers, facts)));
+		manifest = modelPackManifest(record.info, layers, config);
+		small = [config, modelYaml];
+	}
+	const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
+	return { format, manifestBytes, digest: digestOf(await sha256Hex(manifestBytes)), small };
+}
 
 function _uniqueFiles(record: VersionRecord) {
 	const seen = new Set<string>();

@@ -4,7 +4,7 @@ import { normalizeNamespace, normalizeRegistryUrl } from '../../core/oci/remote.
 import type { ProgressListener, RemoteRequest, RemoteSettings } from '../contract.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import { inspectRemote, listRemoteModels, listRemoteTags, pullVersion, type PullResult, type RemoteVersion } from './pull.ts';
-import { pushVersion, type PushResult } from './push.ts';
+import { pushVersion, type PushFormat, type PushResult } from './push.ts';
 import { RegistryClient, type Credentials } from './registry-client.ts';
 import { openRemoteDb, type RemoteCopy, type RemoteDb } from './remote-db.ts';
 
@@ -87,9 +87,9 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 			return inspectRemote(await client(), reference);
 		},
 		/** Pushes a version; resumable, progress per file and in total, cancellable by `opId`. */
-		async push(request: { tag: string; aliases?: boolean; opId?: string }, onProgress?: ProgressListener): Promise<PushResult> {
+		async push(request: { tag: string; aliases?: boolean; format?: PushFormat; opId?: string }, onProgress?: ProgressListener): Promise<PushResult> {
 			const [store, registry, db] = await Promise.all([open(), client(), remoteDb()]);
-			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, db, request.tag, controls, { aliases: request.aliases }));
+			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, db, request.tag, controls, { aliases: request.aliases, format: request.format }));
 		},
 		/** Pulls `name:version`, `name:alias` or `name@sha256:…` into the shelf. */
 		async pull(request: { reference: string; alias?: boolean; opId?: string }, onProgress?: ProgressListener): Promise<PullResult> {
