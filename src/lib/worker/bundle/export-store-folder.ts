@@ -15,6 +15,7 @@ import { throwIfAborted } from '../operations.ts';
 import { noteUse } from '../store/lifecycle.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import { entryKind, updateLatestAfterSave } from './bentoml-latest.ts';
+import { verifiedFileChunks } from './export.ts';
 
 /** Levels of the picked folder read to tell BENTOML_HOME from a models folder (`models/<name>/model.yaml` is the deepest asked). */
 const PLAN_DEPTH = 3;
@@ -140,7 +141,7 @@ async function _writeVersion(root: FileSystemDirectoryHandle, store: ModelStore,
 				step.progress.loaded += bytes;
 				report(file.path);
 			};
-			await _writeFile(versionDir, file.path, _verified(store, record, file, controls), written);
+			await _writeFile(versionDir, file.path, verifiedFileChunks(store, record, file, controls, 'so it was not written and its folder was removed'), written);
 		}
 		throwIfAborted(controls.signal);
 		await _writeFile(versionDir, MANIFEST_PATH, [new TextEncoder().encode(serializeModelYaml(record.info))], () => undefined);
@@ -171,23 +172,6 @@ async function _writeFile(dir: FileSystemDirectoryHandle, path: string, chunks: 
 	}
 }
 
-/** A stored file's bytes, re-hashed on the way; a damaged blob's `INTEGRITY` names the version and the file. */
-async function* _verified(store: ModelStore, record: VersionRecord, file: StoredFile, controls: OperationControls): AsyncGenerator<Uint8Array> {
-	try {
-		for await (const chunk of store.blobs.readVerified(file.sha256)) {
-			throwIfAborted(controls.signal);
-			yield chunk;
-		}
-	} catch (error) {
-		if (!(error instanceof ShelfError) || error.code !== 'INTEGRITY') throw error;
-		const actual = error.details?.actual;
-		throw new ShelfError(
-			'INTEGRITY',
-			`"${file.path}" of ${record.tag} is damaged on disk (its SHA-256 changed), so it was not written and its folder was removed. Hint: run "Check integrity" on the Storage page.`,
-			{ tag: record.tag, path: file.path, expected: file.sha256, actual: typeof actual === 'string' ? actual : '' }
-		);
-	}
-}
 
 async function _removeIfEmpty(root: FileSystemDirectoryHandle, name: string): Promise<void> {
 	try {

@@ -80,7 +80,7 @@ async function _writeVersion(
 	await _addSmall(zip, prefix + MANIFEST_PATH, manifest, modified);
 	for (const file of record.files) {
 		throwIfAborted(controls.signal);
-		const data = _verified(store, record, file, controls);
+		const data = verifiedFileChunks(store, record, file, controls);
 		const path = prefix + file.path;
 		if (file.size <= DEFLATE_AT_MOST) await _addSmall(zip, path, await _whole(data), modified, file);
 		else await zip.addEntry({ path, size: file.size, crc32: file.crc32, sha256: file.sha256, modified, data });
@@ -109,8 +109,13 @@ async function _addSmall(zip: ZipWriter, path: string, bytes: Uint8Array, modifi
 /**
  * A stored file's bytes, re-hashed on the way (the store's verified read), stopping between chunks when the
  * operation is cancelled; a damaged blob's `INTEGRITY` names the version and the file.
+ * @param store the shelf
+ * @param record the version
+ * @param file one of its files
+ * @param controls cancellation
+ * @param stopped what became of the operation, for the message ("so the export was stopped")
  */
-async function* _verified(store: ModelStore, record: VersionRecord, file: StoredFile, controls: OperationControls): AsyncGenerator<Uint8Array> {
+export async function* verifiedFileChunks(store: ModelStore, record: VersionRecord, file: StoredFile, controls: OperationControls, stopped = 'so the export was stopped'): AsyncGenerator<Uint8Array> {
 	try {
 		for await (const chunk of store.blobs.readVerified(file.sha256)) {
 			throwIfAborted(controls.signal);
@@ -119,9 +124,16 @@ async function* _verified(store: ModelStore, record: VersionRecord, file: Stored
 	} catch (error) {
 		if (!(error instanceof ShelfError) || error.code !== 'INTEGRITY') throw error;
 		const actual = error.details?.actual;
-		throw _integrity(record, file, typeof actual === 'string' ? actual : '');
+		throw new ShelfError('INTEGRITY', `"${file.path}" of ${record.tag} is damaged on disk (its SHA-256 changed), ${stopped}. Hint: run "Check integrity" on the Storage page.`, {
+			tag: record.tag,
+			path: file.path,
+			expected: file.sha256,
+			actual: typeof actual === 'string' ? actual : ''
+		});
 	}
 }
+
+
 
 /** Every chunk, copied (a verified read reuses its buffers), as one array. */
 async function _whole(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -129,12 +141,3 @@ async function _whole(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 	for await (const chunk of chunks) parts.push(chunk.slice());
 	return concatBytes(parts);
 }
-
-function _integrity(record: VersionRecord, file: StoredFile, actual: string): ShelfError {
-	return new ShelfError(
-		'INTEGRITY',
-		`"${file.path}" of ${record.tag} is damaged on disk (its SHA-256 changed), so the export was stopped. Hint: run "Check integrity" on the Storage page.`,
-		{ tag: record.tag, path: file.path, expected: file.sha256, actual }
-	);
-}
-
