@@ -142,6 +142,11 @@ test('a registry that does not allow this app (CORS) says what to configure', as
 		await expect(error).toContainText('does not allow this app');
 		await error.getByText('What to configure on the registry').click();
 		await expect(error.locator('pre')).toContainText(`Access-Control-Allow-Origin: ['${appOrigin()}']`);
+		// The message and the disclosure point at README's section, and name what other registries need.
+		await expect(error).toContainText('README, "Sharing through a registry: registry configuration"');
+		await expect(error).toContainText(`http.allowOrigin: "${appOrigin()}"`);
+		await expect(error).toContainText('Harbor, Docker Hub, GHCR, ECR, Quay: no documented CORS setting; put a proxy in front.');
+		await expect(error).toContainText('README, “Sharing through a registry: registry configuration”');
 		await expectNoSeriousAxeViolations(page, 'the Remote page with a CORS failure');
 	} finally {
 		await elsewhere.close();
