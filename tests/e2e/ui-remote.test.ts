@@ -232,8 +232,8 @@ test('a push and a pull can be cancelled; pushing again finishes the push', asyn
 	await page.getByRole('button', { name: 'Push to registry' }).click();
 	await expect(page.getByTestId('push-progress')).toBeVisible();
 	await expect(page.getByRole('progressbar', { name: 'Push of big_model:v1, all files' })).toBeVisible();
-	// The file being sent has its own bar: model.yaml goes first, then the one file.
-	await expect(page.getByTestId('push-progress')).toContainText('File 2 of 2: weights.bin', { timeout: 30_000 });
+	// The file being sent has its own bar: the ModelPack config and model.yaml go first (the page's default format), then the one file.
+	await expect(page.getByTestId('push-progress')).toContainText('File 3 of 3: weights.bin', { timeout: 30_000 });
 	await expect(page.getByRole('progressbar', { name: 'Push of weights.bin' })).toBeVisible();
 	await page.getByRole('button', { name: 'Cancel push' }).click();
 	await expect(page.getByRole('status').filter({ hasText: 'Push of big_model:v1 cancelled.' })).toBeVisible();
