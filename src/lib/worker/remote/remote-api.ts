@@ -3,7 +3,7 @@ import { ShelfError } from '../../core/errors.ts';
 import { normalizeNamespace, normalizeRegistryUrl } from '../../core/oci/remote.ts';
 import type { ProgressListener, RemoteRequest, RemoteSettings } from '../contract.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
-import { inspectRemote, listRemoteModels, listRemoteTags, pullVersion, type PullResult, type RemoteVersion } from './pull.ts';
+import { inspectRemote, listRemoteModels, listRemoteTags, pullVersion, type PullAs, type PullResult, type RemoteVersion } from './pull.ts';
 import { pushVersion, type PushFormat, type PushResult } from './push.ts';
 import { RegistryClient, type Credentials } from './registry-client.ts';
 import { openRemoteDb, type RemoteCopy, type RemoteDb } from './remote-db.ts';
@@ -92,9 +92,9 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, db, request.tag, controls, { aliases: request.aliases, format: request.format }));
 		},
 		/** Pulls `name:version`, `name:alias` or `name@sha256:…` into the shelf. */
-		async pull(request: { reference: string; alias?: boolean; opId?: string }, onProgress?: ProgressListener): Promise<PullResult> {
+		async pull(request: { reference: string; alias?: boolean; as?: PullAs; opId?: string }, onProgress?: ProgressListener): Promise<PullResult> {
 			const [store, registry, db] = await Promise.all([open(), client(), remoteDb()]);
-			return longOperation(request.opId, onProgress, (controls) => pullVersion(store, registry, db, request.reference, controls, { alias: request.alias }));
+			return longOperation(request.opId, onProgress, (controls) => pullVersion(store, registry, db, request.reference, controls, { alias: request.alias, as: request.as }));
 		},
 		/** Registries a local version was pushed to or pulled from, with its manifest digest there. */
 		async remoteCopies({ tag }: { tag: string }): Promise<RemoteCopy[]> {
