@@ -4,6 +4,8 @@
 import { ShelfError, isShelfError } from '../../core/errors.ts';
 import { parseModelYaml, serializeModelYaml, type ModelInfo } from '../../core/manifest.ts';
 import { labelsOf, manifestVersion, readModelArtifact, type ArtifactFile, type ModelArtifact } from '../../core/oci/artifact.ts';
+import { chooseFromIndex, detectFormat, isIndex, parseOciJson, type ArtifactFormat } from '../../core/oci/model-formats.ts';
+import type { PullProposal } from '../../core/oci/model-proposal.ts';
 import { nextPageLink } from '../../core/oci/http-headers.ts';
 import { modelNameOf, parseRemoteReference, repositoryOf, type RemoteReference } from '../../core/oci/remote.ts';
 import { formatTag, LATEST } from '../../core/tags.ts';
@@ -15,6 +17,7 @@ import type { RegistryClient } from './registry-client.ts';
 import { fetchManifest, fetchSmallBlob } from './registry-io.ts';
 import type { RemoteDb } from './remote-db.ts';
 import { decodeManifest } from '../manifest-text.ts';
+import { foreignFiles, foreignInfo, foreignLayers, pullForeign, readForeign, type ForeignLayerView, type ForeignRead } from './pull-foreign.ts';
 
 /** A version on the registry as shown before pulling it. */
 export interface RemoteVersion {
@@ -28,6 +31,14 @@ export interface RemoteVersion {
 	size: number;
 	/** The registry tag asked for is an alias of this version (`churn:champion` → v4). */
 	alias?: string;
+	/** Which kind of artifact this is; anything but 'shelf' is pulled as `proposal` says (edited by `pull`'s `as`). */
+	format: ArtifactFormat;
+	/** For a foreign artifact: the version it will become (`info` is this, written as model.yaml). */
+	proposal?: PullProposal;
+	/** For a foreign artifact: every layer, how it is packed and where it goes. */
+	layers?: ForeignLayerView[];
+	/** The tag pointed at an image index: which of its manifests was taken, and why. */
+	index?: { digest: string; reason: string };
 }
 
 /** Edits to the version a foreign artifact becomes (see `inspectRemote`'s proposal); unset fields keep the proposal's. */
@@ -61,8 +72,16 @@ const MAX_PAGES = 100;
  */
 export async function inspectRemote(client: RegistryClient, referenceText: string, signal?: AbortSignal): Promise<RemoteVersion> {
 	const reference = parseRemoteReference(referenceText);
-	const { repository, artifact, digest, info, alias } = await _readVersion(client, reference, signal);
-	return { repository, tag: info.version, digest, info, labels: { ...labelsOf(artifact.annotations), ...info.labels }, files: artifact.files, size: artifact.size, ...(alias ? { alias } : {}) };
+	const read = await _readAny(client, reference, signal);
+	const index = read.index ? { index: read.index } : {};
+	if (read.kind === 'foreign') {
+		const { foreign } = read;
+		const info = foreignInfo(foreign);
+		const alias = foreign.modelYaml && reference.tag !== undefined && reference.tag !== info.version ? { alias: reference.tag } : {};
+		return { repository: foreign.repository, tag: foreign.modelYaml ? info.version : (reference.tag ?? info.version), digest: foreign.digest, info, labels: info.labels, files: foreignFiles(foreign), size: foreign.manifest.size, format: foreign.format, proposal: foreign.proposal, layers: foreignLayers(foreign), ...alias, ...index };
+	}
+	const { repository, artifact, digest, info, alias } = read.shelf;
+	return { repository, tag: info.version, digest, info, labels: { ...labelsOf(artifact.annotations), ...info.labels }, files: artifact.files, size: artifact.size, format: 'shelf', ...(alias ? { alias } : {}), ...index };
 }
 
 /**
@@ -80,20 +99,21 @@ export async function pullVersion(
 	remoteDb: RemoteDb,
 	referenceText: string,
 	controls: OperationControls = {},
-	options: { alias?: boolean } = {}
+	options: { alias?: boolean; as?: PullAs } = {}
 ): Promise<PullResult> {
 	const reference = parseRemoteReference(referenceText);
-	const { repository, artifact, digest, info, configText, alias: aliasTag } = await _readVersion(client, reference, controls.signal);
-	// `latest` stays the shelf's automatic pointer; any other alias tag becomes an alias here too.
-	const alias = aliasTag !== undefined && aliasTag !== LATEST && options.alias !== false ? aliasTag : null;
-	if (alias && (await store.catalogue.get(`${info.name}:${alias}`))) {
-		throw new ShelfError('ALIAS_CONFLICT', `${info.name}:${alias} is a version on this shelf, so the registry's alias "${alias}" cannot be set here. Nothing was pulled. Hint: pull ${info.name}:${info.version} instead.`, {
-			name: info.name,
-			alias,
-			reason: 'is-version',
-			repository
-		});
+	const read = await _readAny(client, reference, controls.signal);
+	if (read.kind === 'foreign') {
+		// A shelf's ModelPack push carries its model.yaml: a registry tag naming another version is an alias, as for our own artifact.
+		const { modelYaml, repository } = read.foreign;
+		const aliasTag = modelYaml && !options.as && reference.tag !== undefined && reference.tag !== modelYaml.version ? reference.tag : undefined;
+		const alias = modelYaml ? await _aliasToSet(store, modelYaml, aliasTag, options, repository) : null;
+		const result = await pullForeign(store, client, remoteDb, read.foreign, options.as, controls);
+		if (alias && modelYaml) await _followAlias(store, modelYaml, alias, repository);
+		return { ...result, alias };
 	}
+	const { repository, artifact, digest, info, configText, alias: aliasTag } = read.shelf;
+	const alias = await _aliasToSet(store, info, aliasTag, options, repository);
 	const tag = formatTag(info);
 	const existing = await store.catalogue.get(tag);
 	if (!existing && (await store.catalogue.isTrashed(tag))) throw tagInTrash(tag); // before any byte is downloaded
@@ -121,7 +141,7 @@ export async function pullVersion(
 				continue;
 			}
 			await draft
-				.addFile({ path: file.path, data: _download(client, repository, file, controls.signal), expected: { sha256: file.sha256, size: file.size } }, (bytes) => {
+				.addFile({ path: file.path, data: downloadBlob(client, repository, file, controls.signal), expected: { sha256: file.sha256, size: file.size } }, (bytes) => {
 					loaded += bytes;
 					downloadedBytes += bytes;
 					report(file.path);
@@ -143,6 +163,20 @@ export async function pullVersion(
 	await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now() });
 	if (alias) await _followAlias(store, info, alias, repository);
 	return { status: result.status, record: result.record, digest, downloadedBytes, skippedBytes, alias };
+}
+
+/** The alias a registry tag sets here (`latest` stays the shelf's automatic pointer), refused when a version has that word. */
+async function _aliasToSet(store: ModelStore, info: ModelInfo, aliasTag: string | undefined, options: { alias?: boolean }, repository: string): Promise<string | null> {
+	const alias = aliasTag !== undefined && aliasTag !== LATEST && options.alias !== false ? aliasTag : null;
+	if (alias && (await store.catalogue.get(`${info.name}:${alias}`))) {
+		throw new ShelfError('ALIAS_CONFLICT', `${info.name}:${alias} is a version on this shelf, so the registry's alias "${alias}" cannot be set here. Nothing was pulled. Hint: pull ${info.name}:${info.version} instead.`, {
+			name: info.name,
+			alias,
+			reason: 'is-version',
+			repository
+		});
+	}
+	return alias;
 }
 
 /** Points the local alias where the registry's does (a no-op when it already does). */
@@ -181,9 +215,31 @@ export async function listRemoteTags(client: RegistryClient, name: string, signa
 
 // ---------------------------------------------------------------------------
 
-async function _readVersion(client: RegistryClient, reference: RemoteReference, signal?: AbortSignal) {
+type AnyRead = ({ kind: 'shelf'; shelf: Awaited<ReturnType<typeof _readVersion>> } | { kind: 'foreign'; foreign: ForeignRead }) & { index?: { digest: string; reason: string } };
+
+/** Reads the manifest a reference names (through an index if it is one) and hands it to the reader of its format. */
+async function _readAny(client: RegistryClient, reference: RemoteReference, signal?: AbortSignal): Promise<AnyRead> {
 	const repository = repositoryOf(client.remote, reference.name);
-	const { text, digest } = await fetchManifest(client, repository, reference.tag ?? reference.digest, signal);
+	let fetched = await fetchManifest(client, repository, reference.tag ?? reference.digest, signal);
+	let manifest = parseOciJson(fetched.text);
+	let index: { digest: string; reason: string } | undefined;
+	if (isIndex(manifest)) {
+		const choice = chooseFromIndex(manifest);
+		index = { digest: choice.descriptor.digest, reason: choice.reason };
+		fetched = await fetchManifest(client, repository, choice.descriptor.digest, signal);
+		manifest = parseOciJson(fetched.text);
+		if (isIndex(manifest)) throw new ShelfError('UNSUPPORTED', 'This index points to another index; the shelf follows one level only.', { mediaType: String(manifest.mediaType) });
+	}
+	const extra = index ? { index } : {};
+	if (detectFormat(manifest).format === 'shelf') return { kind: 'shelf', shelf: await _readVersion(client, reference, fetched, signal), ...extra };
+	const location = `${new URL(client.remote.url).host}/${repository}`;
+	const foreign = await readForeign(client, repository, manifest, { location, name: reference.name, digest: fetched.digest, ...(reference.tag !== undefined ? { tag: reference.tag } : {}) }, signal);
+	return { kind: 'foreign', foreign, ...extra };
+}
+
+async function _readVersion(client: RegistryClient, reference: RemoteReference, fetched: { text: string; digest: string }, signal?: AbortSignal) {
+	const repository = repositoryOf(client.remote, reference.name);
+	const { text, digest } = fetched;
 	const artifact = readModelArtifact(text);
 	const configText = decodeManifest(await fetchSmallBlob(client, repository, artifact.config, signal));
 	const info = parseModelYaml(configText);
@@ -218,7 +274,7 @@ function _sameVersion(existing: VersionRecord, configText: string, artifact: Mod
 }
 
 /** A blob's bytes, fetched only when the store starts reading them; more bytes than declared is `INTEGRITY`. */
-function _download(client: RegistryClient, repository: string, file: ArtifactFile, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+export function downloadBlob(client: RegistryClient, repository: string, file: ArtifactFile, signal?: AbortSignal): AsyncIterable<Uint8Array> {
 	return {
 		async *[Symbol.asyncIterator]() {
 			const response = await client.request(`${repository}/blobs/sha256:${file.sha256}`, { repository, accept: [200], signal });

@@ -1,0 +1,176 @@
+// Issue 19: other tools' model artifacts pull onto the shelf. Debian's skopeo copies OCI layouts written by
+// tests/fixtures/oci-layouts/make_layouts.py (ModelPack, Docker Model Runner GGUF, KitOps with tar+gzip and
+// tar+zstd layers, plain ORAS, and hostile ones) into a real Distribution; the app pulls them through its worker
+// API. Files are checked by path and SHA-256 against expected.json, the version's fields against the proposal.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { corruptBlob, useRegistry } from './registry-harness.ts';
+import { openShelf, opfsFiles, shelfError } from './shelf-page.ts';
+
+const registry = useRegistry();
+const NAMESPACE = 'formats';
+const LAYOUTS = new URL('../fixtures/oci-layouts/', import.meta.url).pathname;
+const EXPECTED = JSON.parse(readFileSync(join(LAYOUTS, 'expected.json'), 'utf8')) as Record<string, { manifest: string; files: Record<string, string> }>;
+const TAGS: Record<string, string> = { modelpack: 'v1', 'docker-model': 'q8', kitops: 'v2', oras: '1.0', 'hostile-traversal': 'v2', 'hostile-diffids': 'v1', 'hostile-duplicate': '1.0', 'hostile-corrupt': '1.0' };
+
+test.describe.configure({ mode: 'serial' });
+
+/** Copies one committed layout into the registry as `formats/<repository>:<tag>`, with skopeo. */
+function copyLayout(layout: string, repository: string, tag = TAGS[layout]!) {
+	const host = new URL(registry().directUrl).host;
+	execFileSync('/usr/bin/skopeo', ['copy', '--dest-tls-verify=false', `oci:${join(LAYOUTS, layout)}:${tag}`, `docker://${host}/${NAMESPACE}/${repository}:${tag}`], { stdio: 'pipe' });
+}
+
+async function freshShelf(browser: Browser) {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await openShelf(page);
+	await page.evaluate(({ url, namespace }) => window.modelShelf!.api.setRemote({ url, namespace }), { url: registry().url, namespace: NAMESPACE });
+	return { context, page };
+}
+
+/** Path → sha256 of every file of a stored version, hashed in the page from the bytes the shelf gives back. */
+async function storedFiles(page: Page, tag: string): Promise<Record<string, string>> {
+	return page.evaluate(async (tag) => {
+		const record = await window.modelShelf!.api.get({ tag });
+		const out: Record<string, string> = {};
+		for (const file of record.files) {
+			const bytes = await (await window.modelShelf!.api.readFile({ tag, path: file.path })).arrayBuffer();
+			out[file.path] = `sha256:${[...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+		}
+		return out;
+	}, tag);
+}
+
+/** Nothing stored: no version, no blob, nothing for fsck to clean. */
+async function expectNothingStored(page: Page) {
+	expect((await page.evaluate(() => window.modelShelf!.api.list())).items).toEqual([]);
+	expect(await opfsFiles(page, 'blobs')).toEqual([]);
+	const { now } = await page.evaluate(() => window.modelShelf!.api.fsck());
+	expect(now).toMatchObject({ orphanBlobsRemoved: [], missingBlobs: [] });
+}
+
+const CASES = [
+	{
+		layout: 'modelpack',
+		format: 'modelpack',
+		name: 'tiny-llama',
+		proposal: {
+			labels: { license: 'Apache-2.0', family: 'llama', vendor: 'acme' },
+			creationTime: '2025-02-03T04:05:06+00:00',
+			context: { frameworkName: 'gguf', extra: { architecture: 'transformer', precision: 'fp16', quantization: 'q8_0', param_size: '1m' } }
+		}
+	},
+	{
+		layout: 'docker-model',
+		format: 'docker-model',
+		name: 'smollm',
+		proposal: { labels: {}, creationTime: '2025-01-01T00:00:00+00:00', context: { frameworkName: 'gguf', extra: { architecture: 'llama', quantization: 'Q8_0', param_size: '7.50 K' } } }
+	},
+	{ layout: 'kitops', format: 'kitops', name: 'kit', proposal: { labels: { license: 'MIT', authors: 'Ann' }, context: { frameworkName: 'onnx', extra: {} } } },
+	{ layout: 'oras', format: 'oras', name: 'rocket', proposal: { labels: { license: 'BSD-3-Clause' }, creationTime: '2025-05-06T07:08:09+00:00', context: { frameworkName: '', extra: {} } } }
+] as const;
+
+for (const { layout, format, name, proposal } of CASES) {
+	test(`a ${format} artifact copied in by skopeo is proposed as a version and pulls with every file`, async ({ browser }) => {
+		copyLayout(layout, name);
+		const tag = TAGS[layout]!;
+		const { context, page } = await freshShelf(browser);
+		try {
+			const remote = await page.evaluate((reference) => window.modelShelf!.api.inspectRemote({ reference }), `${name}:${tag}`);
+			const digest = EXPECTED[layout]!.manifest;
+			expect(remote).toMatchObject({ format, digest, proposal: { name, version: tag, ...proposal } });
+			expect(remote.proposal!.metadata).toMatchObject({ source: `${new URL(registry().url).host}/${NAMESPACE}/${name}:${tag}`, source_digest: digest, source_format: format });
+			const result = await page.evaluate((reference) => window.modelShelf!.api.pull({ reference }), `${name}:${tag}`);
+			expect(result).toMatchObject({ status: 'created', digest });
+			expect(await storedFiles(page, `${name}:${tag}`)).toEqual(EXPECTED[layout]!.files);
+			const stored = await page.evaluate((tag) => window.modelShelf!.api.get({ tag }), `${name}:${tag}`);
+			expect(stored.info).toMatchObject({ name, version: tag, labels: proposal.labels, context: { frameworkName: proposal.context.frameworkName, extra: proposal.context.extra }, metadata: { source_digest: digest } });
+			if ('creationTime' in proposal) expect(stored.info.creationTime).toBe(proposal.creationTime);
+			// Pulling the same manifest again changes nothing.
+			expect(await page.evaluate((reference) => window.modelShelf!.api.pull({ reference }), `${name}:${tag}`)).toMatchObject({ status: 'unchanged' });
+		} finally {
+			await context.close();
+		}
+	});
+}
+
+test('an edited proposal (as) is what gets stored: name, version, labels, creation time', async ({ browser }) => {
+	copyLayout('kitops', 'kit');
+	const { context, page } = await freshShelf(browser);
+	try {
+		const as = { name: 'my-kit', version: 'first', labels: { stage: 'dev' }, creationTime: '2024-06-07T08:09:10Z' };
+		const result = await page.evaluate((as) => window.modelShelf!.api.pull({ reference: 'kit:v2', as }), as);
+		expect(result.record.tag).toBe('my-kit:first');
+		const stored = await page.evaluate(() => window.modelShelf!.api.get({ tag: 'my-kit:first' }));
+		expect(stored.info).toMatchObject({ name: 'my-kit', version: 'first', labels: { stage: 'dev' }, creationTime: '2024-06-07T08:09:10+00:00' });
+		expect(await storedFiles(page, 'my-kit:first')).toEqual(EXPECTED.kitops!.files);
+		expect((await shelfError(page, 'pull', { reference: 'kit:v2', as: { name: 'bad name!' } })).code).toBe('INVALID_TAG');
+	} finally {
+		await context.close();
+	}
+});
+
+test('hostile artifacts are refused with a typed error and leave nothing behind', async ({ browser }) => {
+	copyLayout('hostile-traversal', 'traversal');
+	copyLayout('hostile-diffids', 'diffids');
+	copyLayout('hostile-duplicate', 'duplicate');
+	copyLayout('hostile-corrupt', 'corrupt');
+	corruptBlob(registry(), EXPECTED['hostile-corrupt']!.files['unique.bin']!);
+	await _pushBigConfig('bigconfig', 'v1');
+	const { context, page } = await freshShelf(browser);
+	try {
+		const traversal = await shelfError(page, 'pull', { reference: 'traversal:v2' });
+		expect([traversal.code, traversal.details]).toMatchObject(['BAD_BUNDLE', { reason: 'unsafe-path' }]);
+		await expectNothingStored(page);
+		const diffids = await shelfError(page, 'pull', { reference: 'diffids:v1' });
+		expect([diffids.code, diffids.details]).toMatchObject(['INTEGRITY', { expected: `sha256:${'0'.repeat(64)}` }]);
+		await expectNothingStored(page);
+		const duplicate = await shelfError(page, 'pull', { reference: 'duplicate:1.0' });
+		expect([duplicate.code, duplicate.details]).toMatchObject(['INVALID_PATH', { reason: 'duplicate' }]);
+		await expectNothingStored(page);
+		const corrupt = await shelfError(page, 'pull', { reference: 'corrupt:1.0' });
+		expect([corrupt.code, corrupt.details]).toMatchObject(['INTEGRITY', { path: 'unique.bin' }]);
+		await expectNothingStored(page);
+		const before = (await registry().requests()).length;
+		const bigConfig = await shelfError(page, 'pull', { reference: 'bigconfig:v1' });
+		expect([bigConfig.code, bigConfig.details]).toMatchObject(['INVALID_MANIFEST', { where: 'config', size: 100_000_000 }]);
+		// Refused from the descriptor: the config blob was never asked for.
+		const asked = (await registry().requests()).slice(before).map((request) => request.path);
+		expect(asked.filter((path) => path.includes('/blobs/'))).toEqual([]);
+		await expectNothingStored(page);
+	} finally {
+		await context.close();
+	}
+});
+
+/**
+ * Pushes a ModelPack manifest whose config is 100 MB straight through the registry API (skopeo itself refuses
+ * configs over 4 MiB, so it cannot carry this one).
+ */
+async function _pushBigConfig(repository: string, tag: string): Promise<void> {
+	const base = `${registry().directUrl}/v2/${NAMESPACE}/${repository}`;
+	const put = async (bytes: Buffer) => {
+		const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+		const start = await fetch(`${base}/blobs/uploads/`, { method: 'POST' });
+		const location = new URL(start.headers.get('Location')!, registry().directUrl);
+		location.searchParams.set('digest', digest);
+		const done = await fetch(location, { method: 'PUT', body: new Uint8Array(bytes), headers: { 'Content-Type': 'application/octet-stream' } });
+		expect(done.status).toBe(201);
+		return { digest, size: bytes.byteLength };
+	};
+	const config = await put(Buffer.concat([Buffer.from('{"pad":"'), Buffer.alloc(100_000_000 - 10, 0x61), Buffer.from('"}')]));
+	const layer = await put(Buffer.from('small'));
+	const manifest = {
+		schemaVersion: 2,
+		mediaType: 'application/vnd.oci.image.manifest.v1+json',
+		artifactType: 'application/vnd.cncf.model.manifest.v1+json',
+		config: { mediaType: 'application/vnd.cncf.model.config.v1+json', ...config },
+		layers: [{ mediaType: 'application/vnd.cncf.model.weight.v1.raw', ...layer, annotations: { 'org.cncf.model.filepath': 'w.bin' } }]
+	};
+	const response = await fetch(`${base}/manifests/${tag}`, { method: 'PUT', body: JSON.stringify(manifest), headers: { 'Content-Type': manifest.mediaType } });
+	expect(response.status).toBe(201);
+}
