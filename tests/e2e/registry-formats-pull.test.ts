@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { corruptBlob, useRegistry } from './registry-harness.ts';
@@ -14,14 +15,14 @@ const registry = useRegistry();
 const NAMESPACE = 'formats';
 const LAYOUTS = new URL('../fixtures/oci-layouts/', import.meta.url).pathname;
 const EXPECTED = JSON.parse(readFileSync(join(LAYOUTS, 'expected.json'), 'utf8')) as Record<string, { manifest: string; files: Record<string, string> }>;
-const TAGS: Record<string, string> = { modelpack: 'v1', 'docker-model': 'q8', kitops: 'v2', oras: '1.0', 'hostile-traversal': 'v2', 'hostile-diffids': 'v1', 'hostile-duplicate': '1.0', 'hostile-corrupt': '1.0' };
+const TAGS: Record<string, string> = { modelpack: 'v1', 'docker-model': 'q8', kitops: 'v2', oras: '1.0', 'hostile-traversal': 'v2', 'hostile-diffids': 'v1', 'hostile-duplicate': '1.0', 'hostile-corrupt': '1.0', index: 'multi' };
 
 test.describe.configure({ mode: 'serial' });
 
 /** Copies one committed layout into the registry as `formats/<repository>:<tag>`, with skopeo. */
 function copyLayout(layout: string, repository: string, tag = TAGS[layout]!) {
 	const host = new URL(registry().directUrl).host;
-	execFileSync('/usr/bin/skopeo', ['copy', '--dest-tls-verify=false', `oci:${join(LAYOUTS, layout)}:${tag}`, `docker://${host}/${NAMESPACE}/${repository}:${tag}`], { stdio: 'pipe' });
+	execFileSync('/usr/bin/skopeo', ['copy', '--all', '--dest-tls-verify=false', `oci:${join(LAYOUTS, layout)}:${tag}`, `docker://${host}/${NAMESPACE}/${repository}:${tag}`], { stdio: 'pipe' });
 }
 
 async function freshShelf(browser: Browser) {
@@ -98,6 +99,21 @@ for (const { layout, format, name, proposal } of CASES) {
 	});
 }
 
+test('an image index: the model manifest is chosen (and named), not the image beside it', async ({ browser }) => {
+	copyLayout('index', 'bundle');
+	const { context, page } = await freshShelf(browser);
+	try {
+		const remote = await page.evaluate(() => window.modelShelf!.api.inspectRemote({ reference: 'bundle:multi' }));
+		expect(remote).toMatchObject({ format: 'modelpack', digest: EXPECTED.index!.manifest, index: { digest: EXPECTED.index!.manifest } });
+		// skopeo 1.9 drops `artifactType` from index entries when it copies, so the platform rule picks here.
+		expect(remote.index!.reason).toBe('the only entry without a platform');
+		await page.evaluate(() => window.modelShelf!.api.pull({ reference: 'bundle:multi' }));
+		expect(await storedFiles(page, 'bundle:multi')).toEqual(EXPECTED.index!.files);
+	} finally {
+		await context.close();
+	}
+});
+
 test('an edited proposal (as) is what gets stored: name, version, labels, creation time', async ({ browser }) => {
 	copyLayout('kitops', 'kit');
 	const { context, page } = await freshShelf(browser);
@@ -146,6 +162,48 @@ test('hostile artifacts are refused with a typed error and leave nothing behind'
 		await context.close();
 	}
 });
+
+test('registry quirks on reading: manifests as text/plain, no Docker-Content-Digest, no Content-Length', async ({ browser }) => {
+	copyLayout('modelpack', 'quirky');
+	const { server, url } = await _quirkyProxy();
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	try {
+		await openShelf(page);
+		await page.evaluate(({ url, namespace }) => window.modelShelf!.api.setRemote({ url, namespace }), { url, namespace: NAMESPACE });
+		const remote = await page.evaluate(() => window.modelShelf!.api.inspectRemote({ reference: 'quirky:v1' }));
+		// The digest is computed from the bytes, not taken from a header the registry left out.
+		expect(remote).toMatchObject({ format: 'modelpack', digest: EXPECTED.modelpack!.manifest });
+		expect(await page.evaluate(() => window.modelShelf!.api.pull({ reference: 'quirky:v1' }))).toMatchObject({ status: 'created', digest: EXPECTED.modelpack!.manifest });
+		expect(await storedFiles(page, 'quirky:v1')).toEqual(EXPECTED.modelpack!.files);
+	} finally {
+		await context.close();
+		await new Promise((resolve) => server.close(resolve));
+	}
+});
+
+/**
+ * A pass-through proxy in front of the registry that answers like the odder registries do: manifests as
+ * `text/plain`, no `Docker-Content-Digest`, and no `Content-Length` (bodies chunked; HEAD bare).
+ */
+async function _quirkyProxy(): Promise<{ server: Server; url: string }> {
+	const target = new URL(registry().directUrl);
+	const server = createServer((request, response) => {
+		const upstream = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers }, (reply) => {
+			const headers = { ...reply.headers };
+			delete headers['docker-content-digest'];
+			delete headers['content-length'];
+			if (request.url?.includes('/manifests/')) headers['content-type'] = 'text/plain; charset=utf-8';
+			response.writeHead(reply.statusCode ?? 502, headers);
+			reply.pipe(response);
+		});
+		upstream.on('error', () => request.socket.destroy());
+		request.pipe(upstream);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const address = server.address() as { port: number };
+	return { server, url: `http://127.0.0.1:${address.port}` };
+}
 
 /**
  * Pushes a ModelPack manifest whose config is 100 MB straight through the registry API (skopeo itself refuses
