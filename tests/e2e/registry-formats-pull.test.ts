@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { corruptBlob, useRegistry } from './registry-harness.ts';
 import { openShelf, opfsFiles, shelfError } from './shelf-page.ts';
+import { expectNoSeriousAxeViolations, openApp } from './ui-helpers.ts';
 
 const registry = useRegistry();
 const NAMESPACE = 'formats';
@@ -109,6 +110,44 @@ test('an image index: the model manifest is chosen (and named), not the image be
 		expect(remote.index!.reason).toBe('the only entry without a platform');
 		await page.evaluate(() => window.modelShelf!.api.pull({ reference: 'bundle:multi' }));
 		expect(await storedFiles(page, 'bundle:multi')).toEqual(EXPECTED.index!.files);
+	} finally {
+		await context.close();
+	}
+});
+
+test('the Remote page shows what a Docker Model Runner artifact becomes, and pulls it as edited', async ({ browser }) => {
+	copyLayout('docker-model', 'smolui');
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	try {
+		await openApp(page, '/remote');
+		await page.getByLabel('Registry address').fill(registry().url);
+		await page.getByLabel('Namespace').fill(NAMESPACE);
+		await page.getByRole('button', { name: 'Save and connect' }).click();
+		await expect(page.getByTestId('remote-status')).toContainText('Connected');
+		await page.getByRole('list', { name: 'Models' }).getByRole('button', { name: 'smolui' }).click();
+		await page.getByRole('list', { name: 'Versions of smolui' }).getByRole('button', { name: 'q8' }).click();
+		const form = page.getByTestId('pull-proposal');
+		await expect(form.getByTestId('proposal-format')).toHaveText('Docker Model Runner');
+		await expect(form.getByLabel('Name')).toHaveValue('smolui');
+		await expect(form.getByLabel('Version')).toHaveValue('q8');
+		await expect(form.getByTestId('proposal-facts')).toContainText('2025-01-01T00:00:00+00:00');
+		await expect(form.getByTestId('proposal-facts')).toContainText('Q8_0');
+		await expect(form.getByRole('table', { name: 'Layers of smolui:q8' })).toContainText('model.gguf');
+		await expect(form.getByRole('table', { name: 'Layers of smolui:q8' })).toContainText('application/vnd.docker.ai.license');
+		await expectNoSeriousAxeViolations(page, 'the Remote page proposing a foreign artifact');
+
+		await form.getByLabel('Name').fill('Bad Name!');
+		await expect(form.getByRole('button', { name: /^Pull as/ })).toBeDisabled();
+		await form.getByLabel('Name').fill('smol');
+		await form.getByLabel(/Labels/).fill('stage=dev\nsource=docker');
+		await form.getByRole('button', { name: 'Pull as smol:q8' }).click();
+		const outcome = page.getByTestId('pull-outcome');
+		await expect(outcome).toHaveAttribute('data-status', 'created', { timeout: 30_000 });
+		await expect(outcome.getByRole('link', { name: 'smol:q8' })).toBeVisible();
+		const stored = await page.evaluate(() => window.modelShelf!.api.get({ tag: 'smol:q8' }));
+		expect(stored.info).toMatchObject({ labels: { stage: 'dev', source: 'docker' }, creationTime: '2025-01-01T00:00:00+00:00', context: { frameworkName: 'gguf' } });
+		expect(await storedFiles(page, 'smol:q8')).toEqual(EXPECTED['docker-model']!.files);
 	} finally {
 		await context.close();
 	}

@@ -37,6 +37,8 @@ export interface RemoteVersion {
 	proposal?: PullProposal;
 	/** For a foreign artifact: every layer, how it is packed and where it goes. */
 	layers?: ForeignLayerView[];
+	/** The foreign artifact carries its own model.yaml (a shelf's ModelPack push): it pulls back exactly, no proposal to edit. */
+	carriesModelYaml?: boolean;
 	/** The tag pointed at an image index: which of its manifests was taken, and why. */
 	index?: { digest: string; reason: string };
 }
@@ -78,7 +80,7 @@ export async function inspectRemote(client: RegistryClient, referenceText: strin
 		const { foreign } = read;
 		const info = foreignInfo(foreign);
 		const alias = foreign.modelYaml && reference.tag !== undefined && reference.tag !== info.version ? { alias: reference.tag } : {};
-		return { repository: foreign.repository, tag: foreign.modelYaml ? info.version : (reference.tag ?? info.version), digest: foreign.digest, info, labels: info.labels, files: foreignFiles(foreign), size: foreign.manifest.size, format: foreign.format, proposal: foreign.proposal, layers: foreignLayers(foreign), ...alias, ...index };
+		return { repository: foreign.repository, tag: foreign.modelYaml ? info.version : (reference.tag ?? info.version), digest: foreign.digest, info, labels: info.labels, files: foreignFiles(foreign), size: foreign.manifest.size, format: foreign.format, proposal: foreign.proposal, layers: foreignLayers(foreign), carriesModelYaml: foreign.modelYaml !== undefined, ...alias, ...index };
 	}
 	const { repository, artifact, digest, info, alias } = read.shelf;
 	return { repository, tag: info.version, digest, info, labels: { ...labelsOf(artifact.annotations), ...info.labels }, files: artifact.files, size: artifact.size, format: 'shelf', ...(alias ? { alias } : {}), ...index };
