@@ -1,8 +1,13 @@
 // Push and pull of one version through a real registry on this machine (CNCF Distribution, started as in
 // the tests by scripts/registry.mjs), against the raw OPFS baselines measured in the same repetition:
 // push reads from OPFS (read+hash baseline), pull writes into it (write+hash baseline). Then a second
-// version sharing the big file: how many bytes its push sends.
-import { basename } from 'node:path';
+// version sharing the big file: how many bytes its push sends. Issue 19: the same payload pulled as a CNCF
+// ModelPack artifact (the shelf's own ModelPack push) and as a KitOps ModelKit whose one layer is tar+zstd
+// (made here with Debian's tar and zstd, pushed from Node), both against the write+hash baseline.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { ensureRegistry, startRegistry } from '../scripts/registry.mjs';
 import { baseline, openApp, pickFiles, timedCall } from './page.mjs';
 
@@ -20,8 +25,11 @@ export async function runRegistry(env, options, payload) {
 	const page = await context.newPage();
 	const rows = {
 		push: { id: 'registry-push', label: 'push to a local registry', size, bytes: size, samples: [], baselineSamples: [], compare: 'read' },
-		pull: { id: 'registry-pull', label: 'pull from a local registry', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' }
+		pull: { id: 'registry-pull', label: 'pull from a local registry', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' },
+		modelpack: { id: 'registry-pull-modelpack', label: 'pull a ModelPack artifact', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' },
+		kitops: { id: 'registry-pull-kitops-zstd', label: 'pull a KitOps tar+zstd layer', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' }
 	};
+	const kit = _kitLayer(payload);
 	try {
 		await openApp(page, `${url}/`);
 		await pickFiles(page, [payload]);
@@ -55,6 +63,23 @@ export async function runRegistry(env, options, payload) {
 			} finally {
 				await puller.close();
 			}
+			await page.evaluate(({ url, rep }) => window.modelShelf.api.setRemote({ url, namespace: `bench${rep}mp` }), { url: registry.url, rep });
+			await page.evaluate((tag) => window.modelShelf.api.push({ tag, format: 'modelpack' }), saved.result.tag);
+			await _pushKit(registry, `bench${rep}kit/kit`, kit);
+			for (const [row, namespace, reference] of [[rows.modelpack, `bench${rep}mp`, 'bench-remote:v1'], [rows.kitops, `bench${rep}kit`, 'kit:v1']]) {
+				const puller = await browser.newContext();
+				try {
+					const pullPage = await puller.newPage();
+					await openApp(pullPage, `${url}/`);
+					await pullPage.evaluate(({ url, namespace }) => window.modelShelf.api.setRemote({ url, namespace }), { url: registry.url, namespace });
+					const pulled = await timedCall(pullPage, 'pull', { reference });
+					row.samples.push(pulled.ms);
+					row.baselineSamples.push(write.ms);
+					log(`  ${row.label}: ${(pulled.ms / 1000).toFixed(2)} s (write+hash baseline ${(write.ms / 1000).toFixed(2)} s)`);
+				} finally {
+					await puller.close();
+				}
+			}
 		}
 		// The second version: the same weights and one new small file.
 		await page.evaluate(async () => {
@@ -66,11 +91,45 @@ export async function runRegistry(env, options, payload) {
 		const sent = (await registry.requests()).slice(before).filter((request) => request.method === 'PUT' || request.method === 'PATCH');
 		log(`  second version: ${second.uploadedBytes} bytes uploaded, ${second.skippedBytes} already there`);
 		return {
-			rows: [rows.push, rows.pull],
+			rows: [rows.push, rows.pull, rows.modelpack, rows.kitops],
 			secondVersion: { uploadedBytes: second.uploadedBytes, skippedBytes: second.skippedBytes, uploadRequests: sent.length, files: second.files.map((file) => [file.path, file.sent]) }
 		};
 	} finally {
 		await context.close();
 		await registry.close();
+		rmSync(kit, { force: true });
 	}
+}
+
+/** The payload as a KitOps model layer: a tar holding `weights.bin`, compressed with zstd -1 (Debian's tar and zstd). */
+function _kitLayer(payload) {
+	if (!existsSync('/usr/bin/zstd')) throw new Error('The KitOps bench row needs Debian\'s zstd (apt-get install zstd).');
+	const tar = `${payload}.kit.tar`;
+	execFileSync('tar', ['-cf', tar, '--transform', 's|.*|weights.bin|', '-C', dirname(payload), basename(payload)]);
+	execFileSync('/usr/bin/zstd', ['-q', '-f', '-1', '--rm', tar, '-o', `${tar}.zst`]);
+	return `${tar}.zst`;
+}
+
+/** Pushes a ModelKit (Kitfile config + one tar+zstd model layer) with monolithic uploads, as `repository:v1`. */
+async function _pushKit(registry, repository, layerPath) {
+	const base = `${registry.directUrl}/v2/${repository}`;
+	const upload = async (bytes) => {
+		const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+		const started = await fetch(`${base}/blobs/uploads/`, { method: 'POST' });
+		const location = new URL(started.headers.get('Location'), registry.directUrl);
+		location.searchParams.set('digest', digest);
+		const done = await fetch(location, { method: 'PUT', body: bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+		if (done.status !== 201) throw new Error(`Blob upload answered ${done.status}`);
+		return { digest, size: bytes.byteLength };
+	};
+	const config = await upload(Buffer.from(JSON.stringify({ manifestVersion: '1.0.0', package: { name: 'kit' }, model: { name: 'kit', path: 'weights.bin' } })));
+	const layer = await upload(readFileSync(layerPath));
+	const manifest = {
+		schemaVersion: 2,
+		mediaType: 'application/vnd.oci.image.manifest.v1+json',
+		config: { mediaType: 'application/vnd.kitops.modelkit.config.v1+json', ...config },
+		layers: [{ mediaType: 'application/vnd.kitops.modelkit.model.v1.tar+zstd', ...layer }]
+	};
+	const put = await fetch(`${base}/manifests/v1`, { method: 'PUT', body: JSON.stringify(manifest), headers: { 'Content-Type': manifest.mediaType } });
+	if (put.status !== 201) throw new Error(`Manifest PUT answered ${put.status}`);
 }
