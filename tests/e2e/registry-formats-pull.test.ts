@@ -1,6 +1,6 @@
 // Issue 19: other tools' model artifacts pull onto the shelf. Debian's skopeo copies OCI layouts written by
-// tests/fixtures/oci-layouts/make_layouts.py (ModelPack, Docker Model Runner GGUF, KitOps with tar+gzip and
-// tar+zstd layers, plain ORAS, and hostile ones) into a real Distribution; the app pulls them through its worker
+// tests/fixtures/oci-layouts/make_layouts.py (ModelPack, Docker Model Runner GGUF, KitOps with tar+gzip,
+// tar+zstd and plain tar layers, plain ORAS, and hostile ones) into a real Distribution; the app pulls them through its worker
 // API. Files are checked by path and SHA-256 against expected.json, the version's fields against the proposal.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

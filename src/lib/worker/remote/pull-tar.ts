@@ -31,7 +31,9 @@ export async function unpackTarLayer(draft: VersionDraft, layer: ForeignLayer, b
 		compressedHash.update(chunk);
 		onBytes(chunk.byteLength);
 	});
-	const tar = _tap(_decompress(counted, layer), (chunk) => tarHash.update(chunk))[Symbol.asyncIterator]();
+	// An uncompressed tar is its own diffId: one hash is enough.
+	const plain = layer.packing === 'tar';
+	const tar = (plain ? counted : _tap(_decompress(counted, layer), (chunk) => tarHash.update(chunk)))[Symbol.asyncIterator]();
 	// readTar stops after the end marker; the rest is read here so that every byte is hashed.
 	const unclosable: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: () => tar.next() }) };
 	for await (const entry of readTar(unclosable)) {
@@ -57,7 +59,7 @@ export async function unpackTarLayer(draft: VersionDraft, layer: ForeignLayer, b
 			actual: got
 		});
 	}
-	const unpacked = `sha256:${tarHash.digest().sha256}`;
+	const unpacked = plain ? got : `sha256:${tarHash.digest().sha256}`;
 	if (diffId !== undefined && unpacked !== diffId) {
 		throw new ShelfError('INTEGRITY', `Layer ${layer.index} unpacks to a tar whose digest is ${unpacked}, not the ${diffId} the config's diffIds list. Nothing was stored.`, {
 			digest: layer.descriptor.digest,

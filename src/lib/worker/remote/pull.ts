@@ -3,21 +3,20 @@
 // blobs the shelf already holds are not downloaded; the version is committed in one transaction at the end.
 import { ShelfError, isShelfError } from '../../core/errors.ts';
 import { parseModelYaml, serializeModelYaml, type ModelInfo } from '../../core/manifest.ts';
-import { labelsOf, manifestVersion, readModelArtifact, type ArtifactFile, type ModelArtifact } from '../../core/oci/artifact.ts';
-import { chooseFromIndex, detectFormat, isIndex, parseOciJson, type ArtifactFormat } from '../../core/oci/model-formats.ts';
+import { labelsOf, type ArtifactFile, type ModelArtifact } from '../../core/oci/artifact.ts';
+import type { ArtifactFormat } from '../../core/oci/model-formats.ts';
 import type { PullProposal } from '../../core/oci/model-proposal.ts';
 import { nextPageLink } from '../../core/oci/http-headers.ts';
-import { modelNameOf, parseRemoteReference, repositoryOf, type RemoteReference } from '../../core/oci/remote.ts';
+import { modelNameOf, parseRemoteReference, repositoryOf } from '../../core/oci/remote.ts';
 import { formatTag, LATEST } from '../../core/tags.ts';
 import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { setAlias } from '../store/lifecycle.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import type { RegistryClient } from './registry-client.ts';
-import { fetchManifest, fetchSmallBlob } from './registry-io.ts';
 import type { RemoteDb } from './remote-db.ts';
-import { decodeManifest } from '../manifest-text.ts';
-import { foreignFiles, foreignInfo, foreignLayers, pullForeign, readForeign, type ForeignLayerView, type ForeignRead } from './pull-foreign.ts';
+import { foreignFiles, foreignInfo, foreignLayers, pullForeign, type ForeignLayerView } from './pull-foreign.ts';
+import { downloadBlob, readAny } from './pull-read.ts';
 
 /** A version on the registry as shown before pulling it. */
 export interface RemoteVersion {
@@ -74,7 +73,7 @@ const MAX_PAGES = 100;
  */
 export async function inspectRemote(client: RegistryClient, referenceText: string, signal?: AbortSignal): Promise<RemoteVersion> {
 	const reference = parseRemoteReference(referenceText);
-	const read = await _readAny(client, reference, signal);
+	const read = await readAny(client, reference, signal);
 	const index = read.index ? { index: read.index } : {};
 	if (read.kind === 'foreign') {
 		const { foreign } = read;
@@ -104,7 +103,7 @@ export async function pullVersion(
 	options: { alias?: boolean; as?: PullAs } = {}
 ): Promise<PullResult> {
 	const reference = parseRemoteReference(referenceText);
-	const read = await _readAny(client, reference, controls.signal);
+	const read = await readAny(client, reference, controls.signal);
 	if (read.kind === 'foreign') {
 		// A shelf's ModelPack push carries its model.yaml: a registry tag naming another version is an alias, as for our own artifact.
 		const { modelYaml, repository } = read.foreign;
@@ -217,48 +216,6 @@ export async function listRemoteTags(client: RegistryClient, name: string, signa
 
 // ---------------------------------------------------------------------------
 
-type AnyRead = ({ kind: 'shelf'; shelf: Awaited<ReturnType<typeof _readVersion>> } | { kind: 'foreign'; foreign: ForeignRead }) & { index?: { digest: string; reason: string } };
-
-/** Reads the manifest a reference names (through an index if it is one) and hands it to the reader of its format. */
-async function _readAny(client: RegistryClient, reference: RemoteReference, signal?: AbortSignal): Promise<AnyRead> {
-	const repository = repositoryOf(client.remote, reference.name);
-	let fetched = await fetchManifest(client, repository, reference.tag ?? reference.digest, signal);
-	let manifest = parseOciJson(fetched.text);
-	let index: { digest: string; reason: string } | undefined;
-	if (isIndex(manifest)) {
-		const choice = chooseFromIndex(manifest);
-		index = { digest: choice.descriptor.digest, reason: choice.reason };
-		fetched = await fetchManifest(client, repository, choice.descriptor.digest, signal);
-		manifest = parseOciJson(fetched.text);
-		if (isIndex(manifest)) throw new ShelfError('UNSUPPORTED', 'This index points to another index; the shelf follows one level only.', { mediaType: String(manifest.mediaType) });
-	}
-	const extra = index ? { index } : {};
-	if (detectFormat(manifest).format === 'shelf') return { kind: 'shelf', shelf: await _readVersion(client, reference, fetched, signal), ...extra };
-	const location = `${new URL(client.remote.url).host}/${repository}`;
-	const foreign = await readForeign(client, repository, manifest, { location, name: reference.name, digest: fetched.digest, ...(reference.tag !== undefined ? { tag: reference.tag } : {}) }, signal);
-	return { kind: 'foreign', foreign, ...extra };
-}
-
-async function _readVersion(client: RegistryClient, reference: RemoteReference, fetched: { text: string; digest: string }, signal?: AbortSignal) {
-	const repository = repositoryOf(client.remote, reference.name);
-	const { text, digest } = fetched;
-	const artifact = readModelArtifact(text);
-	const configText = decodeManifest(await fetchSmallBlob(client, repository, artifact.config, signal));
-	const info = parseModelYaml(configText);
-	// The repository says which model this is, and the manifest which version: a model.yaml claiming another is
-	// refused, not renamed. A tag naming another version than its own word is an alias tag (see push.ts).
-	const annotated = manifestVersion(text);
-	if (info.name !== reference.name || (annotated !== undefined && annotated !== info.version) || (annotated === undefined && reference.tag !== undefined && info.version !== reference.tag)) {
-		throw new ShelfError(
-			'INVALID_MANIFEST',
-			`${repository}:${reference.tag ?? reference.digest} holds the model.yaml of "${formatTag(info)}", not of the version its manifest names. Nothing was pulled.`,
-			{ field: 'name', repository, found: formatTag(info) }
-		);
-	}
-	const alias = reference.tag !== undefined && reference.tag !== info.version ? reference.tag : undefined;
-	return { repository, artifact, digest, info, configText, alias };
-}
-
 /** The shelf's record of a blob it holds already, when sizes agree. */
 async function _heldFile(store: ModelStore, file: ArtifactFile) {
 	const held = await store.catalogue.fileByDigest(file.sha256);
@@ -273,41 +230,6 @@ function _sameVersion(existing: VersionRecord, configText: string, artifact: Mod
 			.sort()
 			.join('\n');
 	return serializeModelYaml(existing.info) === serializeModelYaml(parseModelYaml(configText)) && files(existing.files) === files(artifact.files);
-}
-
-/** A blob's bytes, fetched only when the store starts reading them; more bytes than declared is `INTEGRITY`. */
-export function downloadBlob(client: RegistryClient, repository: string, file: ArtifactFile, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-	return {
-		async *[Symbol.asyncIterator]() {
-			const response = await client.request(`${repository}/blobs/sha256:${file.sha256}`, { repository, accept: [200], signal });
-			const reader = response.body?.getReader();
-			if (!reader) return;
-			let received = 0;
-			try {
-				for (;;) {
-					let chunk: ReadableStreamReadResult<Uint8Array>;
-					try {
-						chunk = await reader.read();
-					} catch (error) {
-						if (signal?.aborted) throw new ShelfError('ABORTED', 'The pull was cancelled; nothing was stored.');
-						throw new ShelfError('REMOTE_UNREACHABLE', `The connection to the registry broke while downloading "${file.path}". Nothing was stored.`, { path: file.path }, { cause: error });
-					}
-					if (chunk.done) return;
-					received += chunk.value.byteLength;
-					if (received > file.size) {
-						throw new ShelfError('INTEGRITY', `The registry sent more than the ${file.size} bytes its manifest lists for "${file.path}". Nothing was stored.`, {
-							path: file.path,
-							sha256: file.sha256,
-							repository
-						});
-					}
-					yield chunk.value;
-				}
-			} finally {
-				await reader.cancel().catch(() => undefined);
-			}
-		}
-	};
 }
 
 /** Follows `Link: <…>; rel="next"` pages of `/v2/_catalog` or `tags/list`, collecting one array field. */
