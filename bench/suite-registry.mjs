@@ -4,6 +4,7 @@
 // version sharing the big file: how many bytes its push sends. Issue 19: the same payload pulled as a CNCF
 // ModelPack artifact (the shelf's own ModelPack push) and as a KitOps ModelKit whose one layer is tar+zstd
 // (made here with Debian's tar and zstd, pushed from Node), both against the write+hash baseline.
+import { installDebianPackages } from '../scripts/ensure-tools.mjs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -103,7 +104,7 @@ export async function runRegistry(env, options, payload) {
 
 /** The payload as a KitOps model layer: a tar holding `weights.bin`, compressed with zstd -1 (Debian's tar and zstd). */
 function _kitLayer(payload) {
-	if (!existsSync('/usr/bin/zstd')) throw new Error('The KitOps bench row needs Debian\'s zstd (apt-get install zstd).');
+	if (!existsSync('/usr/bin/zstd')) installDebianPackages(['zstd'], 'the KitOps bench row (a tar+zstd layer)');
 	const tar = `${payload}.kit.tar`;
 	execFileSync('tar', ['-cf', tar, '--transform', 's|.*|weights.bin|', '-C', dirname(payload), basename(payload)]);
 	execFileSync('/usr/bin/zstd', ['-q', '-f', '-1', '--rm', tar, '-o', `${tar}.zst`]);
