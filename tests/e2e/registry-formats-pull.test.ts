@@ -202,7 +202,7 @@ test('hostile artifacts are refused with a typed error and leave nothing behind'
 	}
 });
 
-test('registry quirks on reading: manifests as text/plain, no Docker-Content-Digest, no Content-Length', async ({ browser }) => {
+test('registry quirks on reading: /v2/ answering 404, manifests as text/plain, no Docker-Content-Digest, no Content-Length', async ({ browser }) => {
 	copyLayout('modelpack', 'quirky');
 	const { server, url } = await _quirkyProxy();
 	const context = await browser.newContext();
@@ -210,6 +210,8 @@ test('registry quirks on reading: manifests as text/plain, no Docker-Content-Dig
 	try {
 		await openShelf(page);
 		await page.evaluate(({ url, namespace }) => window.modelShelf!.api.setRemote({ url, namespace }), { url, namespace: NAMESPACE });
+		// Like Ollama's registry: no answer at /v2/, yet the repositories under it are served.
+		expect(await page.evaluate(() => window.modelShelf!.api.checkRemote())).toMatchObject({ ok: true, note: expect.stringContaining('404 at /v2/') });
 		const remote = await page.evaluate(() => window.modelShelf!.api.inspectRemote({ reference: 'quirky:v1' }));
 		// The digest is computed from the bytes, not taken from a header the registry left out.
 		expect(remote).toMatchObject({ format: 'modelpack', digest: EXPECTED.modelpack!.manifest });
@@ -222,12 +224,17 @@ test('registry quirks on reading: manifests as text/plain, no Docker-Content-Dig
 });
 
 /**
- * A pass-through proxy in front of the registry that answers like the odder registries do: manifests as
- * `text/plain`, no `Docker-Content-Digest`, and no `Content-Length` (bodies chunked; HEAD bare).
+ * A pass-through proxy in front of the registry that answers like the odder registries do: 404 at `/v2/`,
+ * manifests as `text/plain`, no `Docker-Content-Digest`, and no `Content-Length` (bodies chunked; HEAD bare).
  */
 async function _quirkyProxy(): Promise<{ server: Server; url: string }> {
 	const target = new URL(registry().directUrl);
 	const server = createServer((request, response) => {
+		if (request.url === '/v2/' || request.url === '/v2') {
+			// Readable by the app (the registry behind allows its origin; this answer must too).
+			response.writeHead(404, { 'Content-Type': 'text/plain', 'Access-Control-Allow-Origin': request.headers.origin ?? '*' }).end('404 page not found\n');
+			return;
+		}
 		const upstream = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers }, (reply) => {
 			const headers = { ...reply.headers };
 			delete headers['docker-content-digest'];

@@ -420,8 +420,8 @@ export interface ShelfApi {
 	remote(): Promise<RemoteSettings | null>;
 	/** Sets the registry. */
 	setRemote(request: RemoteRequest): Promise<RemoteSettings>;
-	/** Asks the registry whether it answers and accepts the credentials. */
-	checkRemote(): Promise<{ url: string; ok: true }>;
+	/** Asks the registry whether it answers and accepts the credentials; `note` when it answers oddly (404 at `/v2/`). */
+	checkRemote(): Promise<{ url: string; ok: true; note?: string }>;
 	/** Model names under the namespace, or null when the registry does not list repositories. */
 	remoteModels(): Promise<{ names: string[] | null; reason?: string }>;
 	/** The versions (tags) of one model on the registry. */

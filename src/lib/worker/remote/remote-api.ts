@@ -68,11 +68,15 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 			cached = undefined;
 			return (await settings())!;
 		},
-		/** Asks the registry's `/v2/` whether it answers and accepts the credentials. */
-		async checkRemote(): Promise<{ url: string; ok: true }> {
+		/**
+		 * Asks the registry's `/v2/` whether it answers and accepts the credentials. Some registries answer 404
+		 * there (Ollama's) yet serve `/v2/<name>/…`: that is a registry that answers, with a note.
+		 */
+		async checkRemote(): Promise<{ url: string; ok: true; note?: string }> {
 			const registry = await client();
-			await registry.request('', { accept: [200], access: 'pull' });
-			return { url: registry.remote.url, ok: true };
+			const response = await registry.request('', { accept: [200, 404], access: 'pull' });
+			if (response.status === 200) return { url: registry.remote.url, ok: true };
+			return { url: registry.remote.url, ok: true, note: 'It answers 404 at /v2/ (as Ollama\'s registry does), so whether your credentials are accepted shows only when you pull or push.' };
 		},
 		/** Model names under the namespace, or null when the registry does not list repositories. */
 		async remoteModels(): Promise<{ names: string[] | null; reason?: string }> {
