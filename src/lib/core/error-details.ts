@@ -180,5 +180,16 @@ export interface ErrorDetailsByCode {
 		/** The registry computed another digest for the bytes it was sent. */
 		reason?: 'digest-mismatch';
 	};
+	/** A pull refused by the registry's trust policy (`enforce`, issue 20): nothing stored. */
+	UNTRUSTED: {
+		/** `unsigned`: no signature; `untrusted-key`: signed, by no trusted key; `bad-signature`: the signature does not verify;
+		 * `wrong-digest`: the signed payload names another manifest (re-tagged or swapped); `bad-payload`: not a cosign payload. */
+		reason: 'unsigned' | 'untrusted-key' | 'bad-signature' | 'wrong-digest' | 'bad-payload';
+		repository: string;
+		/** The manifest digest being pulled. */
+		digest: string;
+		/** What the payload names, for `wrong-digest`. */
+		signedDigest?: string;
+	};
 	INTERNAL: { path?: string; size?: number; chunkSize?: number; length?: number; state?: string; tag?: string; createdKey?: string; version?: number; reason?: string };
 }

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
 	'REMOTE_AUTH',
 	'REMOTE_QUOTA',
 	'REMOTE_REJECTED',
+	'UNTRUSTED',
 	'INTERNAL'
 ] as const;
 

@@ -282,6 +282,47 @@ export interface RememberedFolder {
 	permission: PermissionState;
 }
 
+/** A signing key (ECDSA P-256): its private half non-extractable in the worker's IndexedDB, its public half shown as PEM. */
+export interface SigningKey {
+	id: string;
+	name: string;
+	/** SPKI PEM (`-----BEGIN PUBLIC KEY-----`), what `cosign verify --key` and `openssl` take. */
+	publicKeyPem: string;
+	/** SHA-256 of the DER public key, hex: how a key is told apart at a glance. */
+	fingerprint: string;
+	createdAt: number;
+	/** Made here, or imported from a PKCS#8 PEM. */
+	origin: 'generated' | 'imported';
+}
+
+/** A public key the team trusts for one registry. */
+export interface TrustedKey {
+	id: string;
+	/** The registry URL it is trusted for (normalized, as `remote().url`). */
+	registry: string;
+	name: string;
+	publicKeyPem: string;
+	fingerprint: string;
+	addedAt: number;
+}
+
+/** What a registry's signatures must be: not checked, checked and shown, or required (`UNTRUSTED` otherwise). */
+export type TrustPolicy = 'off' | 'warn' | 'enforce';
+
+/**
+ * A pulled version's signature as checked: `signed` by a trusted key (named), `unsigned`, `untrusted` (signed by no
+ * trusted key), `invalid` (does not verify, or names another digest), or `unchecked` (policy off).
+ */
+export interface SignatureCheck {
+	status: 'signed' | 'unsigned' | 'untrusted' | 'invalid' | 'unchecked';
+	/** The trusted key that verified it. */
+	keyName?: string;
+	/** Why it is not `signed`, in words. */
+	reason?: string;
+	/** When it was checked (ms since epoch). */
+	at: number;
+}
+
 /** What `fsck()` answers: this run and the one at start-up. */
 export interface FsckReports {
 	now: FsckReport;
@@ -336,7 +377,7 @@ export interface ShelfApi {
 	 * `format` picks the artifact: `'shelf'` (config = model.yaml; the default here, so a script's push keeps its digest) or
 	 * `'modelpack'` (CNCF ModelPack, read by other tools; what the version page offers first).
 	 */
-	push(request: { tag: string; aliases?: boolean; format?: 'shelf' | 'modelpack' } & Cancellable, onProgress?: ProgressListener): Promise<PushResult>;
+	push(request: { tag: string; aliases?: boolean; format?: 'shelf' | 'modelpack'; sign?: { keyId: string } } & Cancellable, onProgress?: ProgressListener): Promise<PushResult>;
 	/**
 	 * Pulls `name:version`, `name:alias` or `name@sha256:…` from the configured registry. A registry tag that is
 	 * an alias (its manifest names another version) sets that alias here too, unless `alias: false`.
@@ -428,7 +469,24 @@ export interface ShelfApi {
 	remoteTags(request: { name: string }): Promise<string[]>;
 	/** A remote version's manifest and model.yaml, before pulling it. */
 	inspectRemote(request: { reference: string }): Promise<RemoteVersion>;
-	/** Registries a local version was pushed to or pulled from, with its manifest digest there. */
+	/** The shelf's signing keys. */
+	signingKeys(): Promise<SigningKey[]>;
+	/** Makes a new ECDSA P-256 signing key in the worker (private half non-extractable). */
+	createSigningKey(request: { name: string }): Promise<SigningKey>;
+	/** Imports a signing key from an unencrypted PKCS#8 PEM (`openssl`, or `cosign generate-key-pair` exported to PKCS#8). */
+	importSigningKey(request: { name: string; pem: string }): Promise<SigningKey>;
+	/** Deletes a signing key for good. */
+	deleteSigningKey(request: { id: string }): Promise<void>;
+	/** Public keys trusted for the configured registry (or the one named). */
+	trustedKeys(request?: { registry?: string }): Promise<TrustedKey[]>;
+	/** Trusts a public key (SPKI PEM) for the configured registry (or the one named). */
+	trustKey(request: { name: string; pem: string; registry?: string }): Promise<TrustedKey>;
+	/** Stops trusting a key. */
+	untrustKey(request: { id: string }): Promise<void>;
+	/** The configured registry's trust policy (default `warn`). */
+	trustPolicy(request?: { registry?: string }): Promise<TrustPolicy>;
+	setTrustPolicy(request: { policy: TrustPolicy; registry?: string }): Promise<void>;
+	/** Registries a local version was pushed to or pulled from, with its manifest digest there (and, for pulls, the signature check). */
 	remoteCopies(request: { tag: string }): Promise<RemoteCopy[]>;
 }
 

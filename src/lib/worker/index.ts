@@ -21,6 +21,7 @@ import { previewDelete } from './store/delete-preview.ts';
 import { fsck, usage, verify } from './store/maintenance.ts';
 import { networkReachable } from './remote/network-probe.ts';
 import { remoteApi } from './remote/remote-api.ts';
+import { signingApi } from './remote/signing-api.ts';
 import { compareStoredTensors, inspectStoredFile, storedTensors } from './store/inspect-stored.ts';
 import { FactsBackfill } from './store/facts-backfill.ts';
 import type { StoreChange } from './store/coordination.ts';
@@ -271,7 +272,9 @@ const api = {
 		localWatchers.add(hear);
 	},
 	// Registries: remote, setRemote, checkRemote, remoteModels, remoteTags, inspectRemote, push, pull, remoteCopies.
-	...remoteApi(open, runLongOperation)
+	...remoteApi(open, runLongOperation),
+	// Signing keys, trusted keys, trust policies (issue 20).
+	...signingApi()
 } satisfies ShelfApi;
 
 expose(api);
