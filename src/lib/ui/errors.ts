@@ -29,6 +29,15 @@ export const REMOTE_ERROR_TITLES: Partial<Record<ErrorCode, string>> = {
 	REMOTE_REJECTED: 'Registry refused the request'
 };
 
+/** Headings for `UNTRUSTED` (the trust policy refused a pull), by the worker's reason; the message names the version. */
+export const UNTRUSTED_TITLES: Record<string, string> = {
+	unsigned: 'Not signed',
+	'untrusted-key': 'Signed by a key not trusted here',
+	'bad-signature': 'Signature does not verify',
+	'wrong-digest': 'Signature is for another manifest (re-tagged or swapped)',
+	'bad-payload': 'Signature payload not readable'
+};
+
 /**
  * Describes a caught error in plain words; `INVALID_SELECTOR` also gets its position.
  * @param error what a worker call (or a core parser) threw
@@ -48,6 +57,8 @@ export function describeError(error: unknown): ShownError {
 	if (offline) shown.offline = true;
 	if (shelfError.code === 'REMOTE_UNREACHABLE' && shelfError.details?.resumable === true) shown.resumable = true;
 	if (shelfError.code === 'INVALID_REMOTE' && shelfError.details) shown.field = shelfError.details.field;
+	// Enforce refused the version: say why in words, and that nothing was stored.
+	if (shelfError.code === 'UNTRUSTED') shown.title = `Refused by the trust policy: ${(UNTRUSTED_TITLES[shelfError.details?.reason ?? ''] ?? 'signature not accepted').toLowerCase()}; nothing was stored`;
 	if (shelfError.code === 'INTERNAL') shown.message = shelfError.message.replace(/^Unexpected failure: /, 'Something went wrong: ');
 	return shown;
 }
