@@ -13,6 +13,11 @@ export const COSIGN_PAYLOAD_TYPE = 'cosign container image signature';
 export const SIMPLE_SIGNING_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 /** The layer annotation holding the base64 DER signature. */
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+/**
+ * A layer annotation the shelf adds: the SHA-256 fingerprint of the key that signed (cosign ignores it). Not trusted:
+ * it only lets a refusal say "altered" rather than "another key" when the named key is trusted yet does not verify.
+ */
+export const KEY_HINT_ANNOTATION = 'dev.modelshelf.signature/key-fingerprint';
 /** The config media type cosign's signature images carry. */
 export const COSIGN_CONFIG_TYPE = 'application/vnd.oci.image.config.v1+json';
 /** Most bytes a payload may have: cosign's are a few hundred. */
@@ -85,6 +90,8 @@ export interface CosignSignatureLayer {
 	payload: OciDescriptor;
 	/** DER bytes, or undefined when the annotation is missing or not base64. */
 	signature: Uint8Array<ArrayBuffer> | undefined;
+	/** The signer's key fingerprint the layer claims (the shelf's own annotation), unverified. */
+	keyHint?: string;
 }
 
 /** The simple-signing layers of a signature manifest (other layers are ignored); undefined when it is no manifest. */
@@ -101,7 +108,8 @@ export function readSignatureManifest(text: string): CosignSignatureLayer[] | un
 		if (!isObject(layer) || layer.mediaType !== SIMPLE_SIGNING_TYPE || !isSha256Digest(layer.digest) || typeof layer.size !== 'number') continue;
 		const annotation = isObject(layer.annotations) ? layer.annotations[SIGNATURE_ANNOTATION] : undefined;
 		const signature = typeof annotation === 'string' ? fromBase64(annotation) : undefined;
-		layers.push({ payload: { mediaType: SIMPLE_SIGNING_TYPE, digest: layer.digest, size: layer.size }, signature });
+		const hint = isObject(layer.annotations) ? layer.annotations[KEY_HINT_ANNOTATION] : undefined;
+		layers.push({ payload: { mediaType: SIMPLE_SIGNING_TYPE, digest: layer.digest, size: layer.size }, signature, ...(typeof hint === 'string' ? { keyHint: hint } : {}) });
 	}
 	return layers;
 }
@@ -123,16 +131,16 @@ export function cosignConfig(payloadDigests: readonly string[]): Uint8Array<Arra
 }
 
 /** The signature manifest: one simple-signing layer per signature, cosign's layout. */
-export function cosignSignatureManifest(config: { digest: string; size: number }, signatures: readonly { payload: { digest: string; size: number }; signatureBase64: string }[]) {
+export function cosignSignatureManifest(config: { digest: string; size: number }, signatures: readonly { payload: { digest: string; size: number }; signatureBase64: string; keyFingerprint?: string }[]) {
 	return {
 		schemaVersion: 2 as const,
 		mediaType: OCI_MANIFEST_TYPE,
 		config: { mediaType: COSIGN_CONFIG_TYPE, size: config.size, digest: config.digest },
-		layers: signatures.map(({ payload, signatureBase64 }) => ({
+		layers: signatures.map(({ payload, signatureBase64, keyFingerprint }) => ({
 			mediaType: SIMPLE_SIGNING_TYPE,
 			size: payload.size,
 			digest: payload.digest,
-			annotations: { [SIGNATURE_ANNOTATION]: signatureBase64 }
+			annotations: { [SIGNATURE_ANNOTATION]: signatureBase64, ...(keyFingerprint ? { [KEY_HINT_ANNOTATION]: keyFingerprint } : {}) }
 		}))
 	};
 }

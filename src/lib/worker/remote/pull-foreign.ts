@@ -19,6 +19,7 @@ import { unpackTarLayer, type PathSet } from './pull-tar.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { fetchSmallBlob } from './registry-io.ts';
 import type { RemoteDb } from './remote-db.ts';
+import type { SignatureCheck } from '../contract.ts';
 
 /** One layer as the Remote page shows it before a pull. */
 export interface ForeignLayerView {
@@ -99,7 +100,15 @@ export function foreignLayers(read: ForeignRead): ForeignLayerView[] {
  * Stores a foreign artifact as a version.
  * @throws ShelfError `TAG_EXISTS` (another artifact already became that tag), `INTEGRITY`, `BAD_BUNDLE`, `INVALID_PATH`
  */
-export async function pullForeign(store: ModelStore, client: RegistryClient, remoteDb: RemoteDb, read: ForeignRead, as: PullAs | undefined, controls: OperationControls): Promise<PullResult> {
+export async function pullForeign(
+	store: ModelStore,
+	client: RegistryClient,
+	remoteDb: RemoteDb,
+	read: ForeignRead,
+	as: PullAs | undefined,
+	controls: OperationControls,
+	signature: SignatureCheck = { status: 'unchecked', at: Date.now() }
+): Promise<PullResult> {
 	const info = foreignInfo(read, as);
 	const tag = formatTag(info);
 	const existing = await store.catalogue.get(tag);
@@ -109,7 +118,7 @@ export async function pullForeign(store: ModelStore, client: RegistryClient, rem
 		if (existing.info.metadata.source_digest !== read.digest && !_sameAsPushed(existing, read, as)) {
 			throw new ShelfError('TAG_EXISTS', `"${tag}" is already on the shelf with other content; tags are immutable. Nothing was pulled. Hint: pull it as another version.`, { tag, digest: read.digest });
 		}
-		return { status: 'unchanged', record: existing, digest: read.digest, downloadedBytes: 0, skippedBytes: read.manifest.size, alias: null };
+		return { status: 'unchanged', record: existing, digest: read.digest, downloadedBytes: 0, skippedBytes: read.manifest.size, alias: null, signature };
 	}
 	const total = read.manifest.size;
 	let loaded = 0;
@@ -147,8 +156,8 @@ export async function pullForeign(store: ModelStore, client: RegistryClient, rem
 	}, controls.signal);
 	const raw = read.manifest.layers.filter((layer) => layer.packing === 'raw').map((layer) => layer.descriptor.digest);
 	await remoteDb.recordBlobs(client.remote.url, read.repository, raw);
-	await remoteDb.recordCopy({ registry: client.remote.url, repository: read.repository, tag, digest: read.digest, how: 'pulled', at: Date.now() });
-	return { status: result.status, record: result.record, digest: read.digest, downloadedBytes, skippedBytes, alias: null };
+	await remoteDb.recordCopy({ registry: client.remote.url, repository: read.repository, tag, digest: read.digest, how: 'pulled', at: Date.now(), signature });
+	return { status: result.status, record: result.record, digest: read.digest, downloadedBytes, skippedBytes, alias: null, signature };
 }
 
 // ---------------------------------------------------------------------------

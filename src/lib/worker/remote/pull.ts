@@ -13,10 +13,13 @@ import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { setAlias } from '../store/lifecycle.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
+import type { SignatureCheck } from '../contract.ts';
+import { checkBeforePull } from './cosign-verify.ts';
 import type { RegistryClient } from './registry-client.ts';
 import type { RemoteDb } from './remote-db.ts';
 import { foreignFiles, foreignInfo, foreignLayers, pullForeign, type ForeignLayerView } from './pull-foreign.ts';
 import { downloadBlob, readAny } from './pull-read.ts';
+import { keyStore, type KeyStore } from './signing-keys.ts';
 
 /** A version on the registry as shown before pulling it. */
 export interface RemoteVersion {
@@ -62,6 +65,8 @@ export interface PullResult {
 	skippedBytes: number;
 	/** The registry tag pulled was an alias of the version; set here too unless the pull said `alias: false`. */
 	alias: string | null;
+	/** The manifest's signature as checked under the registry's trust policy (kept with the copy). */
+	signature: SignatureCheck;
 }
 
 /** Most pages of a listing the shelf follows (1,000 entries each). */
@@ -92,7 +97,8 @@ export async function inspectRemote(client: RegistryClient, referenceText: strin
  * @param remoteDb records the copy and which repository holds the version's blobs
  * @param referenceText `name:version` or `name@sha256:…`
  * @throws ShelfError `INTEGRITY` when bytes do not match their digest (nothing is stored), `TAG_EXISTS`
- * when the shelf holds that tag with other content, `UNSUPPORTED` for artifacts that are not models
+ * when the shelf holds that tag with other content, `UNSUPPORTED` for artifacts that are not models, `UNTRUSTED`
+ * when the registry's trust policy is `enforce` and the manifest is not signed by a trusted key (before any blob is read)
  */
 export async function pullVersion(
 	store: ModelStore,
@@ -100,16 +106,18 @@ export async function pullVersion(
 	remoteDb: RemoteDb,
 	referenceText: string,
 	controls: OperationControls = {},
-	options: { alias?: boolean; as?: PullAs } = {}
+	options: { alias?: boolean; as?: PullAs; keys?: KeyStore } = {}
 ): Promise<PullResult> {
 	const reference = parseRemoteReference(referenceText);
 	const read = await readAny(client, reference, controls.signal);
+	const pulled = read.kind === 'foreign' ? read.foreign : read.shelf;
+	const signature = await checkBeforePull(client, options.keys ?? (await keyStore()), pulled.repository, pulled.digest, controls.signal);
 	if (read.kind === 'foreign') {
 		// A shelf's ModelPack push carries its model.yaml: a registry tag naming another version is an alias, as for our own artifact.
 		const { modelYaml, repository } = read.foreign;
 		const aliasTag = modelYaml && !options.as && reference.tag !== undefined && reference.tag !== modelYaml.version ? reference.tag : undefined;
 		const alias = modelYaml ? await _aliasToSet(store, modelYaml, aliasTag, options, repository) : null;
-		const result = await pullForeign(store, client, remoteDb, read.foreign, options.as, controls);
+		const result = await pullForeign(store, client, remoteDb, read.foreign, options.as, controls, signature);
 		if (alias && modelYaml) await _followAlias(store, modelYaml, alias, repository);
 		return { ...result, alias };
 	}
@@ -122,9 +130,9 @@ export async function pullVersion(
 		if (!_sameVersion(existing, configText, artifact)) {
 			throw new ShelfError('TAG_EXISTS', `"${tag}" is already on the shelf with different content; tags are immutable. Nothing was pulled.`, { tag, digest });
 		}
-		await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now() });
+		await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now(), signature });
 		if (alias) await _followAlias(store, info, alias, repository);
-		return { status: 'unchanged', record: existing, digest, downloadedBytes: 0, skippedBytes: artifact.size, alias };
+		return { status: 'unchanged', record: existing, digest, downloadedBytes: 0, skippedBytes: artifact.size, alias, signature };
 	}
 
 	let loaded = 0;
@@ -161,9 +169,9 @@ export async function pullVersion(
 		return draft.commit(info);
 	}, controls.signal);
 	await remoteDb.recordBlobs(client.remote.url, repository, artifact.files.map((file) => `sha256:${file.sha256}`));
-	await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now() });
+	await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now(), signature });
 	if (alias) await _followAlias(store, info, alias, repository);
-	return { status: result.status, record: result.record, digest, downloadedBytes, skippedBytes, alias };
+	return { status: result.status, record: result.record, digest, downloadedBytes, skippedBytes, alias, signature };
 }
 
 /** The alias a registry tag sets here (`latest` stays the shelf's automatic pointer), refused when a version has that word. */

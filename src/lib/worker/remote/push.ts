@@ -16,9 +16,11 @@ import { noteUse } from '../store/lifecycle.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import { deriveFacts } from '../store/version-facts.ts';
 import { sendBlob, type BlobTarget, type SentBlob } from './blob-upload.ts';
+import { pushSignature } from './cosign-push.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { fetchManifest, sha256Hex } from './registry-io.ts';
 import type { RemoteDb } from './remote-db.ts';
+import { keyStore, type KeyStore } from './signing-keys.ts';
 
 /** The artifact a push writes: the shelf's own, or CNCF ModelPack (read by other tools). */
 export type PushFormat = 'shelf' | 'modelpack';
@@ -40,6 +42,8 @@ export interface PushResult {
 	files: { path: string; sha256: string; size: number; sent: 'uploaded' | 'present' | 'mounted' }[];
 	/** Aliases published as registry tags pointing at this version's manifest (with `aliases`). */
 	aliases: string[];
+	/** With `sign`: cosign's signature tag (`sha256-<hex>.sig`) and the key that signed. */
+	signature?: { tag: string; keyName: string };
 }
 
 /**
@@ -49,7 +53,8 @@ export interface PushResult {
  * @param remoteDb saved upload sessions and known blobs; records the copy and the blobs pushed
  * @param tagText the version (`name` alone means latest)
  * @throws ShelfError `TAG_EXISTS` when the registry holds that tag with other content; the client's
- * `REMOTE_*` errors; `INTEGRITY` when the registry finds a stored file's bytes do not match its digest
+ * `REMOTE_*` errors; `INTEGRITY` when the registry finds a stored file's bytes do not match its digest; `NOT_FOUND` for
+ * a `sign` key that is not on the shelf
  */
 export async function pushVersion(
 	store: ModelStore,
@@ -57,9 +62,11 @@ export async function pushVersion(
 	remoteDb: RemoteDb,
 	tagText: string,
 	controls: OperationControls = {},
-	options: { aliases?: boolean; format?: PushFormat } = {}
+	options: { aliases?: boolean; format?: PushFormat; sign?: { keyId: string }; keys?: KeyStore } = {}
 ): Promise<PushResult> {
 	const record = await store.get(tagText);
+	// The key is looked up first: a deleted key fails before any byte is sent.
+	const signer = options.sign ? await (options.keys ?? (await keyStore())).signer(options.sign.keyId) : undefined;
 	const repository = repositoryOf(client.remote, record.name);
 	const tag = remoteTagOf(record.version);
 	const registry = client.remote.url;
@@ -141,6 +148,7 @@ export async function pushVersion(
 			result.aliases.push(alias);
 		}
 	}
+	if (signer) result.signature = { tag: await pushSignature(client, remoteDb, repository, digest, signer, controls.signal), keyName: signer.key.name };
 	noteUse(store, record.tag, 'pushed');
 	return result;
 }

@@ -7,6 +7,7 @@
 
 import type { DBSchema, IDBPDatabase } from 'idb';
 import { openMigratedDatabase, type Migration, type UpgradeTransaction } from '../migrated-database.ts';
+import type { SignatureCheck } from '../contract.ts';
 
 /** The remote as saved: address and namespace always; credentials only when the user ticked "remember". */
 export interface SavedRemote {
@@ -36,6 +37,8 @@ export interface RemoteCopy {
 	/** `pushed` or `pulled`, and when. */
 	how: 'pushed' | 'pulled';
 	at: number;
+	/** For a pull: the signature as checked then (issue 20; absent on copies recorded before). */
+	signature?: SignatureCheck;
 }
 
 /** A repository of a registry that had a blob when the shelf last pushed or pulled it. */
