@@ -91,9 +91,9 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 			return inspectRemote(await client(), reference);
 		},
 		/** Pushes a version; resumable, progress per file and in total, cancellable by `opId`. */
-		async push(request: { tag: string; aliases?: boolean; format?: PushFormat; opId?: string }, onProgress?: ProgressListener): Promise<PushResult> {
+		async push(request: { tag: string; aliases?: boolean; format?: PushFormat; sign?: { keyId: string }; opId?: string }, onProgress?: ProgressListener): Promise<PushResult> {
 			const [store, registry, db] = await Promise.all([open(), client(), remoteDb()]);
-			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, db, request.tag, controls, { aliases: request.aliases, format: request.format }));
+			return longOperation(request.opId, onProgress, (controls) => pushVersion(store, registry, db, request.tag, controls, { aliases: request.aliases, format: request.format, sign: request.sign }));
 		},
 		/** Pulls `name:version`, `name:alias` or `name@sha256:…` into the shelf. */
 		async pull(request: { reference: string; alias?: boolean; as?: PullAs; opId?: string }, onProgress?: ProgressListener): Promise<PullResult> {
