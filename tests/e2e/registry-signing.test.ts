@@ -69,6 +69,7 @@ test('a key made in the browser signs on push; openssl verifies; a fresh profile
 		expect(await opfsFiles(other, 'blobs')).toEqual([]);
 		// Trusting the exported PEM: it pulls as signed, and the fact is kept with the copy.
 		await other.evaluate((pem) => window.modelShelf!.api.trustKey({ name: 'publisher', pem }), key.publicKeyPem);
+		expect((await other.evaluate(() => window.modelShelf!.api.inspectRemote({ reference: 'iris:v1' }))).signature).toMatchObject({ status: 'signed', keyName: 'publisher' });
 		expect((await other.evaluate(() => window.modelShelf!.api.pull({ reference: 'iris:v1' }))).signature).toMatchObject({ status: 'signed', keyName: 'publisher' });
 		expect(await other.evaluate(() => window.modelShelf!.api.remoteCopies({ tag: 'iris:v1' }))).toEqual([expect.objectContaining({ digest: pushed.digest, signature: expect.objectContaining({ status: 'signed', keyName: 'publisher' }) })]);
 		const unsigned = await shelfError(other, 'pull', { reference: 'iris:v2' });

@@ -12,7 +12,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { OCI_MANIFEST_TYPE } from '../../src/lib/core/oci/artifact.ts';
 import type { TrustPolicy } from '../../src/lib/worker/contract.ts';
-import { pullVersion } from '../../src/lib/worker/remote/pull.ts';
+import { inspectRemote, pullVersion } from '../../src/lib/worker/remote/pull.ts';
 import { pushVersion } from '../../src/lib/worker/remote/push.ts';
 import type { RegistryClient } from '../../src/lib/worker/remote/registry-client.ts';
 import { openKeyStore, type KeyStore } from '../../src/lib/worker/remote/signing-keys.ts';
@@ -111,6 +111,7 @@ describe('sign on push, verify on pull', () => {
 		expect(payload.critical).toEqual({ identity: { 'docker-reference': `${new URL(registry().url).host}/${result!.repository}` }, image: { 'docker-manifest-digest': result!.digest }, type: 'cosign container image signature' });
 
 		const profile = await consumer(client, 'enforce', { 'release key': key.publicKeyPem });
+		expect((await inspectRemote(client, 'iris:v1', undefined, profile.keys)).signature).toMatchObject({ status: 'signed', keyName: 'release key' });
 		const pulled = await profile.pull('iris:v1');
 		expect(pulled).toMatchObject({ status: 'created', signature: { status: 'signed', keyName: 'release key' } });
 		expect(await profile.shelf.remoteDb.copiesOf('iris:v1')).toEqual([expect.objectContaining({ digest: result!.digest, signature: expect.objectContaining({ status: 'signed', keyName: 'release key' }) })]);
@@ -142,7 +143,10 @@ describe('trust policies', () => {
 	it('enforce refuses a key not trusted here (nothing stored); warn pulls and records "untrusted"; off does not look', async () => {
 		const { client } = await publish();
 		const stranger = await (await openKeyStore({ factory: new IDBFactory() })).createSigningKey('stranger');
-		const error = await refused(await consumer(client, 'enforce', { stranger: stranger.publicKeyPem }), 'iris:v1');
+		const enforcing = await consumer(client, 'enforce', { stranger: stranger.publicKeyPem });
+		// Inspecting shows the check and refuses nothing; pulling refuses.
+		expect((await inspectRemote(client, 'iris:v1', undefined, enforcing.keys)).signature).toMatchObject({ status: 'untrusted' });
+		const error = await refused(enforcing, 'iris:v1');
 		expect(error.details).toMatchObject({ reason: 'untrusted-key' });
 		expect(error.message).toMatch(/not trusted here/);
 

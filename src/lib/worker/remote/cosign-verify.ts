@@ -6,7 +6,7 @@ import { ShelfError, isShelfError } from '../../core/errors.ts';
 import { derToP1363, parseCosignPayload, readSignatureManifest, signatureTag } from '../../core/signing/cosign.ts';
 import { spkiFromPem } from '../../core/signing/pem.ts';
 import type { ErrorDetailsByCode } from '../../core/errors.ts';
-import type { SignatureCheck, TrustedKey } from '../contract.ts';
+import type { SignatureCheck, TrustedKey, TrustPolicy } from '../contract.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { fetchManifest, fetchSmallBlob } from './registry-io.ts';
 import type { KeyStore } from './signing-keys.ts';
@@ -79,16 +79,21 @@ async function _firstVerifying(trusted: readonly TrustedKey[], signature: Uint8A
 	return undefined;
 }
 
+/** The registry's policy and, unless it is `off`, the signature check (for showing: never throws for a bad signature). */
+export async function checkUnderPolicy(client: RegistryClient, keys: KeyStore, repository: string, digest: string, signal?: AbortSignal): Promise<{ policy: TrustPolicy; verdict: Verdict }> {
+	const registry = client.remote.url;
+	const policy = await keys.trustPolicy(registry);
+	if (policy === 'off') return { policy, verdict: { check: { status: 'unchecked', at: Date.now() } } };
+	return { policy, verdict: await checkSignature(client, repository, digest, await keys.trustedKeys(registry), signal) };
+}
+
 /**
  * Applies the registry's trust policy before a pull: `off` checks nothing, `warn` checks and records, `enforce`
  * refuses what is not signed by a trusted key.
  * @throws ShelfError `UNTRUSTED` under `enforce`, with the reason
  */
 export async function checkBeforePull(client: RegistryClient, keys: KeyStore, repository: string, digest: string, signal?: AbortSignal): Promise<SignatureCheck> {
-	const registry = client.remote.url;
-	const policy = await keys.trustPolicy(registry);
-	if (policy === 'off') return { status: 'unchecked', at: Date.now() };
-	const verdict = await checkSignature(client, repository, digest, await keys.trustedKeys(registry), signal);
+	const { policy, verdict } = await checkUnderPolicy(client, keys, repository, digest, signal);
 	if (policy === 'enforce' && verdict.reason) {
 		throw new ShelfError('UNTRUSTED', `${repository}@${digest} was refused by the trust policy (enforce): ${verdict.check.reason} Nothing was stored.`, {
 			reason: verdict.reason,

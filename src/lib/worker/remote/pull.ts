@@ -14,7 +14,7 @@ import { setAlias } from '../store/lifecycle.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import type { SignatureCheck } from '../contract.ts';
-import { checkBeforePull } from './cosign-verify.ts';
+import { checkBeforePull, checkUnderPolicy } from './cosign-verify.ts';
 import type { RegistryClient } from './registry-client.ts';
 import type { RemoteDb } from './remote-db.ts';
 import { foreignFiles, foreignInfo, foreignLayers, pullForeign, type ForeignLayerView } from './pull-foreign.ts';
@@ -43,6 +43,8 @@ export interface RemoteVersion {
 	carriesModelYaml?: boolean;
 	/** The tag pointed at an image index: which of its manifests was taken, and why. */
 	index?: { digest: string; reason: string };
+	/** The manifest's signature under the registry's trust policy (`unchecked` when it is off); shown, never refused here. */
+	signature: SignatureCheck;
 }
 
 /** Edits to the version a foreign artifact becomes (see `inspectRemote`'s proposal); unset fields keep the proposal's. */
@@ -76,10 +78,12 @@ const MAX_PAGES = 100;
  * Reads a version's manifest and model.yaml without storing anything.
  * @param referenceText `name:version` or `name@sha256:…`
  */
-export async function inspectRemote(client: RegistryClient, referenceText: string, signal?: AbortSignal): Promise<RemoteVersion> {
+export async function inspectRemote(client: RegistryClient, referenceText: string, signal?: AbortSignal, keys?: KeyStore): Promise<RemoteVersion> {
 	const reference = parseRemoteReference(referenceText);
 	const read = await readAny(client, reference, signal);
-	const index = read.index ? { index: read.index } : {};
+	const pulled = read.kind === 'foreign' ? read.foreign : read.shelf;
+	const { verdict } = await checkUnderPolicy(client, keys ?? (await keyStore()), pulled.repository, pulled.digest, signal);
+	const index = { ...(read.index ? { index: read.index } : {}), signature: verdict.check };
 	if (read.kind === 'foreign') {
 		const { foreign } = read;
 		const info = foreignInfo(foreign);
