@@ -115,8 +115,9 @@ export function readSignatureManifest(text: string): CosignSignatureLayer[] | un
 }
 
 /**
- * The config blob cosign writes for a signature image (go-containerregistry's empty image with one layer
- * appended per signature): diff_ids are the payload digests (the layers are not compressed).
+ * The signature image's config, modelled on what cosign gets from go-containerregistry (its empty image with one
+ * layer appended per signature): diff_ids are the payload digests (the layers are not compressed). Verifiers
+ * do not read it; it is not claimed byte-equal to cosign's.
  */
 export function cosignConfig(payloadDigests: readonly string[]): Uint8Array<ArrayBuffer> {
 	const config = {
