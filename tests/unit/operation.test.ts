@@ -69,3 +69,26 @@ describe('Operation', () => {
 		expect(operation.progress).toBeNull();
 	});
 });
+
+describe('cancelling a worker operation by id', () => {
+	it('takes effect when the cancel arrives before the operation started (it was waiting for the store)', async () => {
+		const { cancelOperation, runLongOperation } = await import('../../src/lib/worker/operations.ts');
+		expect(cancelOperation('early')).toBe(false);
+		const seen = await runLongOperation('early', undefined, async ({ signal }) => signal.aborted);
+		expect(seen).toBe(true);
+		// Only that operation: the next one with another id runs uncancelled, and an id is cancelled once.
+		expect(await runLongOperation('other', undefined, async ({ signal }) => signal.aborted)).toBe(false);
+		expect(await runLongOperation('early', undefined, async ({ signal }) => signal.aborted)).toBe(false);
+	});
+
+	it('aborts a running operation at once', async () => {
+		const { cancelOperation, runLongOperation } = await import('../../src/lib/worker/operations.ts');
+		let cancelled!: Promise<boolean>;
+		const outcome = await runLongOperation('running', undefined, async ({ signal }) => {
+			cancelled = Promise.resolve(cancelOperation('running'));
+			return signal.aborted;
+		});
+		expect(await cancelled).toBe(true);
+		expect(outcome).toBe(true);
+	});
+});

@@ -5,6 +5,9 @@ import { ShelfError } from '../core/errors.ts';
 import type { Progress, ProgressListener } from './contract.ts';
 
 const running = new Map<string, AbortController>();
+/** Cancels that arrived before their operation started (it may still wait for the write lock); kept briefly. */
+const cancelledEarly = new Set<string>();
+const CANCELLED_EARLY_KEPT = 100;
 
 /**
  * Registers a cancellable operation; `cancel(opId)` aborts its signal.
@@ -13,6 +16,7 @@ const running = new Map<string, AbortController>();
 export function startOperation(opId: string | undefined): { signal: AbortSignal; finish(): void } {
 	const controller = new AbortController();
 	if (opId !== undefined) running.set(opId, controller);
+	if (opId !== undefined && cancelledEarly.delete(opId)) controller.abort();
 	return { signal: controller.signal, finish: () => opId !== undefined && running.delete(opId) };
 }
 
@@ -43,8 +47,14 @@ export async function runLongOperation<T>(
  */
 export function cancelOperation(opId: string): boolean {
 	const controller = running.get(opId);
-	controller?.abort();
-	return controller !== undefined;
+	if (controller) {
+		controller.abort();
+		return true;
+	}
+	// The page cancels as soon as the user clicks; the operation may not have registered yet (waiting to open the store).
+	cancelledEarly.add(opId);
+	if (cancelledEarly.size > CANCELLED_EARLY_KEPT) cancelledEarly.delete(cancelledEarly.values().next().value!);
+	return false;
 }
 
 /**
