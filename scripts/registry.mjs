@@ -23,7 +23,7 @@ export const TOKEN_ISSUER = 'model-shelf-test-token-issuer';
  */
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Content-Range', 'Accept'];
 /** Response headers a page may read beyond the safelisted ones (Content-Length is safelisted). */
-export const CORS_EXPOSE_HEADERS = ['Location', 'Docker-Upload-UUID', 'Range', 'Docker-Content-Digest', 'WWW-Authenticate', 'Link', 'Content-Length'];
+export const CORS_EXPOSE_HEADERS = ['Location', 'Docker-Upload-UUID', 'Range', 'Docker-Content-Digest', 'WWW-Authenticate', 'Link', 'Content-Length', 'OCI-Subject'];
 export const CORS_ALLOW_METHODS = ['HEAD', 'GET', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**

@@ -1,6 +1,6 @@
 // Issue 20 in Chromium: signing keys live in the worker's IndexedDB (a non-extractable CryptoKey that survives
-// a reload), push signs in cosign's layout, and a fresh profile verifies on pull under its trust policy, against
-// the real registry. openssl is the independent party both ways. Every tampering case is also covered in
+// a reload), push signs in both of cosign's layouts (tag `sha256-<hex>.sig`, and a Sigstore bundle as an OCI 1.1
+// referrer), and a fresh profile verifies on pull under its trust policy, against the real registry. openssl is the independent party both ways. Every tampering case is also covered in
 // Node (tests/unit/signing-registry.test.ts); here the browser's own WebCrypto and IndexedDB do the work.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ test('a key made in the browser signs on push; openssl verifies; a fresh profile
 		await save(page, { name: 'iris', version: 'v1', files: [{ path: 'weights.bin', text: 'signed weights' }] });
 		await save(page, { name: 'iris', version: 'v2', files: [{ path: 'weights.bin', text: 'unsigned weights' }] });
 		const pushed = await page.evaluate((keyId) => window.modelShelf!.api.push({ tag: 'iris:v1', sign: { keyId } }), key.id);
-		expect(pushed.signature).toEqual({ tag: sigTag(pushed.digest), keyName: 'release key' });
+		expect(pushed.signature).toEqual({ tag: sigTag(pushed.digest), referrer: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), keyName: 'release key' });
 		await page.evaluate(() => window.modelShelf!.api.push({ tag: 'iris:v2' }));
 
 		// openssl, with the PEM the app shows, verifies the payload and signature as the registry holds them.
@@ -139,5 +139,42 @@ test("openssl's key imported as a signing key signs in the browser; a signature 
 		}
 	} finally {
 		await context.close();
+	}
+});
+
+test('the Sigstore bundle referrer made in the browser: openssl verifies its DSSE signature, and it alone gets a version pulled under enforce', async ({ browser }) => {
+	const publisher = await profile(browser);
+	const consumer = await profile(browser);
+	try {
+		const { page } = publisher;
+		const key = await page.evaluate(() => window.modelShelf!.api.createSigningKey({ name: 'bundle key' }));
+		await save(page, { name: 'bert', version: 'v1', files: [{ path: 'weights.bin', text: 'bundle-signed weights' }] });
+		const pushed = await page.evaluate((keyId) => window.modelShelf!.api.push({ tag: 'bert:v1', sign: { keyId } }), key.id);
+		// Distribution 2.8 has no referrers API: the bundle is listed in the fallback index at sha256-<hex>.
+		const index = await (await fetch(api(`bert/manifests/${pushed.digest.replace(':', '-')}`), { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } })).json();
+		expect(index.manifests).toEqual([expect.objectContaining({ digest: pushed.signature!.referrer, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' })]);
+		const referrer = await (await fetch(api(`bert/manifests/${pushed.signature!.referrer}`), { headers: { Accept: OCI } })).json();
+		expect(referrer.subject).toMatchObject({ digest: pushed.digest });
+		const bundle = await (await fetch(api(`bert/blobs/${referrer.layers[0].digest}`))).json();
+		const statement = Buffer.from(bundle.dsseEnvelope.payload, 'base64');
+		const type = bundle.dsseEnvelope.payloadType as string;
+		writeFileSync(file('pae.bin'), Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${statement.length} `), statement]));
+		writeFileSync(file('bundle.sig.der'), Buffer.from(bundle.dsseEnvelope.signatures[0].sig, 'base64'));
+		writeFileSync(file('bundle.pub.pem'), key.publicKeyPem);
+		expect(openssl('dgst', '-sha256', '-verify', file('bundle.pub.pem'), '-signature', file('bundle.sig.der'), file('pae.bin'))).toBe('Verified OK\n');
+		expect(JSON.parse(statement.toString()).subject).toEqual([{ digest: { sha256: pushed.digest.slice(7) } }]);
+
+		// cosign's tag signature deleted: the bundle alone vouches for the version.
+		const head = await fetch(api(`bert/manifests/${sigTag(pushed.digest)}`), { method: 'HEAD', headers: { Accept: OCI } });
+		expect((await fetch(api(`bert/manifests/${head.headers.get('Docker-Content-Digest')}`), { method: 'DELETE' })).status).toBe(202);
+		const other = consumer.page;
+		await other.evaluate(() => window.modelShelf!.api.setTrustPolicy({ policy: 'enforce' }));
+		const refused = await shelfError(other, 'pull', { reference: 'bert:v1' });
+		expect([refused.code, refused.details]).toMatchObject(['UNTRUSTED', { reason: 'untrusted-key' }]);
+		await other.evaluate((pem) => window.modelShelf!.api.trustKey({ name: 'publisher', pem }), key.publicKeyPem);
+		expect((await other.evaluate(() => window.modelShelf!.api.pull({ reference: 'bert:v1' }))).signature).toMatchObject({ status: 'signed', keyName: 'publisher' });
+	} finally {
+		await publisher.context.close();
+		await consumer.context.close();
 	}
 });

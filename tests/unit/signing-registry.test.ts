@@ -2,109 +2,27 @@
 // as the independent party: it verifies signatures the shelf made (payload and signature read from the
 // registry by this test), and makes signatures the shelf must accept (pushed by this test in cosign's layout)
 // or refuse. Tampering is done here straight against the registry's HTTP API. Each shelf and key store is a
-// fresh profile (its own IndexedDB factory).
+// fresh profile (its own IndexedDB factory). These cases are about cosign's tag format: each drops the bundle
+// referrer the shelf also writes where it would otherwise vouch for the version (signing-referrers.test.ts
+// covers bundles).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { OCI_MANIFEST_TYPE } from '../../src/lib/core/oci/artifact.ts';
-import type { TrustPolicy } from '../../src/lib/worker/contract.ts';
 import { inspectRemote, pullVersion } from '../../src/lib/worker/remote/pull.ts';
 import { pushVersion } from '../../src/lib/worker/remote/push.ts';
-import type { RegistryClient } from '../../src/lib/worker/remote/registry-client.ts';
-import { openKeyStore, type KeyStore } from '../../src/lib/worker/remote/signing-keys.ts';
-import { clientFor, failure, logged, openShelf, save, useRegistry, type Shelf } from './registry-fixtures.ts';
-
+import { openKeyStore } from '../../src/lib/worker/remote/signing-keys.ts';
+import { clientFor, failure, logged, openShelf, save, useRegistry } from './registry-fixtures.ts';
+import { openssl, sha256, sigTag, signingHelpers } from './signing-fixtures.ts';
 const registry = useRegistry();
-const dir = mkdtempSync(join(tmpdir(), 'signing-'));
-const file = (name: string) => join(dir, name);
-const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const sha256 = (bytes: Uint8Array | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-const sigTag = (digest: string) => `${digest.replace(':', '-')}.sig`;
-
-/** A publisher: a shelf with a version pushed and signed by a key made in the key store. */
-async function publish(versions = ['iris:v1']) {
-	const client = clientFor(registry());
-	const shelf = await openShelf();
-	const keys = await openKeyStore({ factory: new IDBFactory() });
-	const key = await keys.createSigningKey('release key');
-	const pushed = [];
-	for (const tag of versions) {
-		await save(shelf, tag, { 'weights.bin': `weights of ${tag}`, 'README.md': '# iris' });
-		pushed.push(await pushVersion(shelf.store, client, shelf.remoteDb, tag, {}, { sign: { keyId: key.id }, keys }));
-	}
-	return { client, shelf, keys, key, pushed };
-}
-
-/** A fresh profile: an empty shelf and key store, with a policy and these trusted public keys. */
-async function consumer(client: RegistryClient, policy: TrustPolicy, trusted: Record<string, string> = {}) {
-	const shelf = await openShelf();
-	const keys = await openKeyStore({ factory: new IDBFactory() });
-	await keys.setTrustPolicy(client.remote.url, policy);
-	for (const [name, pem] of Object.entries(trusted)) await keys.trustKey(client.remote.url, name, pem);
-	return { shelf, keys, pull: (reference: string) => pullVersion(shelf.store, client, shelf.remoteDb, reference, {}, { keys }) };
-}
-
-/** The UNTRUSTED refusal of a pull, having checked nothing was stored and no model file was downloaded. */
-async function refused(profile: { shelf: Shelf; pull: (reference: string) => Promise<unknown> }, reference: string) {
-	const { value: error, requests } = await logged(registry(), () => failure(profile.pull(reference)));
-	expect(error.code).toBe('UNTRUSTED');
-	expect((await profile.shelf.store.catalogue.list({})).items).toEqual([]);
-	const blobGets = requests.filter((request) => request.method === 'GET' && request.path.includes('/blobs/'));
-	expect(blobGets.length).toBeLessThanOrEqual(2); // at most the signature payloads, never a model file
-	return error;
-}
-
-const api = (path: string) => `${registry().directUrl}/v2/${path}`;
-async function getJson(path: string): Promise<Record<string, any>> {
-	const response = await fetch(api(path), { headers: { Accept: OCI_MANIFEST_TYPE } });
-	expect(response.status).toBe(200);
-	return response.json();
-}
-async function getBytes(path: string): Promise<Buffer> {
-	return Buffer.from(await (await fetch(api(path))).arrayBuffer());
-}
-async function putBlob(repository: string, bytes: Buffer | string): Promise<{ digest: string; size: number }> {
-	const body = new Uint8Array(typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
-	const start = await fetch(api(`${repository}/blobs/uploads/`), { method: 'POST' });
-	const location = new URL(start.headers.get('Location')!, registry().directUrl);
-	location.searchParams.set('digest', sha256(body));
-	expect((await fetch(location, { method: 'PUT', body })).status).toBe(201);
-	return { digest: sha256(body), size: body.length };
-}
-async function putManifest(repository: string, tag: string, manifest: unknown) {
-	const response = await fetch(api(`${repository}/manifests/${tag}`), { method: 'PUT', headers: { 'Content-Type': OCI_MANIFEST_TYPE }, body: JSON.stringify(manifest) });
-	expect(response.status).toBe(201);
-}
-/** Pushes a signature in cosign's layout, as a tool other than the shelf would. */
-async function putCosignSignature(repository: string, digest: string, payload: string, signatureDer: Buffer) {
-	const layer = await putBlob(repository, payload);
-	const config = await putBlob(repository, JSON.stringify({ architecture: '', os: '', rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: {} }));
-	await putManifest(repository, sigTag(digest), {
-		schemaVersion: 2,
-		mediaType: OCI_MANIFEST_TYPE,
-		config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-		layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...layer, annotations: { 'dev.cosignproject.cosign/signature': signatureDer.toString('base64') } }]
-	});
-}
-/** openssl's verdict on a signature the shelf pushed for `digest`, under a public PEM. */
-async function opensslVerifies(repository: string, digest: string, publicPem: string): Promise<string> {
-	const manifest = await getJson(`${repository}/manifests/${sigTag(digest)}`);
-	const layer = manifest.layers[0];
-	writeFileSync(file('payload.json'), await getBytes(`${repository}/blobs/${layer.digest}`));
-	writeFileSync(file('sig.der'), Buffer.from(layer.annotations['dev.cosignproject.cosign/signature'], 'base64'));
-	writeFileSync(file('pub.pem'), publicPem);
-	return openssl('dgst', '-sha256', '-verify', file('pub.pem'), '-signature', file('sig.der'), file('payload.json'));
-}
+const { file, publish, consumer, refused, getJson, getBytes, putBlob, putManifest, putCosignSignature, opensslVerifies, dropReferrers } = signingHelpers(registry);
 
 describe('sign on push, verify on pull', () => {
 	it('pushes a cosign signature at sha256-<hex>.sig that openssl verifies, and a fresh profile trusting the key pulls it as signed', async () => {
 		const { client, key, pushed } = await publish();
 		const [result] = pushed;
-		expect(result!.signature).toEqual({ tag: sigTag(result!.digest), keyName: 'release key' });
+		expect(result!.signature).toEqual({ tag: sigTag(result!.digest), referrer: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), keyName: 'release key' });
+		await dropReferrers(result!.repository, result!.digest); // this test is about the tag format alone
 		expect(key.fingerprint).toBe(sha256(Buffer.from(key.publicKeyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64')).slice(7));
 		expect(await opensslVerifies(result!.repository, result!.digest, key.publicKeyPem)).toBe('Verified OK\n');
 		const payload = JSON.parse(readFileSync(file('payload.json'), 'utf8'));
@@ -157,7 +75,7 @@ describe('trust policies', () => {
 		const off = await consumer(client, 'off');
 		const { value, requests } = await logged(registry(), () => off.pull('iris:v1'));
 		expect(value.signature.status).toBe('unchecked');
-		expect(requests.some((request) => request.path.includes('.sig'))).toBe(false);
+		expect(requests.some((request) => request.path.includes('.sig') || request.path.includes('/referrers/'))).toBe(false);
 	});
 
 	it('enforce refuses an unsigned version; warn pulls it as unsigned', async () => {
@@ -175,6 +93,7 @@ describe('tampering, refused under enforce with the reason', () => {
 		const { client, key, pushed } = await publish(['iris:v1', 'iris:v2']);
 		const [v1, v2] = pushed as [NonNullable<(typeof pushed)[0]>, NonNullable<(typeof pushed)[0]>];
 		const repository = v1.repository;
+		await dropReferrers(repository, v1.digest);
 		const original = await getJson(`${repository}/manifests/${sigTag(v1.digest)}`);
 		const layer = original.layers[0];
 		const payload = (await getBytes(`${repository}/blobs/${layer.digest}`)).toString();

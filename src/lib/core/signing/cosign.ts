@@ -5,7 +5,7 @@
 // registry). WebCrypto signs and verifies IEEE P1363 (r‖s), so both encodings convert here.
 import { OCI_MANIFEST_TYPE, type OciDescriptor } from '../oci/artifact.ts';
 import { isSha256Digest } from '../oci/remote.ts';
-import { derTlv, fromBase64 } from './pem.ts';
+import { derTlv, fromBase64, utf8Bytes, utf8Text } from './pem.ts';
 
 /** The payload's `critical.type`, exactly as cosign writes and requires it. */
 export const COSIGN_PAYLOAD_TYPE = 'cosign container image signature';
@@ -23,19 +23,6 @@ export const COSIGN_CONFIG_TYPE = 'application/vnd.oci.image.config.v1+json';
 /** Most bytes a payload may have: cosign's are a few hundred. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
-/** UTF-8 bytes of a string (the core has no TextEncoder). */
-function utf8(text: string): Uint8Array<ArrayBuffer> {
-	const binary = unescape(encodeURIComponent(text));
-	return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
-
-/** A string from UTF-8 bytes; throws URIError on malformed UTF-8. */
-function fromUtf8(bytes: Uint8Array): string {
-	let binary = '';
-	for (const byte of bytes) binary += String.fromCharCode(byte);
-	return decodeURIComponent(escape(binary));
-}
-
 /** The tag cosign stores a manifest's signatures under: `sha256:<hex>` → `sha256-<hex>.sig`. */
 export function signatureTag(digest: string): string {
 	if (!isSha256Digest(digest)) throw new TypeError(`Not a sha256 digest: ${digest}`);
@@ -51,7 +38,7 @@ export function signatureTag(digest: string): string {
 export function cosignPayload(dockerReference: string, digest: string): Uint8Array<ArrayBuffer> {
 	if (!isSha256Digest(digest)) throw new TypeError(`Not a sha256 digest: ${digest}`);
 	const payload = { critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': digest }, type: COSIGN_PAYLOAD_TYPE }, optional: null };
-	return utf8(JSON.stringify(payload));
+	return utf8Bytes(JSON.stringify(payload));
 }
 
 /** A payload as read: what it names. */
@@ -71,7 +58,7 @@ export function parseCosignPayload(bytes: Uint8Array): PayloadReading {
 	if (bytes.length > MAX_PAYLOAD_BYTES) return { ok: false, why: `the payload has ${bytes.length} bytes` };
 	let value: unknown;
 	try {
-		value = JSON.parse(fromUtf8(bytes));
+		value = JSON.parse(utf8Text(bytes));
 	} catch {
 		return { ok: false, why: 'the payload is not JSON' };
 	}
@@ -128,7 +115,7 @@ export function cosignConfig(payloadDigests: readonly string[]): Uint8Array<Arra
 		rootfs: { type: 'layers', diff_ids: payloadDigests },
 		config: {}
 	};
-	return utf8(JSON.stringify(config));
+	return utf8Bytes(JSON.stringify(config));
 }
 
 /** The signature manifest: one simple-signing layer per signature, cosign's layout. */

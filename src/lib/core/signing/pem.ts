@@ -1,5 +1,5 @@
 // Core: PEM ⇄ DER for the keys signing uses (SPKI public keys, PKCS#8 private keys, SEC1 EC private keys), and
-// base64 without browser globals (the core's lib is plain ES2022). No crypto here: the worker owns WebCrypto.
+// base64 and UTF-8 without browser globals (the core's lib is plain ES2022). No crypto here: the worker owns WebCrypto.
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const LOOKUP = new Map([...ALPHABET].map((char, index) => [char, index]));
@@ -27,6 +27,19 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
 		for (const shift of [16, 8, 0]) if (o < out.length) out[o++] = (n >> shift) & 255;
 	}
 	return out;
+}
+
+/** UTF-8 bytes of a string (the core has no TextEncoder). */
+export function utf8Bytes(text: string): Uint8Array<ArrayBuffer> {
+	const binary = unescape(encodeURIComponent(text));
+	return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** A string from UTF-8 bytes; throws URIError on malformed UTF-8. */
+export function utf8Text(bytes: Uint8Array): string {
+	let binary = '';
+	for (const byte of bytes) binary += String.fromCharCode(byte);
+	return decodeURIComponent(escape(binary));
 }
 
 /** A PEM block's label and DER bytes. */

@@ -1,13 +1,17 @@
-// Worker: checks a manifest's cosign signatures (tag `sha256-<hex>.sig`) against the keys trusted for the
+// Worker: checks a manifest's cosign signatures, in either format (the simple-signing layers at tag
+// `sha256-<hex>.sig`, and Sigstore bundles attached as OCI 1.1 referrers), against the keys trusted for the
 // registry, and applies the registry's trust policy. Runs before a pull downloads any blob, so `enforce`
 // refuses with nothing stored. A signature counts only when its payload names exactly the digest being
 // pulled: a tag moved to another manifest (re-tagged, swapped) carries no valid signature for it.
 import { ShelfError, isShelfError } from '../../core/errors.ts';
+import type { OciDescriptor } from '../../core/oci/artifact.ts';
 import { derToP1363, parseCosignPayload, readSignatureManifest, signatureTag } from '../../core/signing/cosign.ts';
 import { spkiFromPem } from '../../core/signing/pem.ts';
+import { BUNDLE_MEDIA_TYPE, dssePae, keyHint, MAX_BUNDLE_BYTES, parseSigstoreBundle, statementSubjects } from '../../core/signing/sigstore-bundle.ts';
 import type { ErrorDetailsByCode } from '../../core/errors.ts';
 import type { SignatureCheck, TrustedKey, TrustPolicy } from '../contract.ts';
 import type { RegistryClient } from './registry-client.ts';
+import { listReferrers } from './referrers.ts';
 import { fetchManifest, fetchSmallBlob } from './registry-io.ts';
 import type { KeyStore } from './signing-keys.ts';
 
@@ -30,39 +34,42 @@ export async function verifiesUnder(pem: string, der: Uint8Array, payload: Uint8
 }
 
 /**
- * The signatures of `digest` in `repository`, checked against `trusted`.
- * @throws the client's errors (a 404 for the signature tag is "unsigned", not an error)
+ * One signature found, in either format: the bytes it signs, the digests they name (or why they cannot be read),
+ * and the key the signature claims to be from (unverified: it only picks the words of a refusal).
+ */
+interface Candidate {
+	signed: Uint8Array<ArrayBuffer>;
+	signature: Uint8Array<ArrayBuffer> | undefined;
+	names: { ok: true; digests: string[] } | { ok: false; why: string };
+	claims: (key: TrustedKey) => boolean;
+}
+
+/**
+ * The signatures of `digest` in `repository`, in both formats, checked against `trusted`: signed when any one
+ * names exactly `digest` and verifies under a trusted key.
+ * @throws the client's errors (no signature tag and no referrer is "unsigned", not an error)
  */
 export async function checkSignature(client: RegistryClient, repository: string, digest: string, trusted: readonly TrustedKey[], signal?: AbortSignal): Promise<Verdict> {
 	const at = Date.now();
-	let text: string;
-	try {
-		text = (await fetchManifest(client, repository, signatureTag(digest), signal)).text;
-	} catch (error) {
-		if (isShelfError(error, 'NOT_FOUND')) return { check: { status: 'unsigned', reason: `No signature at ${signatureTag(digest)}.`, at }, reason: 'unsigned' };
-		throw error;
-	}
-	const layers = readSignatureManifest(text) ?? [];
-	if (layers.length === 0) return { check: { status: 'invalid', reason: `${signatureTag(digest)} holds no cosign signature.`, at }, reason: 'bad-payload' };
+	const found = [...(await _tagCandidates(client, repository, digest, signal)), ...(await _bundleCandidates(client, repository, digest, signal))];
+	if (found.length === 0) return { check: { status: 'unsigned', reason: `No signature at ${signatureTag(digest)} and no Sigstore bundle referrer.`, at }, reason: 'unsigned' };
 	const failures: { reason: Reason; words: string; signedDigest?: string }[] = [];
-	for (const layer of layers) {
-		const payload = await fetchSmallBlob(client, repository, layer.payload, signal);
-		const reading = parseCosignPayload(payload);
-		if (!reading.ok) {
-			failures.push({ reason: 'bad-payload', words: `The signed payload is not cosign's: ${reading.why}.` });
+	for (const candidate of found) {
+		if (!candidate.names.ok) {
+			failures.push({ reason: 'bad-payload', words: `The signed payload is not cosign's: ${candidate.names.why}.` });
 			continue;
 		}
-		const signature = layer.signature;
-		const signer = signature ? await _firstVerifying(trusted, signature, payload) : undefined;
-		if (reading.payload.digest !== digest) {
-			failures.push({ reason: 'wrong-digest', signedDigest: reading.payload.digest, words: `The signature is for ${reading.payload.digest}, not ${digest}: the tag was moved to another manifest, or the signature copied.` });
+		const signature = candidate.signature;
+		const signer = signature ? await _firstVerifying(trusted, signature, candidate.signed) : undefined;
+		if (!candidate.names.digests.includes(digest)) {
+			const signedDigest = candidate.names.digests[0]!;
+			failures.push({ reason: 'wrong-digest', signedDigest, words: `The signature is for ${signedDigest}, not ${digest}: the tag was moved to another manifest, or the signature copied.` });
 		} else if (signer) {
 			return { check: { status: 'signed', keyName: signer.name, at } };
 		} else if (!signature || !derToP1363(signature)) {
 			failures.push({ reason: 'bad-signature', words: 'The signature is missing or not an ECDSA signature.' });
 		} else {
-			// The layer's fingerprint is a claim only: it picks the words, never the outcome.
-			const claimed = trusted.find((key) => key.fingerprint === layer.keyHint);
+			const claimed = trusted.find(candidate.claims);
 			failures.push(
 				claimed
 					? { reason: 'bad-signature', words: `The signature does not verify under "${claimed.name}", the trusted key it names: the payload or the signature was altered.` }
@@ -72,6 +79,73 @@ export async function checkSignature(client: RegistryClient, repository: string,
 	}
 	const worst = failures.sort((a, b) => PRIORITY.indexOf(a.reason) - PRIORITY.indexOf(b.reason))[0]!;
 	return { check: { status: STATUS[worst.reason], reason: worst.words, at }, reason: worst.reason, ...(worst.signedDigest ? { signedDigest: worst.signedDigest } : {}) };
+}
+
+/** The simple-signing layers at cosign's tag. A tag that is no signature manifest counts as one unreadable signature. */
+async function _tagCandidates(client: RegistryClient, repository: string, digest: string, signal?: AbortSignal): Promise<Candidate[]> {
+	let text: string;
+	try {
+		text = (await fetchManifest(client, repository, signatureTag(digest), signal)).text;
+	} catch (error) {
+		if (isShelfError(error, 'NOT_FOUND')) return [];
+		throw error;
+	}
+	const layers = readSignatureManifest(text) ?? [];
+	if (layers.length === 0) return [{ signed: new Uint8Array(0), signature: undefined, names: { ok: false, why: `${signatureTag(digest)} holds no cosign signature` }, claims: () => false }];
+	const candidates: Candidate[] = [];
+	for (const layer of layers) {
+		const payload = await fetchSmallBlob(client, repository, layer.payload, signal);
+		const reading = parseCosignPayload(payload);
+		candidates.push({
+			signed: payload,
+			signature: layer.signature,
+			names: reading.ok ? { ok: true, digests: [reading.payload.digest] } : reading,
+			claims: (key) => key.fingerprint === layer.keyHint
+		});
+	}
+	return candidates;
+}
+
+/** The DSSE signatures of the Sigstore bundles attached to `digest` as referrers. */
+async function _bundleCandidates(client: RegistryClient, repository: string, digest: string, signal?: AbortSignal): Promise<Candidate[]> {
+	const candidates: Candidate[] = [];
+	for (const referrer of await listReferrers(client, repository, digest, BUNDLE_MEDIA_TYPE, signal)) {
+		const reading = await _readBundle(client, repository, referrer.digest, signal);
+		if (!reading.ok) {
+			candidates.push({ signed: new Uint8Array(0), signature: undefined, names: reading, claims: () => false });
+			continue;
+		}
+		const { bundle } = reading;
+		const signed = dssePae(bundle.payloadType, bundle.statement);
+		const names = statementSubjects(bundle);
+		const claims = (key: TrustedKey) => keyHint(key.fingerprint) === bundle.hint;
+		if (bundle.signatures.length === 0) candidates.push({ signed, signature: undefined, names, claims });
+		for (const signature of bundle.signatures) candidates.push({ signed, signature, names, claims });
+	}
+	return candidates;
+}
+
+/** A referrer's bundle; one that is missing, damaged or too large is an unreadable signature, not a failed pull. */
+async function _readBundle(client: RegistryClient, repository: string, referrer: string, signal?: AbortSignal): Promise<ReturnType<typeof parseSigstoreBundle>> {
+	try {
+		const layer = _bundleLayer((await fetchManifest(client, repository, referrer, signal)).text);
+		return layer ? parseSigstoreBundle(await fetchSmallBlob(client, repository, layer, signal)) : { ok: false, why: 'the referrer holds no bundle layer' };
+	} catch (error) {
+		if (!isShelfError(error, 'NOT_FOUND') && !isShelfError(error, 'INTEGRITY') && !isShelfError(error, 'INVALID_MANIFEST')) throw error;
+		return { ok: false, why: `its bundle could not be read (${error.message})` };
+	}
+}
+
+/** The bundle layer of a referrer manifest (small enough to read whole), if it has one. */
+function _bundleLayer(text: string): OciDescriptor | undefined {
+	try {
+		const value = JSON.parse(text) as { layers?: unknown };
+		const layer = Array.isArray(value.layers) ? (value.layers as Record<string, unknown>[]).find((entry) => entry?.mediaType === BUNDLE_MEDIA_TYPE) : undefined;
+		if (!layer || typeof layer.digest !== 'string' || typeof layer.size !== 'number' || layer.size > MAX_BUNDLE_BYTES) return undefined;
+		return { mediaType: BUNDLE_MEDIA_TYPE, digest: layer.digest, size: layer.size };
+	} catch {
+		return undefined;
+	}
 }
 
 async function _firstVerifying(trusted: readonly TrustedKey[], signature: Uint8Array, payload: Uint8Array<ArrayBuffer>): Promise<TrustedKey | undefined> {

@@ -42,8 +42,8 @@ export interface PushResult {
 	files: { path: string; sha256: string; size: number; sent: 'uploaded' | 'present' | 'mounted' }[];
 	/** Aliases published as registry tags pointing at this version's manifest (with `aliases`). */
 	aliases: string[];
-	/** With `sign`: cosign's signature tag (`sha256-<hex>.sig`) and the key that signed. */
-	signature?: { tag: string; keyName: string };
+	/** With `sign`: cosign's signature tag (`sha256-<hex>.sig`), the Sigstore bundle referrer's manifest digest, and the key that signed. */
+	signature?: { tag: string; referrer: string; keyName: string };
 }
 
 /**
@@ -148,7 +148,10 @@ export async function pushVersion(
 			result.aliases.push(alias);
 		}
 	}
-	if (signer) result.signature = { tag: await pushSignature(client, remoteDb, repository, digest, signer, controls.signal), keyName: signer.key.name };
+	if (signer) {
+		const subject = { mediaType: OCI_MANIFEST_TYPE, digest, size: manifestBytes.byteLength };
+		result.signature = { ...(await pushSignature(client, remoteDb, repository, subject, signer, controls.signal)), keyName: signer.key.name };
+	}
 	noteUse(store, record.tag, 'pushed');
 	return result;
 }
