@@ -47,13 +47,12 @@ export async function putReferrer(
  * registry has no API. None is an empty list.
  */
 export async function listReferrers(client: RegistryClient, repository: string, digest: string, artifactType: string, signal?: AbortSignal): Promise<ReferrerDescriptor[]> {
-	const query = `?artifactType=${encodeURIComponent(artifactType)}`;
-	const response = await client.request(`${repository}/referrers/${digest}${query}`, { repository, headers: { Accept: OCI_INDEX_TYPE }, accept: [200, 404], signal });
+	const response = await _askApi(client, repository, digest, artifactType, signal);
 	let text: string | undefined;
-	if (response.status === 200) {
+	if (response?.status === 200) {
 		text = new TextDecoder().decode(await readLimited(response, MAX_INDEX_BYTES, 'referrers index'));
 	} else {
-		await response.body?.cancel();
+		await response?.body?.cancel();
 		try {
 			text = (await fetchManifest(client, repository, referrersTag(digest), signal)).text;
 		} catch (error) {
@@ -62,4 +61,19 @@ export async function listReferrers(client: RegistryClient, repository: string, 
 		}
 	}
 	return readReferrersIndex(text, artifactType) ?? [];
+}
+
+/**
+ * The referrers API's answer (200, or 404 for "no API"), or undefined when the browser could not read it: Distribution
+ * 2.8 answers a route it does not know with a bare 404 that lacks the CORS headers its configuration adds to every
+ * routed response, so in a page "no API" looks like a CORS failure. The fallback tag is read then; a registry that is
+ * really unreachable fails there.
+ */
+async function _askApi(client: RegistryClient, repository: string, digest: string, artifactType: string, signal?: AbortSignal): Promise<Response | undefined> {
+	try {
+		return await client.request(`${repository}/referrers/${digest}?artifactType=${encodeURIComponent(artifactType)}`, { repository, headers: { Accept: OCI_INDEX_TYPE }, accept: [200, 404], signal });
+	} catch (error) {
+		if (isShelfError(error, 'REMOTE_CORS')) return undefined;
+		throw error;
+	}
 }
