@@ -33,7 +33,19 @@ export function evaluateSpeed(rows) {
 		const base = row.baselineSamples ?? (row.compare ? baselineMs[row.compare] : null);
 		const ratios = base && row.bytes && base.length === row.samples.length ? row.samples.map((ms, rep) => base[rep] / ms) : null;
 		const ratio = ratios ? stats(ratios) : null;
-		return { ...row, ...s, mbps, ratios, ratio: ratio?.median ?? null, ratioRange: ratio ? [ratio.min, ratio.max] : null, met: verdict(row.target, { ratio: ratio?.median ?? null, median: s.median }) };
+		// A native peer timed in the same repetitions (`peerSamples`, e.g. skopeo): its time ÷ ours, per repetition.
+		const peerRatios = row.peerSamples?.length === row.samples.length && row.samples.length > 0 ? row.samples.map((ms, rep) => row.peerSamples[rep] / ms) : null;
+		const peer = peerRatios ? stats(peerRatios) : null;
+		return {
+			...row,
+			...s,
+			mbps,
+			ratios,
+			ratio: ratio?.median ?? null,
+			ratioRange: ratio ? [ratio.min, ratio.max] : null,
+			...(peer ? { peerRatios, peerRatio: peer.median, peerRatioRange: [peer.min, peer.max] } : {}),
+			met: verdict(row.target, { ratio: ratio?.median ?? null, peerRatio: peer?.median ?? null, median: s.median })
+		};
 	});
 }
 
@@ -46,8 +58,9 @@ export function evaluateMemory(rows, limitBytes) {
 	return rows.map((row) => ({ ...row, met: Math.max(row.pageHeap, row.workerHeap, row.pageHeap + row.pageBuffers, row.workerLive ?? 0) < limitBytes }));
 }
 
-function verdict(target, { ratio, median }) {
+function verdict(target, { ratio, peerRatio, median }) {
 	if (!target) return null;
+	if (target.minPeerRatio !== undefined) return peerRatio !== null && peerRatio >= target.minPeerRatio;
 	if (target.minRatio !== undefined) return ratio !== null && ratio >= target.minRatio;
 	if (target.maxMs !== undefined) return median < target.maxMs;
 	return null;
@@ -55,7 +68,10 @@ function verdict(target, { ratio, median }) {
 
 /** The speed table, as Markdown (readable on a terminal as well). */
 export function speedTable(rows) {
-	const header = ['operation', 'size', 'median', 'min', 'max', 'MB/s', 'ratio to baseline (range)', 'target', 'met?'];
+	// The peer column only when a row has a peer (the registry's skopeo).
+	const peers = rows.some((row) => row.peerRatio !== undefined);
+	const header = ['operation', 'size', 'median', 'min', 'max', 'MB/s', 'ratio to baseline (range)', ...(peers ? ['ratio to peer (range)'] : []), 'target', 'met?'];
+	const range = (pair) => pair.map((value) => value.toFixed(2)).join('–');
 	const body = rows.map((row) => [
 		row.label,
 		row.sizeText ?? (row.size ? formatSize(row.size) : '—'),
@@ -63,7 +79,8 @@ export function speedTable(rows) {
 		formatMs(row.min),
 		formatMs(row.max),
 		row.mbps ? row.mbps.toFixed(0) : '—',
-		row.ratio ? `${row.ratio.toFixed(2)}× ${row.compare} (${row.ratioRange.map((value) => value.toFixed(2)).join('–')})` : row.id.startsWith('baseline') ? '(baseline)' : '—',
+		row.ratio ? `${row.ratio.toFixed(2)}× ${row.compare} (${range(row.ratioRange)})` : row.id.startsWith('baseline') ? '(baseline)' : '—',
+		...(peers ? [row.peerRatio !== undefined ? `${row.peerRatio.toFixed(2)}× skopeo (${range(row.peerRatioRange)})` : row.reference ? '(reference)' : '—'] : []),
 		targetText(row.target),
 		row.met === null ? '' : row.met ? 'yes' : '**no**'
 	]);
@@ -109,6 +126,7 @@ function formatMs(ms) {
 
 function targetText(target) {
 	if (!target) return '—';
+	if (target.minPeerRatio !== undefined) return `≥ ${target.minPeerRatio}× peer`;
 	if (target.minRatio !== undefined) return `≥ ${target.minRatio}× baseline`;
 	return `< ${target.maxMs >= 1000 ? `${target.maxMs / 1000} s` : `${target.maxMs} ms`}`;
 }

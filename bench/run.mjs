@@ -1,6 +1,8 @@
 // `npm run bench`: import, export, save, list and start-up of the production build in headless Chromium,
 // against the in-browser physical limit (raw OPFS + SHA-256) measured in the same run. Prints the tables,
 // writes bench/results/<date>.json and, after a full default run, the latest tables in docs/benchmarks.md.
+// Transfers, registry, inspect and folder run in persistent profiles on disk (bench/persistent.mjs), with
+// native peers (skopeo, unzip + sha256sum: bench/native.mjs) timed in the same repetitions.
 // Flags (or env): --quick (64 MiB, 10,000 versions), --size=<MiB> (BENCH_SIZE_MIB, default 1024),
 // --reps=<n> (BENCH_REPS, default 3), --versions=<n> (BENCH_VERSIONS, default 100000),
 // --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue|registry|inspect|folder, --no-build (reuse build-bench/),
@@ -14,6 +16,7 @@ import { serveStatic } from '../scripts/serve.mjs';
 import { ensureNpmPackages } from '../scripts/setup.mjs';
 import { BUILD_DIR, buildForBench } from './build.mjs';
 import { findBrowserPid, WorkerTargets } from './cdp.mjs';
+import { ensureNativeTools } from './native.mjs';
 import { runInspect } from './suite-inspect.mjs';
 import { updateDocs, writeSummary } from './output.mjs';
 import { makeBundles } from './make-bundles.mjs';
@@ -26,6 +29,12 @@ import { runTransfers } from './suite-transfer.mjs';
 const MIB = 1024 * 1024;
 const MEMORY_LIMIT = 64 * MIB;
 const MANY_FILES = 'tests/fixtures/bundles/corpus/valid-10001-files.zip';
+/** Where each suite's figures ran (issue 21): users run a persistent profile, with OPFS and IndexedDB on disk. */
+const CONTEXTS = {
+	persistent: 'persistent profile on disk (Chromium with --user-data-dir in a new folder, deleted after)',
+	incognito: "browser.newContext(): incognito-like, Chromium keeps the site's storage in memory",
+	native: 'native tools from Debian on the same disk (no browser)'
+};
 
 const options = parseOptions(process.argv.slice(2), process.env);
 const startedAt = new Date();
@@ -33,6 +42,7 @@ const log = (line) => console.log(`[${((Date.now() - startedAt.getTime()) / 1000
 
 ensureNpmPackages();
 const executablePath = ensureChromium();
+ensureNativeTools();
 // Profiles need readable function names; minifying changes nothing that these byte-bound paths spend time on.
 if (options.build) buildForBench({ minify: !options.profile });
 const { server, url } = await serveStatic({ root: BUILD_DIR, port: 0 });
@@ -40,32 +50,48 @@ const { server, url } = await serveStatic({ root: BUILD_DIR, port: 0 });
 const marker = `--bench-run=${process.pid}-${Date.now()}`;
 const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, marker] });
 const loadBefore = loadavg();
-const env = { browser, url, log, browserPid: await findBrowserPid(marker), workers: new WorkerTargets(await browser.newBrowserCDPSession()) };
+// `browser` (new contexts, storage in memory) serves the catalogue; every other suite starts Chromiums of
+// its own on persistent profiles in `profileParent` (bench/persistent.mjs).
+const env = {
+	browser,
+	url,
+	log,
+	browserPid: await findBrowserPid(marker),
+	workers: new WorkerTargets(await browser.newBrowserCDPSession()),
+	executablePath,
+	profileParent: join(options.dataDir, 'profiles')
+};
 await env.workers.start();
 
-const result = { speed: [], memory: [], probe: null, profiles: [], catalogue: null, registry: null };
+const result = { speed: [], memory: [], probe: null, profiles: [], catalogue: null, registry: null, contexts: {} };
+// Each row says where it ran: native reference and peer rows on the disk, the others in their suite's context.
+const add = (suite, context, rows) => {
+	result.contexts[suite] = CONTEXTS[context];
+	result.speed.push(...rows.map((row) => ({ ...row, context: row.reference || row.id.endsWith('-skopeo') ? 'native' : context })));
+};
 try {
 	if (options.only === null || options.only === 'transfer') {
 		log(`Writing the input files (${options.size / MIB} MiB and ${options.memorySize / MIB} MiB) into ${options.dataDir}`);
 		const files = { full: makeBundles(options.dataDir, options.size), memory: makeBundles(options.dataDir, options.memorySize), manyFiles: MANY_FILES };
 		const transfers = await runTransfers(env, options, files);
-		Object.assign(result, { speed: transfers.rows, memory: transfers.memory, probe: transfers.probe, profiles: transfers.profiles });
+		add('transfer', 'persistent', transfers.rows);
+		Object.assign(result, { memory: transfers.memory, probe: transfers.probe, profiles: transfers.profiles });
 	}
 	if (options.only === null || options.only === 'registry') {
 		const { payload } = makeBundles(options.dataDir, options.registrySize);
 		const registry = await runRegistry(env, options, payload);
-		result.speed.push(...registry.rows);
+		add('registry', 'persistent', registry.rows);
 		result.registry = { secondVersion: registry.secondVersion };
 	}
 	if (options.only === null || options.only === 'inspect') {
-		result.speed.push(...(await runInspect(env, options)).rows);
+		add('inspect', 'persistent', (await runInspect(env, options)).rows);
 	}
 	if (options.only === null || options.only === 'folder') {
-		result.speed.push(...(await runFolder(env, options)).rows);
+		add('folder', 'persistent', (await runFolder(env, options)).rows);
 	}
 	if (options.only === null || options.only === 'catalogue') {
 		const catalogue = await runCatalogue(env, options);
-		result.speed.push(...catalogue.rows);
+		add('catalogue', 'incognito', catalogue.rows);
 		result.catalogue = { seed: catalogue.seed, startupFsckMs: catalogue.startupFsckMs };
 		result.profiles.push(...catalogue.profiles);
 	}
@@ -94,7 +120,8 @@ const report = {
 	probe: result.probe,
 	profiles: result.profiles,
 	catalogue: result.catalogue,
-	registry: result.registry
+	registry: result.registry,
+	contexts: { ...result.contexts, ...(result.speed.some((row) => row.context === 'native') ? { native: CONTEXTS.native } : {}) }
 };
 const resultsDir = 'bench/results';
 mkdirSync(resultsDir, { recursive: true });

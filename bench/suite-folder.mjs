@@ -3,6 +3,8 @@
 // app's `importFolder` is timed on its directory handle, the same code path as a folder the user picked:
 // a first open (every version created; the shelf emptied between repetitions), opening it again (every version
 // unchanged: read and hashed, nothing written) and "Check for new versions" (onlyNew: nothing read).
+// In a persistent profile on disk (bench/persistent.mjs), as users run it.
+import { withProfile } from './persistent.mjs';
 
 const KIB = 1024;
 const MODELS = 10;
@@ -10,14 +12,17 @@ const VERSIONS_PER_MODEL = 10;
 const ROOT = 'bench-bentoml-home';
 
 /**
- * @param {object} env `{ browser, url, log }`
+ * @param {object} env `{ url, log, executablePath, profileParent }`
  * @param {object} options `{ quick, reps }`
  */
-export async function runFolder(env, options) {
-	const { browser, url, log } = env;
+export function runFolder(env, options) {
+	return withProfile(env, ({ context }) => folderIn(context, env, options));
+}
+
+async function folderIn(context, env, options) {
+	const { url, log } = env;
 	// The weights file of each version; the other four are small (config, tokenizer, README, custom objects).
 	const weights = options.quick ? 64 * KIB : 1024 * KIB;
-	const context = await browser.newContext();
 	const page = await context.newPage();
 	await page.goto(`${url}/`);
 	await page.waitForFunction(() => window.modelShelf !== undefined);
@@ -46,7 +51,6 @@ export async function runFolder(env, options) {
 			await window.modelShelf.api.emptyTrash({});
 		});
 	}
-	await context.close();
 	const row = (id, label, list) => ({ id, label, samples: list, target: null, bytes: id === 'folder-check-new' ? undefined : layout.bytes, sizeText: sizeText(median(list)) });
 	return {
 		rows: [

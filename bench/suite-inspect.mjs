@@ -4,17 +4,19 @@
 import { closeSync, existsSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApp, pickFiles, timedCall } from './page.mjs';
+import { withProfile } from './persistent.mjs';
 
 const MIB = 1024 * 1024;
 /** Issue 17's target for a big file's header, whatever the file's size. */
 const TARGET = { maxMs: 100 };
 
 /**
- * @param {object} env `{ browser, url, log }`
+ * In a persistent profile on disk (bench/persistent.mjs), as users run it.
+ * @param {object} env `{ url, log, executablePath, profileParent }`
  * @param {object} options `{ dataDir, queryReps }`
  */
 export async function runInspect(env, options) {
-	const { browser, url, log } = env;
+	const { url, log } = env;
 	const files = [
 		{ name: 'inspect-64m.safetensors', label: 'inspect a safetensors file', size: 64 * MIB, write: (path, size) => writeSafetensors(path, size, 4) },
 		{ name: 'inspect-1g.safetensors', label: 'inspect a safetensors file', size: 1024 * MIB, write: (path, size) => writeSafetensors(path, size, 4) },
@@ -26,10 +28,16 @@ export async function runInspect(env, options) {
 		file.path = join(options.dataDir, file.name);
 		if (!existsSync(file.path)) file.write(file.path, file.size);
 	}
-	const context = await browser.newContext();
-	const page = await context.newPage();
-	await openApp(page, `${url}/`);
-	await pickFiles(page, files.map((file) => file.path));
+	return withProfile(env, async ({ context }) => {
+		const page = await context.newPage();
+		await openApp(page, `${url}/`);
+		await pickFiles(page, files.map((file) => file.path));
+		return { rows: await inspectAll(page, files, options, log) };
+	});
+}
+
+/** Saves each file, then times `api.inspect` on it (after one warm-up), one big file on the shelf at a time. */
+async function inspectAll(page, files, options, log) {
 	const rows = [];
 	for (const file of files) {
 		log(`Saving ${file.name}`);
@@ -40,12 +48,11 @@ export async function runInspect(env, options) {
 		for (let rep = 0; rep < options.queryReps; rep++) samples.push((await timedCall(page, 'inspect', request)).ms);
 		rows.push({ id: file.name, label: file.label, samples, target: file.target === undefined ? TARGET : file.target, size: file.size });
 		log(`  ${file.name}: median ${samples.sort((a, b) => a - b)[samples.length >> 1].toFixed(1)} ms`);
-		// One big file on the shelf at a time: the quota of a fresh browser context refused a second 1 GiB one here.
+		// One big file on the shelf at a time: the quota of an in-memory browser context refused a second 1 GiB one.
 		await timedCall(page, 'delete', { tag: request.tag });
 		await timedCall(page, 'emptyTrash', {});
 	}
-	await context.close();
-	return { rows };
+	return rows;
 }
 
 /** A safetensors file of `tensors` F32 tensors tiling `size` bytes of (sparse, zero) data, per the spec. */

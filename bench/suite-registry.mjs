@@ -4,33 +4,48 @@
 // version sharing the big file: how many bytes its push sends. Issue 19: the same payload pulled as a CNCF
 // ModelPack artifact (the shelf's own ModelPack push) and as a KitOps ModelKit whose one layer is tar+zstd
 // (made here with Debian's tar and zstd, pushed from Node), both against the write+hash baseline.
+// Issue 21: in each repetition Debian's skopeo copies the same bytes from an OCI layout on disk to a fresh
+// registry and back (bench/native.mjs): push and pull are judged against it (`peerSamples`, `peerRatio`).
+// The pusher and every puller run in a persistent profile of their own (bench/persistent.mjs).
 import { installDebianPackages } from '../scripts/ensure-tools.mjs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ensureRegistry, startRegistry } from '../scripts/registry.mjs';
+import { makeOciLayout, timeSkopeoPull, timeSkopeoPush } from './native.mjs';
 import { baseline, openApp, pickFiles, timedCall } from './page.mjs';
+import { withProfile } from './persistent.mjs';
+
+/** Issue 21: push and pull at least 0.9 of a native client's speed (skopeo's time ÷ the shelf's). */
+const PEER_TARGET = { minPeerRatio: 0.9 };
 
 /**
- * @param {object} env `{ browser, url, log }`
- * @param {object} options `{ registrySize, reps }`
+ * @param {object} env `{ url, log, executablePath, profileParent }`
+ * @param {object} options `{ registrySize, reps, dataDir }`
  * @param {string} payload a file of `options.registrySize` random bytes
  */
-export async function runRegistry(env, options, payload) {
-	const { browser, url, log } = env;
+export function runRegistry(env, options, payload) {
+	return withProfile(env, ({ context }) => registryIn(context, env, options, payload));
+}
+
+async function registryIn(context, env, options, payload) {
+	const { url, log } = env;
 	const size = options.registrySize;
 	const bin = ensureRegistry();
 	let registry = await startRegistry({ origin: url, bin });
-	const context = await browser.newContext();
 	const page = await context.newPage();
 	const rows = {
-		push: { id: 'registry-push', label: 'push to a local registry', size, bytes: size, samples: [], baselineSamples: [], compare: 'read' },
-		pull: { id: 'registry-pull', label: 'pull from a local registry', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' },
+		push: { id: 'registry-push', label: 'push to a local registry', size, bytes: size, samples: [], baselineSamples: [], peerSamples: [], compare: 'read', target: PEER_TARGET },
+		pull: { id: 'registry-pull', label: 'pull from a local registry', size, bytes: size, samples: [], baselineSamples: [], peerSamples: [], compare: 'write', target: PEER_TARGET },
+		skopeoPush: { id: 'registry-push-skopeo', label: 'peer: skopeo copy OCI layout → registry', size, bytes: size, samples: [], baselineSamples: [], compare: 'read' },
+		skopeoPull: { id: 'registry-pull-skopeo', label: 'peer: skopeo copy registry → OCI layout', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' },
 		modelpack: { id: 'registry-pull-modelpack', label: 'pull a ModelPack artifact', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' },
 		kitops: { id: 'registry-pull-kitops-zstd', label: 'pull a KitOps tar+zstd layer', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' }
 	};
 	const kit = _kitLayer(payload);
+	const nativeDir = join(options.dataDir, 'native');
+	const layout = await makeOciLayout(payload, options.dataDir);
 	try {
 		await openApp(page, `${url}/`);
 		await pickFiles(page, [payload]);
@@ -52,8 +67,7 @@ export async function runRegistry(env, options, payload) {
 			rows.push.baselineSamples.push(read.ms);
 			log(`  push: ${(pushed.ms / 1000).toFixed(2)} s (read+hash baseline ${(read.ms / 1000).toFixed(2)} s)`);
 
-			const puller = await browser.newContext();
-			try {
+			await withProfile(env, async ({ context: puller }) => {
 				const pullPage = await puller.newPage();
 				await openApp(pullPage, `${url}/`);
 				await pullPage.evaluate(({ url, rep }) => window.modelShelf.api.setRemote({ url, namespace: `bench${rep}` }), { url: registry.url, rep });
@@ -61,15 +75,13 @@ export async function runRegistry(env, options, payload) {
 				rows.pull.samples.push(pulled.ms);
 				rows.pull.baselineSamples.push(write.ms);
 				log(`  pull: ${(pulled.ms / 1000).toFixed(2)} s (write+hash baseline ${(write.ms / 1000).toFixed(2)} s)`);
-			} finally {
-				await puller.close();
-			}
+			});
+			await _skopeoPeer({ rows, layout, bin, origin: url, nativeDir, read: read.ms, write: write.ms, log });
 			await page.evaluate(({ url, rep }) => window.modelShelf.api.setRemote({ url, namespace: `bench${rep}mp` }), { url: registry.url, rep });
 			await page.evaluate((tag) => window.modelShelf.api.push({ tag, format: 'modelpack' }), saved.result.tag);
 			await _pushKit(registry, `bench${rep}kit/kit`, kit);
 			for (const [row, namespace, reference] of [[rows.modelpack, `bench${rep}mp`, 'bench-remote:v1'], [rows.kitops, `bench${rep}kit`, 'kit:v1']]) {
-				const puller = await browser.newContext();
-				try {
+				await withProfile(env, async ({ context: puller }) => {
 					const pullPage = await puller.newPage();
 					await openApp(pullPage, `${url}/`);
 					await pullPage.evaluate(({ url, namespace }) => window.modelShelf.api.setRemote({ url, namespace }), { url: registry.url, namespace });
@@ -77,9 +89,7 @@ export async function runRegistry(env, options, payload) {
 					row.samples.push(pulled.ms);
 					row.baselineSamples.push(write.ms);
 					log(`  ${row.label}: ${(pulled.ms / 1000).toFixed(2)} s (write+hash baseline ${(write.ms / 1000).toFixed(2)} s)`);
-				} finally {
-					await puller.close();
-				}
+				});
 			}
 		}
 		// The second version: the same weights and one new small file.
@@ -92,13 +102,33 @@ export async function runRegistry(env, options, payload) {
 		const sent = (await registry.requests()).slice(before).filter((request) => request.method === 'PUT' || request.method === 'PATCH');
 		log(`  second version: ${second.uploadedBytes} bytes uploaded, ${second.skippedBytes} already there`);
 		return {
-			rows: [rows.push, rows.pull, rows.modelpack, rows.kitops],
+			rows: [rows.push, rows.pull, rows.skopeoPush, rows.skopeoPull, rows.modelpack, rows.kitops],
 			secondVersion: { uploadedBytes: second.uploadedBytes, skippedBytes: second.skippedBytes, uploadRequests: sent.length, files: second.files.map((file) => [file.path, file.sent]) }
 		};
 	} finally {
-		await context.close();
 		await registry.close();
 		rmSync(kit, { force: true });
+		rmSync(layout.dir, { recursive: true, force: true });
+	}
+}
+
+/**
+ * skopeo's push then pull of the same bytes through a registry of its own, new and empty like the shelf's
+ * (skopeo's blob cache would otherwise mount the layer from an earlier repository instead of sending it).
+ */
+async function _skopeoPeer({ rows, layout, bin, origin, nativeDir, read, write, log }) {
+	const registry = await startRegistry({ origin, bin });
+	try {
+		const pushMs = await timeSkopeoPush(layout, registry.url, 'peer/model');
+		const pullMs = await timeSkopeoPull(layout, registry.url, 'peer/model', nativeDir);
+		for (const [row, ms, base, shelf] of [[rows.skopeoPush, pushMs, read, rows.push], [rows.skopeoPull, pullMs, write, rows.pull]]) {
+			row.samples.push(ms);
+			row.baselineSamples.push(base);
+			shelf.peerSamples.push(ms);
+		}
+		log(`  skopeo: push ${(pushMs / 1000).toFixed(2)} s, pull ${(pullMs / 1000).toFixed(2)} s`);
+	} finally {
+		await registry.close();
 	}
 }
 

@@ -2,27 +2,37 @@
 // interleaved (baselines, then each operation, then the next repetition) so that the machine's noise
 // falls on every figure alike. Peak memory is sampled during every operation.
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { baseline, openApp, pickFiles, timedCall } from './page.mjs';
 import { MemorySampler } from './cdp.mjs';
+import { timeUnzipHash } from './native.mjs';
+import { withProfile } from './persistent.mjs';
 import { profiled } from './profile.mjs';
 
 const RATIO_TARGET = { minRatio: 0.8 };
 
 /**
- * @param {object} env `{ browser, url, workers, browserPid, log }`
+ * Every figure here runs in a persistent profile on disk (bench/persistent.mjs), baselines included.
+ * @param {object} env `{ url, log, executablePath, profileParent }`
  * @param {object} options `{ size, memorySize, reps, smallFileReps, probeFiles, profile }`
  * @param {object} files `{ full, memory, manyFiles }`: makeBundles() results for both sizes, and the 10,001-file zip
  */
 export async function runTransfers(env, options, files) {
-	const { browser, url, log } = env;
-	const context = await browser.newContext();
+	const memory = new Map();
+	const { speed, probe, profiles } = await withProfile(env, (profile) => transfersIn(profile, env, options, files, memory));
+	const many = await importManyFiles(env, options, files.manyFiles, memory, profiles);
+	return { rows: [...speed.values(), ...many], memory: [...memory.values()], probe, profiles };
+}
+
+/** Baselines, import, export and save, repetitions interleaved, in one profile. */
+async function transfersIn(profile, env, options, files, memory) {
+	const { url, log } = env;
+	const { context } = profile;
 	const page = await context.newPage();
 	await openApp(page, `${url}/`);
 	await pickFiles(page, [...new Set([...Object.values(files.full), ...Object.values(files.memory), files.manyFiles])]);
-	const sampler = new MemorySampler(await context.newCDPSession(page), env.workers, env.browserPid);
+	const sampler = new MemorySampler(await context.newCDPSession(page), profile.workers, profile.browserPid);
 	const speed = new Map();
-	const memory = new Map();
 	const record = (id, label, size, ms, extra = {}) => {
 		const row = speed.get(id) ?? { id, label, size, bytes: size, samples: [], ...extra };
 		row.samples.push(ms);
@@ -59,17 +69,16 @@ export async function runTransfers(env, options, files) {
 		await timedBaseline('read-file', 'read picked File by 8 MiB slices', 'readBlob', {}, basename(files.full.payload));
 		await baseline(page, 'cleanup', {});
 		await ops.all(files.full, size, record);
+		// Reference rows, not targets: what Debian's unzip + sha256sum take for the same bundles.
+		const native = async (id, label, zip) => record(id, label, size, await timeUnzipHash(zip, join(options.dataDir, 'native')), { compare: 'write', reference: true });
+		await native('native-import-1', 'reference: unzip + sha256sum, 1 file (native)', files.full.single);
+		await native('native-import-200', 'reference: unzip + sha256sum, 200 files (native)', files.full.shards);
 	}
 
 	log(`Per-file costs, step by step (${options.probeFiles} tiny files)`);
 	const probe = await baseline(page, 'probeSmallFiles', { count: options.probeFiles }, basename(files.manyFiles));
-	const profiles = options.profile ? await profileLarge(env, ops, files.full, options.size) : [];
-	await context.close();
-
-	const many = await importManyFiles(env, options, files.manyFiles, memory, profiles);
-	const rows = [...speed.values()];
-	rows.push(many);
-	return { rows, memory: [...memory.values()], probe, profiles };
+	const profiles = options.profile ? await profileLarge(profile.workers, ops, files.full, options.size) : [];
+	return { speed, probe, profiles };
 }
 
 /** Import (one file, then 200), export and save of one size; `record` receives each timing. */
@@ -116,34 +125,36 @@ function makeOps(page, sampled) {
 }
 
 /** CPU profiles of the app's workers during one more import and export of the full size (not timed). */
-async function profileLarge(env, ops, bundles, size) {
+async function profileLarge(workers, ops, bundles, size) {
 	const ignore = () => undefined;
-	const imported = await profiled(env.workers, 'import zip, 1 stored file', () => ops.importOne(bundles, size, ignore));
-	const exported = await profiled(env.workers, 'export zip', () => ops.export(imported.result.tag, size, ignore));
+	const imported = await profiled(workers, 'import zip, 1 stored file', () => ops.importOne(bundles, size, ignore));
+	const exported = await profiled(workers, 'export zip', () => ops.export(imported.result.tag, size, ignore));
 	await ops.remove(imported.result.tag);
-	const shards = await profiled(env.workers, 'import zip, 200 stored files', () => ops.importShards(bundles, size, ignore));
+	const shards = await profiled(workers, 'import zip, 200 stored files', () => ops.importShards(bundles, size, ignore));
 	await ops.remove(shards.result.tag);
 	return [imported.profile, exported.profile, shards.profile];
 }
 
 /**
  * The 10,001 tiny files of tests/fixtures/bundles/corpus/valid-10001-files.zip: all per-file overhead.
- * Each repetition gets a fresh context (empty store) so that no 10,001-blob delete runs in between.
+ * Each repetition gets a fresh profile (empty store) so that no 10,001-blob delete runs in between.
  */
 async function importManyFiles(env, options, path, memory, profiles) {
 	const row = { id: 'import-10001', label: 'import zip, 10,001 tiny files', sizeText: '10,001 files', samples: [], perFileMs: [] };
+	const native = { id: 'native-import-10001', label: 'reference: unzip + sha256sum, 10,001 files (native)', sizeText: '10,001 files', samples: [], perFileMs: [], reference: true };
 	// One more run when profiling: profiling slows the worker, so that run is not timed.
 	const runs = options.smallFileReps + (options.profile ? 1 : 0);
 	for (let rep = 1; rep <= runs; rep++) {
-		const context = await env.browser.newContext();
-		const page = await context.newPage();
-		await openApp(page, `${env.url}/`);
-		await pickFiles(page, [path]);
-		const sampler = new MemorySampler(await context.newCDPSession(page), env.workers, env.browserPid);
-		await sampler.start();
-		const call = () => timedCall(page, 'importBundle', {}, { file: basename(path), fileField: 'file' });
-		const { result, profile } = rep > options.smallFileReps ? await profiled(env.workers, 'import zip, 10,001 tiny files', call) : { result: await call() };
-		const peaks = await sampler.stop();
+		const { result, profile, peaks } = await withProfile(env, async ({ context, workers, browserPid }) => {
+			const page = await context.newPage();
+			await openApp(page, `${env.url}/`);
+			await pickFiles(page, [path]);
+			const sampler = new MemorySampler(await context.newCDPSession(page), workers, browserPid);
+			await sampler.start();
+			const call = () => timedCall(page, 'importBundle', {}, { file: basename(path), fileField: 'file' });
+			const timed = rep > options.smallFileReps ? await profiled(workers, 'import zip, 10,001 tiny files', call) : { result: await call() };
+			return { ...timed, peaks: await sampler.stop() };
+		});
 		const previous = memory.get('10001');
 		memory.set('10001', { label: 'import zip, 10,001 tiny files', size: statSync(path).size, ...(previous ? maxOf(previous, peaks) : peaks) });
 		if (profile) profiles.push(profile);
@@ -151,10 +162,13 @@ async function importManyFiles(env, options, path, memory, profiles) {
 			row.samples.push(result.ms);
 			row.perFileMs.push(result.ms / 10_001);
 			env.log(`  import 10,001 tiny files: ${(result.ms / 1000).toFixed(1)} s (${(result.ms / 10_001).toFixed(2)} ms per file)`);
+			const ms = await timeUnzipHash(path, join(options.dataDir, 'native'));
+			native.samples.push(ms);
+			native.perFileMs.push(ms / 10_001);
+			env.log(`  unzip + sha256sum of the same: ${(ms / 1000).toFixed(1)} s`);
 		}
-		await context.close();
 	}
-	return row;
+	return [row, native];
 }
 
 async function clearExports(page) {
