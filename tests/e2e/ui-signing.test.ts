@@ -100,7 +100,7 @@ test('a key made here signs a push; a fresh browser trusts its downloaded public
 	// The result names cosign's signature tag for that digest, and the registry holds it.
 	const digest = (await page.getByTestId('push-digest').textContent())!;
 	const sigTag = `${digest.replace(':', '-')}.sig`;
-	await expect(page.getByTestId('push-signed')).toContainText(`Signed with release: cosign's signature tag ${NAMESPACE}/iris:${sigTag}`);
+	await expect(page.getByTestId('push-signed')).toContainText(`Signed with release: cosign's signature tag ${NAMESPACE}/iris:${sigTag} and a Sigstore bundle attached as a referrer`);
 	expect((await fetch(`${registry().url}/v2/${NAMESPACE}/iris/manifests/${sigTag}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).status).toBe(200);
 	await page.goto('/models/iris/v2');
 	await push(page, null);
@@ -148,6 +148,21 @@ test('a key made here signs a push; a fresh browser trusts its downloaded public
 		await expect(outcome).toHaveAttribute('data-status', 'created', { timeout: 30_000 });
 		await expect(other.getByTestId('pull-signature')).toHaveAttribute('data-status', 'unsigned');
 		await expect(other.getByTestId('pull-signature')).toContainText('Warning: unsigned');
+
+		// A key being rotated out: trusted until a day that has passed, it no longer vouches for anything.
+		await trusted.getByRole('button', { name: 'Remove trusted key Ana release key' }).click();
+		await expect(trusted.getByTestId('trusted-keys-empty')).toBeVisible();
+		await trusted.getByLabel('Key name', { exact: true }).fill('Ana old key');
+		await trusted.getByLabel('Or pick the public key file').setInputFiles(pubPath);
+		await trusted.getByLabel(/Trusted until/).fill('2020-01-31');
+		await trusted.getByRole('button', { name: 'Trust key' }).click();
+		await expect(trusted.getByTestId('trusted-key-until')).toContainText('ended');
+		await other.getByRole('radio', { name: 'Enforce' }).check();
+		await expect(other.getByTestId('trust-policy')).toHaveAttribute('data-policy', 'enforce');
+		await pull(other, 'iris:v1');
+		await expect(refusal).toHaveAttribute('data-code', 'UNTRUSTED', { timeout: 30_000 });
+		await expect(refusal).toContainText('Refused by the trust policy: signed by a key whose trust has ended');
+		await expect(refusal).toContainText('Signed by "Ana old key", whose trust ended on 2020-01-31');
 
 		// The version pages keep what the check found.
 		await other.goto('/models/iris/v1');

@@ -41,7 +41,7 @@ describe('key display', () => {
 });
 
 describe('describeError for UNTRUSTED', () => {
-	const refusal = (reason: 'unsigned' | 'untrusted-key' | 'bad-signature' | 'wrong-digest' | 'bad-payload') =>
+	const refusal = (reason: 'unsigned' | 'untrusted-key' | 'bad-signature' | 'wrong-digest' | 'bad-payload' | 'expired-key') =>
 		describeError(new ShelfError('UNTRUSTED', 'shelf-e2e/iris:v1 is refused.', { reason, repository: 'shelf-e2e/iris', digest: `sha256:${'a'.repeat(64)}` }));
 
 	it('says in words which check refused the version, and that nothing was stored', () => {
@@ -50,5 +50,6 @@ describe('describeError for UNTRUSTED', () => {
 		expect(refusal('bad-signature').title).toContain('signature does not verify');
 		expect(refusal('wrong-digest').title).toContain('signature is for another manifest (re-tagged or swapped)');
 		expect(refusal('bad-payload').title).toContain('signature payload not readable');
+		expect(refusal('expired-key').title).toContain('signed by a key whose trust has ended');
 	});
 });

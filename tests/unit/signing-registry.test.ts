@@ -121,7 +121,15 @@ describe('tampering, refused under enforce with the reason', () => {
 		const trusted = await profile.keys.trustedKeys(client.remote.url);
 		await profile.keys.untrustKey(trusted[0]!.id);
 		expect((await refused(profile, 'iris:v1')).details).toMatchObject({ reason: 'untrusted-key' });
-		await profile.keys.trustKey(client.remote.url, 'back', key.publicKeyPem);
+		// Trusted again, but only until yesterday (a key rotated out): refused, naming the key and the day.
+		const yesterday = Date.now() - 86_400_000;
+		expect(await profile.keys.trustKey(client.remote.url, 'rotated out', key.publicKeyPem, yesterday)).toMatchObject({ name: 'rotated out', expiresAt: yesterday });
+		const ended = await refused(profile, 'iris:v1');
+		expect(ended.details).toMatchObject({ reason: 'expired-key' });
+		expect(ended.message).toContain(`Signed by "rotated out", whose trust ended on ${new Date(yesterday).toISOString().slice(0, 10)}.`);
+		// The same key trusted again with no end: the entry is updated, and the genuine signature verifies.
+		const again = await profile.keys.trustKey(client.remote.url, 'back', key.publicKeyPem);
+		expect(again.expiresAt).toBeUndefined();
 		expect((await profile.pull('iris:v1')).signature).toMatchObject({ status: 'signed', keyName: 'back' });
 	});
 });

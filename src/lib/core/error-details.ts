@@ -183,8 +183,9 @@ export interface ErrorDetailsByCode {
 	/** A pull refused by the registry's trust policy (`enforce`, issue 20): nothing stored. */
 	UNTRUSTED: {
 		/** `unsigned`: no signature; `untrusted-key`: signed, by no trusted key; `bad-signature`: the signature does not verify;
-		 * `wrong-digest`: the signed payload names another manifest (re-tagged or swapped); `bad-payload`: not a cosign payload. */
-		reason: 'unsigned' | 'untrusted-key' | 'bad-signature' | 'wrong-digest' | 'bad-payload';
+		 * `wrong-digest`: the signed payload names another manifest (re-tagged or swapped); `bad-payload`: not a cosign payload;
+		 * `expired-key`: it verifies only under a trusted key whose trust has ended (rotated out). */
+		reason: 'unsigned' | 'untrusted-key' | 'bad-signature' | 'wrong-digest' | 'bad-payload' | 'expired-key';
 		repository: string;
 		/** The manifest digest being pulled. */
 		digest: string;

@@ -35,7 +35,8 @@ export const UNTRUSTED_TITLES: Record<string, string> = {
 	'untrusted-key': 'Signed by a key not trusted here',
 	'bad-signature': 'Signature does not verify',
 	'wrong-digest': 'Signature is for another manifest (re-tagged or swapped)',
-	'bad-payload': 'Signature payload not readable'
+	'bad-payload': 'Signature payload not readable',
+	'expired-key': 'Signed by a key whose trust has ended'
 };
 
 /**

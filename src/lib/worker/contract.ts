@@ -304,6 +304,8 @@ export interface TrustedKey {
 	publicKeyPem: string;
 	fingerprint: string;
 	addedAt: number;
+	/** When trust in it ends (ms since epoch): signatures under it no longer count after that (a key rotated out). */
+	expiresAt?: number;
 }
 
 /** What a registry's signatures must be: not checked, checked and shown, or required (`UNTRUSTED` otherwise). */
@@ -480,7 +482,7 @@ export interface ShelfApi {
 	/** Public keys trusted for the configured registry (or the one named). */
 	trustedKeys(request?: { registry?: string }): Promise<TrustedKey[]>;
 	/** Trusts a public key (SPKI PEM) for the configured registry (or the one named). */
-	trustKey(request: { name: string; pem: string; registry?: string }): Promise<TrustedKey>;
+	trustKey(request: { name: string; pem: string; registry?: string; expiresAt?: number }): Promise<TrustedKey>;
 	/** Stops trusting a key. */
 	untrustKey(request: { id: string }): Promise<void>;
 	/** The configured registry's trust policy (default `warn`). */

@@ -21,8 +21,8 @@ export type Verdict = { check: SignatureCheck; reason?: Reason; signedDigest?: s
 
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 /** Which failure to report when several signatures fail: the most telling first. */
-const PRIORITY: Reason[] = ['wrong-digest', 'bad-signature', 'bad-payload', 'untrusted-key'];
-const STATUS: Record<Reason, SignatureCheck['status']> = { unsigned: 'unsigned', 'untrusted-key': 'untrusted', 'bad-signature': 'invalid', 'wrong-digest': 'invalid', 'bad-payload': 'invalid' };
+const PRIORITY: Reason[] = ['wrong-digest', 'bad-signature', 'bad-payload', 'expired-key', 'untrusted-key'];
+const STATUS: Record<Reason, SignatureCheck['status']> = { unsigned: 'unsigned', 'untrusted-key': 'untrusted', 'expired-key': 'untrusted', 'bad-signature': 'invalid', 'wrong-digest': 'invalid', 'bad-payload': 'invalid' };
 
 /** Whether a DER ECDSA signature over `payload` verifies under an SPKI PEM. */
 export async function verifiesUnder(pem: string, der: Uint8Array, payload: Uint8Array<ArrayBuffer>): Promise<boolean> {
@@ -46,13 +46,15 @@ interface Candidate {
 
 /**
  * The signatures of `digest` in `repository`, in both formats, checked against `trusted`: signed when any one
- * names exactly `digest` and verifies under a trusted key.
+ * names exactly `digest` and verifies under a trusted key whose trust has not ended.
  * @throws the client's errors (no signature tag and no referrer is "unsigned", not an error)
  */
 export async function checkSignature(client: RegistryClient, repository: string, digest: string, trusted: readonly TrustedKey[], signal?: AbortSignal): Promise<Verdict> {
 	const at = Date.now();
 	const found = [...(await _tagCandidates(client, repository, digest, signal)), ...(await _bundleCandidates(client, repository, digest, signal))];
 	if (found.length === 0) return { check: { status: 'unsigned', reason: `No signature at ${signatureTag(digest)} and no Sigstore bundle referrer.`, at }, reason: 'unsigned' };
+	const current = trusted.filter((key) => key.expiresAt === undefined || key.expiresAt > at);
+	const expired = trusted.filter((key) => !current.includes(key));
 	const failures: { reason: Reason; words: string; signedDigest?: string }[] = [];
 	for (const candidate of found) {
 		if (!candidate.names.ok) {
@@ -60,12 +62,15 @@ export async function checkSignature(client: RegistryClient, repository: string,
 			continue;
 		}
 		const signature = candidate.signature;
-		const signer = signature ? await _firstVerifying(trusted, signature, candidate.signed) : undefined;
+		const signer = signature ? await _firstVerifying(current, signature, candidate.signed) : undefined;
+		const formerSigner = signature && !signer ? await _firstVerifying(expired, signature, candidate.signed) : undefined;
 		if (!candidate.names.digests.includes(digest)) {
 			const signedDigest = candidate.names.digests[0]!;
 			failures.push({ reason: 'wrong-digest', signedDigest, words: `The signature is for ${signedDigest}, not ${digest}: the tag was moved to another manifest, or the signature copied.` });
 		} else if (signer) {
 			return { check: { status: 'signed', keyName: signer.name, at } };
+		} else if (formerSigner) {
+			failures.push({ reason: 'expired-key', words: `Signed by "${formerSigner.name}", whose trust ended on ${new Date(formerSigner.expiresAt!).toISOString().slice(0, 10)}.` });
 		} else if (!signature || !derToP1363(signature)) {
 			failures.push({ reason: 'bad-signature', words: 'The signature is missing or not an ECDSA signature.' });
 		} else {

@@ -28,7 +28,7 @@ export function signingApi(keys: () => Promise<KeyStore> = sharedKeyStore, openR
 		importSigningKey: async ({ name, pem }) => (await keys()).importSigningKey(name, pem),
 		deleteSigningKey: async ({ id }) => (await keys()).deleteSigningKey(id),
 		trustedKeys: async (request) => (await keys()).trustedKeys(await registryOf(request?.registry)),
-		trustKey: async ({ name, pem, registry }) => (await keys()).trustKey(await registryOf(registry), name, pem),
+		trustKey: async ({ name, pem, registry, expiresAt }) => (await keys()).trustKey(await registryOf(registry), name, pem, expiresAt),
 		untrustKey: async ({ id }) => (await keys()).untrustKey(id),
 		trustPolicy: async (request) => (await keys()).trustPolicy(await registryOf(request?.registry)),
 		setTrustPolicy: async ({ policy, registry }) => (await keys()).setTrustPolicy(await registryOf(registry), policy)

@@ -127,10 +127,12 @@ export class KeyStore {
 	}
 
 	/**
-	 * Trusts a public key for a registry; the same key again keeps the first entry (renamed).
+	 * Trusts a public key for a registry; the same key again keeps the first entry (renamed, with the new expiry).
+	 * @param expiresAt when trust in it ends (ms since epoch); none: until it is removed
 	 * @throws ShelfError `UNSUPPORTED` (kind `signing key`) when the PEM is not an EC P-256 public key
 	 */
-	async trustKey(registry: string, name: string, pem: string): Promise<TrustedKey> {
+	async trustKey(registry: string, name: string, pem: string, expiresAt?: number): Promise<TrustedKey> {
+		if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw new TypeError(`Not an instant: ${String(expiresAt)}`);
 		const spki = spkiFromPem(pem);
 		if (!spki) throw badKey('That is not a public key PEM (BEGIN PUBLIC KEY), as cosign.pub or openssl ec -pubout writes.');
 		try {
@@ -140,7 +142,7 @@ export class KeyStore {
 		}
 		const described = await describePublic(spki);
 		const same = (await this.trustedKeys(registry)).find((key) => key.fingerprint === described.fingerprint);
-		const key: TrustedKey = { id: same?.id ?? crypto.randomUUID(), registry, name: name.trim() || 'trusted key', ...described, addedAt: same?.addedAt ?? Date.now() };
+		const key: TrustedKey = { id: same?.id ?? crypto.randomUUID(), registry, name: name.trim() || 'trusted key', ...described, addedAt: same?.addedAt ?? Date.now(), ...(expiresAt !== undefined ? { expiresAt } : {}) };
 		await this.#db.put('trusted', key);
 		return key;
 	}
