@@ -17,9 +17,15 @@ const STARTUP_TIMEOUT_MS = 60_000;
 let launched = 0;
 /** Chromiums still running, with their profile folders: killed and deleted if the bench exits on an error. */
 const running = new Map();
+// Chromium runs in process groups of its own (below): Ctrl-C or `timeout` must end the bench through 'exit'.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 process.once('exit', () => {
 	for (const [child, dir] of running) {
-		child.kill('SIGKILL');
+		try {
+			process.kill(-child.pid, 'SIGKILL');
+		} catch {
+			// Already gone.
+		}
 		try {
 			rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 		} catch {
@@ -47,9 +53,10 @@ process.once('exit', () => {
 export async function launchProfile(executablePath, parent) {
 	mkdirSync(parent, { recursive: true });
 	const dir = mkdtempSync(join(parent, 'profile-'));
-	// A switch no renderer inherits, so that `ps` finds this browser's main process among others.
+	// A switch no renderer inherits, so that `ps` finds this browser's main process among others. Detached:
+	// a process group of its own, so that its helper processes can be ended with it.
 	const marker = `--bench-profile=${process.pid}-${++launched}`;
-	const child = spawn(executablePath, [...CHROMIUM_ARGS, ...LIKE_PLAYWRIGHT, '--remote-debugging-port=0', `--user-data-dir=${dir}`, marker, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+	const child = spawn(executablePath, [...CHROMIUM_ARGS, ...LIKE_PLAYWRIGHT, '--remote-debugging-port=0', `--user-data-dir=${dir}`, marker, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
 	running.set(child, dir);
 	const exited = new Promise((resolve) => child.once('exit', resolve)).finally(() => running.delete(child));
 	// Chromium's helper processes may still write for a moment after the main one exits: retry, then give up
@@ -68,6 +75,8 @@ export async function launchProfile(executablePath, parent) {
 		const workers = new WorkerTargets(await browser.newBrowserCDPSession());
 		await workers.start();
 		const close = async () => {
+			// Over CDP, browser.close() only disconnects: ask Chromium itself to quit (it saves the profile as it would for a user).
+			await browser.newBrowserCDPSession().then((session) => session.send('Browser.close')).catch(() => undefined);
 			await browser.close().catch(() => undefined);
 			await stop(child, exited);
 			remove();
@@ -120,13 +129,28 @@ function devtoolsEndpoint(child) {
 	});
 }
 
-/** Ends a Chromium we started: it should be gone after `browser.close()`; else SIGTERM, then SIGKILL. */
+/**
+ * Ends a Chromium we started: it should be gone after `browser.close()`, else SIGTERM, then SIGKILL. Its
+ * helper processes (the network service writes into the profile for a moment after the main one exits)
+ * are then killed with its process group, so that the folder can be deleted.
+ */
 async function stop(child, exited) {
 	const within = (ms) => Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), ms))]);
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	if (await within(5_000)) return;
-	child.kill('SIGTERM');
-	if (await within(5_000)) return;
-	child.kill('SIGKILL');
-	await exited;
+	if (!(await within(5_000))) {
+		child.kill('SIGTERM');
+		if (!(await within(5_000))) {
+			child.kill('SIGKILL');
+			await exited;
+		}
+	}
+	const group = (signal) => {
+		try {
+			process.kill(-child.pid, signal);
+			return true;
+		} catch {
+			return false; // ESRCH: no process left in the group
+		}
+	};
+	group('SIGKILL');
+	for (let waited = 0; group(0) && waited < 5_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
 }
