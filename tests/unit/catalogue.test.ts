@@ -265,12 +265,13 @@ describe('query planning', () => {
 
 describe('schema migrations', () => {
 	it('builds every store and index from version 0', async () => {
-		expect(DB_VERSION).toBe(3);
+		expect(DB_VERSION).toBe(4);
 		expect(MIGRATIONS).toHaveLength(DB_VERSION);
 		const db = await openCatalogueDatabase({ factory: new IDBFactory() });
-		expect([...db.objectStoreNames].sort()).toEqual(['alias-history', 'aliases', 'last-used', 'ledger', 'names', 'settings', 'trash', 'versions']);
-		const tx = db.transaction(['versions', 'names', 'trash', 'aliases', 'alias-history']);
+		expect([...db.objectStoreNames].sort()).toEqual(['alias-history', 'aliases', 'label-counts', 'last-used', 'ledger', 'names', 'settings', 'trash', 'versions']);
+		const tx = db.transaction(['versions', 'names', 'trash', 'aliases', 'alias-history', 'label-counts']);
 		expect(tx.objectStore('names').keyPath).toBe('name');
+		expect(tx.objectStore('label-counts').keyPath).toEqual(['kind', 'text']);
 		expect(tx.objectStore('aliases').keyPath).toEqual(['name', 'alias']);
 		const indexesOf = (store: IDBObjectStore) =>
 			Object.fromEntries(
@@ -313,16 +314,17 @@ describe('schema migrations', () => {
 		expect(await upgraded.get('iris:v1')).toEqual(old);
 		expect((await upgraded.ledger()).map((entry) => [entry.tag, entry.trashed, entry.size])).toEqual([['iris:v1', false, 100]]);
 		expect((await upgraded.list({ orderBy: { metadata: 'accuracy', direction: 'desc' } })).items.map((item) => item.tag)).toEqual(['iris:v1']);
+		expect(await upgraded.count({ selector: parseSelector('stage=prod') })).toBe(1); // from the label counts step 4 filled
 		upgraded.close();
 		const ran: number[] = [];
 		const addSavedAt: Migration = (_db, tx) => {
-			ran.push(4);
+			ran.push(5);
 			// A later schema would declare this index in its DBSchema; the cast stands in for that.
 			(tx.objectStore('versions') as unknown as { createIndex(name: string, keyPath: string): void }).createIndex('by-saved', 'savedAt');
 		};
 		const db = await openCatalogueDatabase({ factory, name: 'shelf', migrations: [...MIGRATIONS, addSavedAt] });
-		expect(ran).toEqual([4]);
-		expect(db.version).toBe(4);
+		expect(ran).toEqual([5]);
+		expect(db.version).toBe(5);
 		expect([...db.transaction('versions').store.indexNames]).toContain('by-saved');
 		expect((await db.get('versions', 'iris:v1'))?.labelPairs).toEqual(['stage=prod']);
 		db.close();

@@ -3,7 +3,7 @@
 import type { IDBPTransaction } from 'idb';
 import { ShelfError } from '../../core/errors.ts';
 import type { ListPage, ListQuery, VersionRecord } from '../../core/store-types.ts';
-import { scanPlan, type VersionsStore } from './merge-scan.ts';
+import { scanPlan } from './merge-scan.ts';
 import { compileFilter, exactCount, planQuery, type PlanStats, type QueryFilter } from './query-plan.ts';
 import { fromStored, type CatalogueSchema } from './schema.ts';
 import { listByMetric, listTags } from './special-lists.ts';
@@ -11,8 +11,11 @@ import { listByMetric, listTags } from './special-lists.ts';
 /** Page size when a query gives none. */
 export const DEFAULT_LIMIT = 50;
 
-/** A read transaction over both of the catalogue's stores. */
-export type ReadTransaction = IDBPTransaction<CatalogueSchema, ('versions' | 'names')[], 'readonly'>;
+/** The stores a listing or count reads: versions, name summaries and label counts. */
+export const QUERY_STORES = ['versions', 'names', 'label-counts'] as const;
+
+/** A read transaction over {@link QUERY_STORES}. */
+export type ReadTransaction = IDBPTransaction<CatalogueSchema, (typeof QUERY_STORES)[number][], 'readonly'>;
 
 /**
  * One page of matching versions, ordered by createdKey. `limit` is floored and at least 1 (default 50).
@@ -52,10 +55,8 @@ export async function countMatches(tx: ReadTransaction, query: QueryFilter): Pro
 	if (exact?.kind === 'all') return versions.count();
 	if (exact?.kind === 'name') return (await tx.objectStore('names').get(exact.name))?.count ?? 0;
 	if (exact !== null) {
-		const counts = await Promise.all([
-			exact.negate ? versions.count() : 0,
-			...(exact.kind === 'key' ? [versions.index('by-label-key').count(exact.key)] : exact.pairs.map((pair) => versions.index('by-label').count(pair)))
-		]);
+		const stats = planStats(tx);
+		const counts = await Promise.all([exact.negate ? versions.count() : 0, ...(exact.kind === 'key' ? [stats.keyCount(exact.key)] : exact.pairs.map(stats.pairCount))]);
 		const [total = 0, ...parts] = counts;
 		const selected = parts.reduce((sum, count) => sum + count, 0);
 		return exact.negate ? total - selected : selected;
@@ -73,12 +74,13 @@ export async function countMatches(tx: ReadTransaction, query: QueryFilter): Pro
  */
 export function planStats(tx: ReadTransaction): PlanStats {
 	const names = tx.objectStore('names');
-	const versions: VersionsStore = tx.objectStore('versions');
+	const labels = tx.objectStore('label-counts');
+	// Point reads of counts the writes keep (label-counts.ts), never a walk of an index range.
 	return {
 		summary: (name) => names.get(name),
 		summaries: () => names.getAll(),
-		pairCount: (pair) => versions.index('by-label').count(pair),
-		keyCount: (key) => versions.index('by-label-key').count(key)
+		pairCount: async (pair) => (await labels.get(['pair', pair]))?.count ?? 0,
+		keyCount: async (key) => (await labels.get(['key', key]))?.count ?? 0
 	};
 }
 

@@ -9,7 +9,7 @@ import type { Alias, AliasChange, AliasEvent, Catalogue, LastUse, ListPage, List
 import { addVersion, changeAlias, purgeVersions, restoreVersions, trashVersions, type LifecycleTransaction } from './lifecycle-writes.ts';
 import { batchWithoutFacts, countWithoutFacts, writeFacts, type FactsBatch, type FactsPlace } from './facts-writes.ts';
 import type { VersionFacts } from '../../core/inspect/facts.ts';
-import { checkedCursor, countMatches, listPage, planStats } from './catalogue-queries.ts';
+import { checkedCursor, countMatches, listPage, planStats, QUERY_STORES } from './catalogue-queries.ts';
 import { planQuery, type QueryFilter, type QueryPlan } from './query-plan.ts';
 import { fromStored, LIFECYCLE_STORES, openCatalogueDatabase, type CatalogueSchema, type OpenDatabaseOptions } from './schema.ts';
 
@@ -90,12 +90,12 @@ export class IdbCatalogue implements Catalogue {
 	 */
 	async list(query: ListQuery): Promise<ListPage> {
 		const after = query.orderBy ? null : checkedCursor(query.cursor); // a metric listing reads its own cursor
-		return this.#read(() => listPage(this.#db.transaction(['versions', 'names'], 'readonly'), query, after));
+		return this.#read(() => listPage(this.#db.transaction([...QUERY_STORES], 'readonly'), query, after));
 	}
 
 	/** @inheritdoc */
 	async count(query: QueryFilter = {}): Promise<number> {
-		return this.#read(() => countMatches(this.#db.transaction(['versions', 'names'], 'readonly'), query));
+		return this.#read(() => countMatches(this.#db.transaction([...QUERY_STORES], 'readonly'), query));
 	}
 
 	/**
@@ -238,7 +238,7 @@ export class IdbCatalogue implements Catalogue {
 	 * @param query the filters
 	 */
 	async plan(query: QueryFilter): Promise<QueryPlan> {
-		return this.#read(async () => planQuery(query, planStats(this.#db.transaction(['versions', 'names'], 'readonly'))));
+		return this.#read(async () => planQuery(query, planStats(this.#db.transaction([...QUERY_STORES], 'readonly'))));
 	}
 
 	/** Runs a read, turning native failures into ShelfErrors. */

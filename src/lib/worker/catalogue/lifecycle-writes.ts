@@ -5,7 +5,8 @@ import type { IDBPTransaction } from 'idb';
 import { ShelfError } from '../../core/errors.ts';
 import { ledgerLine, lineTag, relocatedLine, withBlobShared } from '../../core/lifecycle/ledger.ts';
 import type { Alias, AliasChange, AliasEvent, NameSummary, TrashOutcome, VersionRecord } from '../../core/store-types.ts';
-import { fromStored, toStored, type CatalogueSchema, type LIFECYCLE_STORES, type StoredTrash } from './schema.ts';
+import { changeLabelCounts } from './label-counts.ts';
+import { fromStored, toStored, type CatalogueSchema, type LIFECYCLE_STORES, type StoredTrash, type StoredVersion } from './schema.ts';
 
 /** The one kind of transaction lifecycle writes run in. */
 export type LifecycleTransaction = IDBPTransaction<CatalogueSchema, (typeof LIFECYCLE_STORES)[number][], 'readwrite'>;
@@ -29,8 +30,10 @@ export async function addVersion(tx: LifecycleTransaction, record: VersionRecord
 		shared.add(file.sha256);
 		if (holders === 1) await _markShared(tx, file.sha256, file.size, true);
 	}
-	await tx.objectStore('versions').add(toStored(record));
+	const stored = toStored(record);
+	await tx.objectStore('versions').add(stored);
 	await _summaryAdding(tx, record);
+	await changeLabelCounts(tx.objectStore('label-counts'), [stored], 1);
 	await _editLedger(tx, record.name, (lines) => [...lines, ledgerLine(record, false, shared)]);
 }
 
@@ -46,6 +49,7 @@ export async function trashVersions(tx: LifecycleTransaction, tags: readonly str
 	const found = await Promise.all(wanted.map((tag) => versions.get(tag)));
 	const records: VersionRecord[] = [];
 	const digests = new Map<string, string[]>();
+	const leaving: StoredVersion[] = [];
 	for (const [index, stored] of found.entries()) {
 		const tag = wanted[index]!;
 		if (stored === undefined) {
@@ -53,6 +57,7 @@ export async function trashVersions(tx: LifecycleTransaction, tags: readonly str
 			throw new ShelfError('NOT_FOUND', `No version ${tag} on the shelf${inTrash ? ' (it is already in the trash)' : ''}. Hint: list the model's versions to see its tags.`, { tag });
 		}
 		records.push(fromStored(stored));
+		leaving.push(stored);
 		digests.set(tag, stored.digests);
 	}
 	const byName = new Map<string, VersionRecord[]>();
@@ -88,6 +93,7 @@ export async function trashVersions(tx: LifecycleTransaction, tags: readonly str
 			return [versions.delete(record.tag), tx.objectStore('trash').put(trashed)];
 		})
 	);
+	await changeLabelCounts(tx.objectStore('label-counts'), leaving, -1);
 	const latest: Record<string, string | null> = {};
 	await Promise.all(
 		[...byName].map(async ([name, removed]) => {
@@ -111,8 +117,10 @@ export async function restoreVersions(tx: LifecycleTransaction, tags: readonly s
 		const { record } = trashed;
 		if (await tx.objectStore('aliases').getKey([record.name, record.version])) throw _aliasConflict(record.name, record.version, 'is-alias');
 		await tx.objectStore('trash').delete(tag);
-		await tx.objectStore('versions').add(toStored(record));
+		const stored = toStored(record);
+		await tx.objectStore('versions').add(stored);
 		await _summaryAdding(tx, record);
+		await changeLabelCounts(tx.objectStore('label-counts'), [stored], 1);
 		await _editLedger(tx, record.name, (lines) => lines.map((line) => (lineTag(line) === tag ? relocatedLine(line, false) : line)));
 		restored.push(record);
 	}

@@ -38,9 +38,9 @@ export interface PlanStats {
 	summary(name: string): Promise<NameSummary | undefined>;
 	/** Every name summary (the `names` store is small: one row per model name). */
 	summaries(): Promise<NameSummary[]>;
-	/** Versions carrying `key=value` (`by-label` count). */
+	/** Versions carrying `key=value` (what `by-label` holds for it; read from the kept counts). */
 	pairCount(pair: string): Promise<number>;
-	/** Versions having `key` (`by-label-key` count). */
+	/** Versions having `key` (what `by-label-key` holds for it; read from the kept counts). */
 	keyCount(key: string): Promise<number>;
 }
 

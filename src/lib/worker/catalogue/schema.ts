@@ -8,6 +8,7 @@
 import { unwrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { ledgerLine } from '../../core/lifecycle/ledger.ts';
 import { metricEntries } from '../../core/lifecycle/metric-filter.ts';
+import { countStoredLabels, type StoredLabelCount } from './label-counts.ts';
 import { openMigratedDatabase, type Migration as SchemaMigration, type UpgradeTransaction as MigrationTransaction } from '../migrated-database.ts';
 import type { AliasEvent, Alias, LastUse, NameSummary, TrashedVersion, VersionRecord } from '../../core/store-types.ts';
 
@@ -95,10 +96,14 @@ export interface CatalogueSchema extends DBSchema {
 		key: string;
 		value: StoredSetting;
 	};
+	'label-counts': {
+		key: [StoredLabelCount['kind'], string];
+		value: StoredLabelCount;
+	};
 }
 
 /** Every store a lifecycle write (add, trash, restore, purge, aliases) may touch, in one transaction. */
-export const LIFECYCLE_STORES = ['versions', 'names', 'trash', 'aliases', 'alias-history', 'ledger'] as const;
+export const LIFECYCLE_STORES = ['versions', 'names', 'trash', 'aliases', 'alias-history', 'ledger', 'label-counts'] as const;
 
 /** The `versionchange` transaction a migration runs in. */
 export type UpgradeTransaction = MigrationTransaction<CatalogueSchema>;
@@ -168,6 +173,12 @@ export const MIGRATIONS: readonly Migration[] = [
 	(_db, tx) => {
 		tx.objectStore('versions').createIndex('by-facts', 'facts.factsVersion');
 		tx.objectStore('trash').createIndex('by-facts', 'record.facts.factsVersion');
+	},
+	// 3 → 4 (issue 21): how many shelf versions carry each label pair and key, so planning a selector reads a
+	// few counts instead of counting index ranges; counted once here from the versions already stored.
+	(db, tx) => {
+		db.createObjectStore('label-counts', { keyPath: ['kind', 'text'] });
+		countStoredLabels(unwrap(tx.objectStore('versions')), unwrap(tx.objectStore('label-counts')));
 	}
 ];
 
