@@ -2,11 +2,15 @@
 // through the worker API would take hours (one transaction, one fsync and one `names` update per
 // version); here records are built with the app's own code (newModelInfo, createdKey, toStored: the
 // exact stored shape and index fields) and written thousands per transaction, with the per-name
-// summaries and ledgers computed once at the end. Files point at made-up digests: listing never reads blobs.
+// summaries, ledgers and label counts computed once at the end. Files point at made-up digests: listing never reads blobs.
+// Each version carries the facts a save derives for files of no model format (as the app stores them now),
+// so the background facts backfill has nothing to do: only versions stored before issue 17 lack them.
+import { versionFacts } from '../src/lib/core/inspect/facts.ts';
 import { newModelInfo } from '../src/lib/core/manifest.ts';
 import { createdKey, type NameSummary, type VersionRecord } from '../src/lib/core/store-types.ts';
 import { ledgerLine } from '../src/lib/core/lifecycle/ledger.ts';
 import { newVersion } from '../src/lib/core/tags.ts';
+import { tallyLabels, type LabelFields } from '../src/lib/worker/catalogue/label-counts.ts';
 import { openCatalogueDatabase, toStored } from '../src/lib/worker/catalogue/schema.ts';
 
 const BATCH = 2000;
@@ -48,12 +52,15 @@ export async function seedCatalogue(versions: number, names: number): Promise<Se
 	const modelNames = Array.from({ length: names }, (_, i) => `${TEAMS[i % TEAMS.length]}-${TASKS[Math.floor(i / TEAMS.length) % TASKS.length]}-${String(i).padStart(4, '0')}`);
 	const summaries = new Map<string, NameSummary>();
 	const ledgers = new Map<string, string[]>();
+	const labels: LabelFields[] = [];
 	for (let first = 0; first < versions; first += BATCH) {
 		const tx = db.transaction('versions', 'readwrite');
 		for (let i = first; i < Math.min(versions, first + BATCH); i++) {
 			const name = modelNames[i % names]!;
 			const record = _record(name, i, random);
-			void tx.store.put(toStored(record));
+			const stored = toStored(record);
+			void tx.store.put(stored);
+			labels.push(stored);
 			const lines = ledgers.get(name) ?? [];
 			lines.push(ledgerLine(record, false, NOTHING_SHARED)); // made-up digests, each its own
 			ledgers.set(name, lines);
@@ -69,8 +76,9 @@ export async function seedCatalogue(versions: number, names: number): Promise<Se
 		}
 		await tx.done;
 	}
-	const tx = db.transaction(['names', 'ledger'], 'readwrite');
+	const tx = db.transaction(['names', 'ledger', 'label-counts'], 'readwrite');
 	for (const summary of summaries.values()) void tx.objectStore('names').put(summary);
+	for (const count of tallyLabels(labels)) void tx.objectStore('label-counts').put(count);
 	for (const [name, lines] of ledgers) void tx.objectStore('ledger').put({ name, lines });
 	await tx.done;
 	db.close();
@@ -117,7 +125,8 @@ function _record(name: string, index: number, random: () => number): VersionReco
 		files,
 		size: files.reduce((sum, file) => sum + file.size, 0),
 		createdKey: createdKey(info),
-		savedAt: created.getTime()
+		savedAt: created.getTime(),
+		facts: versionFacts([]) // as a save derives them when no file has a model-format header
 	};
 }
 
