@@ -154,6 +154,7 @@ test('a key made here signs a push; a fresh browser trusts its downloaded public
 		await expect(trusted.getByTestId('trusted-keys-empty')).toBeVisible();
 		await trusted.getByLabel('Key name', { exact: true }).fill('Ana old key');
 		await trusted.getByLabel('Or pick the public key file').setInputFiles(pubPath);
+		await expect(trusted.getByLabel('Public key (PEM)')).toHaveValue(/BEGIN PUBLIC KEY/);
 		await trusted.getByLabel(/Trusted until/).fill('2020-01-31');
 		await trusted.getByRole('button', { name: 'Trust key' }).click();
 		await expect(trusted.getByTestId('trusted-key-until')).toContainText('ended');
