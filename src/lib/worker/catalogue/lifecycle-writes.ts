@@ -24,11 +24,13 @@ export async function addVersion(tx: LifecycleTransaction, record: VersionRecord
 	if (await tx.objectStore('aliases').getKey([record.name, record.version])) throw _aliasConflict(record.name, record.version, 'is-alias');
 	// Blobs other versions hold already are shared from now on; a blob's one holder until now learns it too.
 	const shared = new Set<string>();
-	for (const file of new Map(record.files.map((file) => [file.sha256, file])).values()) {
-		const holders = await _holders(tx, file.sha256);
-		if (holders === 0) continue;
+	const unique = [...new Map(record.files.map((file) => [file.sha256, file])).values()];
+	// Counted together, one round trip for all: one by one, a version of 10,001 files waited 7.5 s here (issue 21).
+	const holders = await Promise.all(unique.map((file) => _holders(tx, file.sha256)));
+	for (const [index, file] of unique.entries()) {
+		if (holders[index] === 0) continue;
 		shared.add(file.sha256);
-		if (holders === 1) await _markShared(tx, file.sha256, file.size, true);
+		if (holders[index] === 1) await _markShared(tx, file.sha256, file.size, true);
 	}
 	const stored = toStored(record);
 	await tx.objectStore('versions').add(stored);
