@@ -1,12 +1,14 @@
 // Issue 8, web security: the app runs under its strict Content-Security-Policy (csp.config.js), and it
 // never talks to anything but its own origin, for its own files.
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { buildDir as servedDir } from '../../scripts/build-dir.mjs';
 import { FRAUD, SPEECH, bundlePaths, importThroughPicker, versionRows, waitForServiceWorker } from './ui-helpers.ts';
 
-const buildDir = fileURLToPath(new URL('../../build/', import.meta.url));
+// The build the suite serves (SHELF_BUILD_DIR, else build/).
+const buildDir = resolve(fileURLToPath(new URL('../../', import.meta.url)), servedDir);
 /** Every file of the build, as the path the browser asks for. */
 const buildFiles = new Set(
 	(readdirSync(buildDir, { recursive: true }) as string[]).filter((path) => statSync(join(buildDir, path)).isFile()).map((path) => `/${path}`)
