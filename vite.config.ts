@@ -2,8 +2,32 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { playwright } from '@vitest/browser-playwright';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { buildDir } from './scripts/build-dir.mjs';
+import { precompressDir } from './scripts/compress.mjs';
 import { CHROMIUM_ARGS } from './scripts/ensure-tools.mjs';
+
+/**
+ * Writes .br/.gz copies of the built site for scripts/serve.mjs, after the adapter has written it (Kit's
+ * adapter runs in the server build's closeBundle; `order: 'post'` comes after it and after the PWA plugin).
+ */
+function precompress(): Plugin {
+	let ssr = false;
+	return {
+		name: 'shelf-precompress',
+		apply: 'build',
+		configResolved(config) {
+			ssr = Boolean(config.build.ssr);
+		},
+		closeBundle: {
+			sequential: true,
+			order: 'post',
+			async handler() {
+				if (ssr) await precompressDir(buildDir);
+			}
+		}
+	};
+}
 
 export default defineConfig({
 	plugins: [
@@ -75,7 +99,8 @@ export default defineConfig({
 				// The share target's POST handler, a static file next to sw.js.
 				importScripts: ['share-target-sw.js']
 			}
-		})
+		}),
+		precompress()
 	],
 	worker: { format: 'es' },
 	test: {

@@ -3,7 +3,10 @@
 import { createServer } from 'node:http';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { buildDir } from './build-dir.mjs';
+import { ENCODINGS, isCompressible } from './compress.mjs';
 
+/** @type {Record<string, string>} */
 const CONTENT_TYPES = {
 	'.html': 'text/html; charset=utf-8',
 	'.js': 'text/javascript; charset=utf-8',
@@ -20,8 +23,9 @@ const CONTENT_TYPES = {
 /**
  * Starts a static server for `root`; resolves with the listening server and its URL.
  * @param {{ root?: string, port?: number, host?: string }} options
+ * @returns {Promise<{ server: import('node:http').Server, url: string }>}
  */
-export function serveStatic({ root = process.env.SHELF_BUILD_DIR ?? 'build', port = 4173, host = '127.0.0.1' } = {}) {
+export function serveStatic({ root = buildDir, port = 4173, host = '127.0.0.1' } = {}) {
 	const rootDir = resolve(root);
 	const server = createServer((request, response) => {
 		const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
@@ -32,24 +36,28 @@ export function serveStatic({ root = process.env.SHELF_BUILD_DIR ?? 'build', por
 		}
 		const immutable = file.includes(`${sep}_app${sep}immutable${sep}`);
 		const policy = builtPolicy(rootDir);
+		const encoded = isCompressible(file) ? precompressed(file, request.headers['accept-encoding']) : null;
 		response.writeHead(200, {
 			'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
 			'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
 			// The policy of the page, also on scripts: a worker's or service worker's policy comes from its own response.
-			...(policy ? { 'content-security-policy': policy } : {})
+			...(policy ? { 'content-security-policy': policy } : {}),
+			...(isCompressible(file) ? { vary: 'Accept-Encoding' } : {}),
+			...(encoded ? { 'content-encoding': encoded.token } : {})
 		});
 		if (request.method === 'HEAD') response.end();
-		else createReadStream(file).pipe(response);
+		else createReadStream(encoded?.path ?? file).pipe(response);
 	});
 	return new Promise((resolvePromise, reject) => {
 		server.once('error', reject);
 		server.listen(port, host, () => {
-			const address = server.address();
+			const address = /** @type {import('node:net').AddressInfo} */ (server.address());
 			resolvePromise({ server, url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${address.port}` });
 		});
 	});
 }
 
+/** @type {Map<string, { mtime: number, policy: string | null }>} */
 const policies = new Map();
 
 /**
@@ -69,11 +77,15 @@ export function builtPolicy(rootDir) {
 	const cached = policies.get(rootDir);
 	if (cached?.mtime === mtime) return cached.policy;
 	const meta = /<meta http-equiv="content-security-policy" content="([^"]*)"/i.exec(readFileSync(shell, 'utf8'));
-	const policy = meta ? meta[1].replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&') : null;
+	const policy = meta?.[1] ? meta[1].replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&') : null;
 	policies.set(rootDir, { mtime, policy });
 	return policy;
 }
 
+/**
+ * @param {string} rootDir
+ * @param {string} urlPath
+ */
 function findFile(rootDir, urlPath) {
 	const candidate = normalize(join(rootDir, urlPath));
 	if (candidate !== rootDir && !candidate.startsWith(rootDir + sep)) return null;
@@ -85,6 +97,33 @@ function findFile(rootDir, urlPath) {
 	return join(rootDir, 'index.html');
 }
 
+/**
+ * The build-time compressed copy of `file` (scripts/compress.mjs) the client accepts, best first; none
+ * when it is missing or older than the file (a rebuild that did not compress must not serve stale bytes).
+ * @param {string} file
+ * @param {string | undefined} acceptEncoding
+ * @returns {{ token: string, path: string } | null}
+ */
+function precompressed(file, acceptEncoding) {
+	const accepted = new Set(
+		(acceptEncoding ?? '')
+			.split(',')
+			.map((part) => part.trim().split(';'))
+			.filter(([, q]) => q?.trim() !== 'q=0')
+			.map(([token]) => (token ?? '').toLowerCase())
+	);
+	for (const { token, suffix } of ENCODINGS) {
+		if (!accepted.has(token)) continue;
+		try {
+			if (statSync(file + suffix).mtimeMs >= statSync(file).mtimeMs) return { token, path: file + suffix };
+		} catch {
+			// Not compressed at build time (too small, or an older build): try the next, else send it as is.
+		}
+	}
+	return null;
+}
+
+/** @param {string} path */
 function isFile(path) {
 	try {
 		return statSync(path).isFile();
