@@ -5,7 +5,9 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { parseSelector } from '../../src/lib/core/selector.ts';
 import type { VersionRecord } from '../../src/lib/core/store-types.ts';
+import { firstRead } from '../../src/lib/worker/catalogue/catalogue-queries.ts';
 import { openCatalogue, type IdbCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
+import { MAX_BATCH } from '../../src/lib/worker/catalogue/merge-scan.ts';
 import { MIGRATIONS, openCatalogueDatabase, toStored } from '../../src/lib/worker/catalogue/schema.ts';
 import { addAll, bruteForce, freshCatalogue, randomRecords } from './catalogue-fixtures.ts';
 
@@ -42,7 +44,7 @@ describe('label counts', () => {
 		await catalogue.moveToTrash([...records.slice(0, 40), ...records.slice(150)].map((item) => item.tag), { removeAliases: false, now: 2 });
 		expect(await catalogue.plan({ selector: parseSelector('stage=prod,team=cv') })).toMatchObject({ kind: 'empty' });
 		await expectCountsOf(catalogue, []);
-	});
+	}, 120_000);
 
 	it('are counted from the stored versions when a version-3 database upgrades', async () => {
 		const factory = new IDBFactory();
@@ -59,5 +61,33 @@ describe('label counts', () => {
 		const selector = parseSelector('stage=dev,team=cv');
 		expect((await catalogue.list({ selector, limit: 20 })).items.map((item) => item.tag)).toEqual(bruteForce(records, { selector }).slice(0, 20));
 		catalogue.close();
+	}, 120_000);
+});
+
+describe('a page over a range where few candidates match', () => {
+	it('expects the share the other requirements leave, and reads that many at once', async () => {
+		const catalogue = await freshCatalogue();
+		const records = randomRecords(2000, 5);
+		await addAll(catalogue, records);
+		const selector = parseSelector('stage=dev,team=cv');
+		const plan = await catalogue.plan({ selector });
+		const teamCv = bruteForce(records, { selector: parseSelector('team=cv') }).length;
+		expect(plan).toMatchObject({ kind: 'label', sources: [{ pair: 'team=cv' }] });
+		// The candidates are team=cv; stage=dev holds the share of all versions it carries.
+		expect(plan.density).toBeCloseTo(bruteForce(records, { selector: parseSelector('stage=dev') }).length / records.length, 6);
+		expect(teamCv).toBeGreaterThan(0);
+		expect(firstRead(51, undefined)).toBe(51);
+		expect(firstRead(51, 0.25)).toBe(255);
+		expect(firstRead(51, 1e-9)).toBe(MAX_BATCH);
+		// Whatever it reads first, every page holds exactly the matches, in order.
+		for (const limit of [1, 7, 50]) {
+			const tags: string[] = [];
+			for (let cursor: string | null = null, pages = 0; pages < 2000; pages++) {
+				const page = await catalogue.list({ selector, limit, cursor });
+				tags.push(...page.items.map((item) => item.tag));
+				if ((cursor = page.next) === null) break;
+			}
+			expect(tags).toEqual(bruteForce(records, { selector }));
+		}
 	}, 120_000);
 });

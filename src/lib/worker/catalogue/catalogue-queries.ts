@@ -3,7 +3,7 @@
 import type { IDBPTransaction } from 'idb';
 import { ShelfError } from '../../core/errors.ts';
 import type { ListPage, ListQuery, VersionRecord } from '../../core/store-types.ts';
-import { scanPlan } from './merge-scan.ts';
+import { MAX_BATCH, scanPlan } from './merge-scan.ts';
 import { compileFilter, exactCount, planQuery, type PlanStats, type QueryFilter } from './query-plan.ts';
 import { fromStored, type CatalogueSchema } from './schema.ts';
 import { listByMetric, listTags } from './special-lists.ts';
@@ -33,7 +33,7 @@ export async function listPage(tx: ReadTransaction, query: ListQuery, after: str
 	const items: VersionRecord[] = [];
 	let more = false;
 	// One match past the page tells whether there is a next page, so the last page says null.
-	for await (const stored of scanPlan(tx.objectStore('versions'), plan, order, after, { firstBatch: limit + 1 })) {
+	for await (const stored of scanPlan(tx.objectStore('versions'), plan, order, after, { firstBatch: firstRead(limit + 1, plan.density) })) {
 		if (!matches(stored)) continue;
 		if (items.length === limit) {
 			more = true;
@@ -42,6 +42,18 @@ export async function listPage(tx: ReadTransaction, query: ListQuery, after: str
 		items.push(fromStored(stored));
 	}
 	return { items, next: more ? (items[items.length - 1] as VersionRecord).createdKey : null };
+}
+
+/**
+ * Entries a page reads first: the page (and one more) when most candidates match; when the plan expects only a
+ * share of them to match, enough for the page at that share with a quarter to spare, so that one read usually
+ * does (a selector whose other requirement passes 1 candidate in 4 read 357 versions in three reads, issue 21).
+ * @param wanted matches the page needs
+ * @param density the plan's expected share of matching candidates, if known
+ */
+export function firstRead(wanted: number, density: number | undefined): number {
+	if (density === undefined || density >= 1) return wanted;
+	return Math.min(MAX_BATCH, Math.ceil((wanted * 1.25) / Math.max(density, 1 / MAX_BATCH)));
 }
 
 /**
