@@ -81,11 +81,11 @@ test('comparing v2 with v1 lists changed, added and removed tensors, counts the 
 	const differing = 'Changed, added and removed tensors';
 	await expect(tensorDiff(page).getByRole('table', { name: differing }).getByRole('rowheader')).toHaveText(['head.cast', 'head.grown', 'head.fresh', 'head.gone']);
 	const cast = rowOf(page, differing, 'head.cast');
-	await expect(cast.getByRole('cell')).toHaveText(['dtype changed', 'F32 [2, 2]', 'F16 [2, 2]', 'model.safetensors']);
+	await expect(cast.getByRole('cell')).toHaveText(['dtype changed', 'F32 2 × 2', 'F16 2 × 2', 'model.safetensors']);
 	await expect(cast.locator('.highlight')).toHaveText(['F32', 'F16']);
 	const grown = rowOf(page, differing, 'head.grown');
-	await expect(grown.getByRole('cell')).toHaveText(['shape changed', 'F32 [2, 2]', 'F32 [2, 3]', 'model.safetensors']);
-	await expect(grown.locator('.highlight')).toHaveText(['[2, 2]', '[2, 3]']);
+	await expect(grown.getByRole('cell')).toHaveText(['shape changed', 'F32 2 × 2', 'F32 2 × 3', 'model.safetensors']);
+	await expect(grown.locator('.highlight')).toHaveText(['2 × 2', '2 × 3']);
 	await expect(rowOf(page, differing, 'head.fresh').getByRole('cell')).toHaveText(['added', '—', 'BF16 [5]', 'model.safetensors']);
 	await expect(rowOf(page, differing, 'head.gone').getByRole('cell')).toHaveText(['removed', 'F32 [4]', '—', 'model.safetensors']);
 
@@ -100,7 +100,7 @@ test('comparing v2 with v1 lists changed, added and removed tensors, counts the 
 	await expect(tensorDiff(page).getByRole('table', { name: unchanged }).getByRole('rowheader')).toHaveText(['head.kept', 'encoder.embed', 'encoder.ids']);
 	await expect(rowOf(page, unchanged, 'head.kept').getByRole('cell')).toHaveText(['same shape', 'F32 [3]', 'F32 [3]', 'model.safetensors']);
 	await expect(rowOf(page, unchanged, 'head.kept').getByRole('cell').first()).toHaveAttribute('title', /bytes differ/);
-	await expect(rowOf(page, unchanged, 'encoder.embed').getByRole('cell')).toHaveText(['same bytes', 'F32 [4, 2]', 'F32 [4, 2]', 'shared.safetensors']);
+	await expect(rowOf(page, unchanged, 'encoder.embed').getByRole('cell')).toHaveText(['same bytes', 'F32 4 × 2', 'F32 4 × 2', 'shared.safetensors']);
 	await expect(rowOf(page, unchanged, 'encoder.ids').getByRole('cell').first()).toHaveAttribute('title', /same SHA-256/);
 	await expect(tensorDiff(page).locator('.highlight')).toHaveCount(4);
 	await expectNoSeriousAxeViolations(page, 'the version page comparing tensors');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatParameters } from '../../src/lib/core/inspect/facts.ts';
 import { diffTensors, type TensorChange } from '../../src/lib/core/inspect/tensor-diff.ts';
-import { describeKind, describeParameterChange, formatShape, splitRows, summarizeCounts } from '../../src/routes/models/[name]/[version]/tensor-diff-view.ts';
+import { describeKind, describeParameterChange, splitRows, summarizeCounts } from '../../src/routes/models/[name]/[version]/tensor-diff-view.ts';
 
 const row = (name: string, kind: TensorChange['kind'], changes: TensorChange['changes'] = []): TensorChange => ({ name, kind, left: null, right: null, changes });
 
@@ -22,11 +22,6 @@ describe('tensor diff wording', () => {
 		expect(describeParameterChange({ left: 42, right: 42 })).toBe('42 → 42 (no change)');
 	});
 
-	it('writes shapes as tuples, a scalar as [] and symbolic dims by name', () => {
-		expect(formatShape([16, 8])).toBe('[16, 8]');
-		expect(formatShape([])).toBe('[]');
-		expect(formatShape(['batch', 3])).toBe('[batch, 3]');
-	});
 
 	it('says what changed in a changed row, and the kind in words otherwise', () => {
 		expect(describeKind(row('a', 'changed', ['dtype']))).toBe('dtype changed');

@@ -105,3 +105,15 @@ export function plural(count: number, noun: string, plural = `${noun}s`): string
 export function registryHost(url: string): string {
 	return url.replace(/^https?:\/\//, '');
 }
+
+/**
+ * A tensor's or a graph input's dims as people write them: `4096 × 4096`, `N × 4` (symbolic dims keep their name).
+ * @param shape the dims; `null` when the file does not say
+ * @example
+ * formatShape([4096, 4096]); // '4,096 × 4,096'
+ */
+export function formatShape(shape: ReadonlyArray<number | string> | null): string {
+	if (shape === null) return 'unknown';
+	if (shape.length === 0) return 'scalar';
+	return shape.map((dim) => (typeof dim === 'number' ? dim.toLocaleString('en') : dim)).join(' × ');
+}

@@ -46,14 +46,6 @@ export function describeParameterChange({ left, right }: TensorDiff['parameters'
 }
 
 /**
- * A shape as a tuple: `[16, 8]`, a scalar `[]`, symbolic dims by name (`[batch, 3]`).
- * @param shape the tensor's dims
- */
-export function formatShape(shape: TensorSide['shape']): string {
-	return `[${shape.join(', ')}]`;
-}
-
-/**
  * Splits a diff's rows: what differs (changed, added, removed), shown at once, and what does not
  * (same bytes, same shape), shown on request. Each keeps the diff's order.
  * @param rows the diff's rows
