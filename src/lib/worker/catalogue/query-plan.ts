@@ -31,9 +31,10 @@ export interface QueryPlan {
 	/** Index entries the plan visits at most, when known; null for a full walk or an uncounted range. */
 	estimate: number | null;
 	/**
-	 * The share of the visited entries expected to pass the query's other requirements (each taken as independent:
-	 * the product of their shares of all versions), when the planner counted them; absent means unknown. A page
-	 * reads about `page / density` entries at once instead of finding out by doubling reads.
+	 * The share of the visited entries expected to pass the query's other label requirements (each taken as
+	 * independent: the product of their shares among the versions having their key), when the planner counted
+	 * them; absent means unknown or all. A page reads about `page / density` entries at once instead of finding
+	 * out by doubling reads.
 	 */
 	density?: number;
 }
@@ -102,15 +103,19 @@ export async function planQuery(query: QueryFilter, stats: PlanStats): Promise<Q
 
 	const labels = _labelCandidates(query.selector);
 	if (labels.length === 1 && best === undefined) return labels[0] as QueryPlan;
-	// All counts are requested at once, so their round trips overlap.
-	const estimates = await Promise.all(
-		labels.map(async ({ sources }) => {
-			const counts = sources.map((source) =>
-				source.index === 'by-key-created' ? stats.keyCount(source.key) : source.index === 'by-label-created' ? stats.pairCount(source.pair) : 0
-			);
-			return (await Promise.all(counts)).reduce((sum, count) => sum + count, 0);
-		})
-	);
+	// All counts are requested at once, so their round trips overlap. A pair's share is taken among the versions
+	// having its key (versions without the key never match it, so the share is never underestimated).
+	const [estimates, keyTotals] = await Promise.all([
+		Promise.all(
+			labels.map(async ({ sources }) => {
+				const counts = sources.map((source) =>
+					source.index === 'by-key-created' ? stats.keyCount(source.key) : source.index === 'by-label-created' ? stats.pairCount(source.pair) : 0
+				);
+				return (await Promise.all(counts)).reduce((sum, count) => sum + count, 0);
+			})
+		),
+		Promise.all(labels.map(({ sources: [first] }) => (first?.index === 'by-label-created' ? stats.keyCount(_keyOfPair(first.pair)) : null)))
+	]);
 	for (const [i, candidate] of labels.entries()) {
 		// Every match carries one of these entries: none at all means no match.
 		if (estimates[i] === 0) return _EMPTY;
@@ -118,10 +123,12 @@ export async function planQuery(query: QueryFilter, stats: PlanStats): Promise<Q
 	}
 	best = _smallest(known);
 	if (best === undefined) return { kind: 'created', sources: [{ index: 'by-created' }], estimate: null };
-	const others = known.filter((plan) => plan !== best);
-	const total = others.length === 0 ? 0 : (await stats.summaries()).reduce((sum, { count }) => sum + count, 0);
-	if (total === 0) return best;
-	return { ...best, density: others.reduce((share, { estimate }) => share * Math.min(1, (estimate ?? total) / total), 1) };
+	let density = 1;
+	for (const [i, candidate] of labels.entries()) {
+		const total = keyTotals[i];
+		if (candidate.sources !== best.sources) density *= total ? Math.min(1, (estimates[i] as number) / total) : 1;
+	}
+	return density < 1 ? { ...best, density } : best;
 }
 
 /**
