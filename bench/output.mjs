@@ -16,8 +16,7 @@ export function writeSummary(report) {
 		`Run of ${report.date} (${report.durationS} s): ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ` +
 			`Chromium ${machine.chromium}, Node ${machine.node}, Linux ${machine.os}; load average ${machine.loadAverage.before.join(' / ')} before, ` +
 			`${machine.loadAverage.after.join(' / ')} after. ${report.options.reps} repetitions; MB/s = 10^6 bytes/s.`,
-		'### Speed',
-		speedTable(report.speed)
+		...(report.speed.length > 0 ? ['### Speed', speedTable(report.speed)] : [])
 	];
 	if (report.contexts) {
 		parts.push(`Where each figure ran: ${Object.entries(report.contexts).map(([suite, context]) => `${suite}: ${context}`).join('; ')}.`);
@@ -68,6 +67,14 @@ export function writeSummary(report) {
 			`Registry: push and pull are judged against skopeo copying the same bytes between an OCI layout on disk and a new registry in the same repetition (ratio to peer = skopeo's time ÷ the shelf's), and shown against the read+hash and write+hash baselines of that repetition. ` +
 				`A second version sharing the weights uploaded ${uploadedBytes.toLocaleString('en')} bytes in ${uploadRequests} requests (model.yaml, the new file, the manifest); ` +
 				`${skippedBytes.toLocaleString('en')} bytes were already on the registry.`
+		);
+	}
+	if (report.lighthouse) {
+		const { scores, failing, metrics, pages } = report.lighthouse;
+		parts.push(
+			'### Lighthouse (first load, mobile throttling)',
+			markdown(['page', ...Object.keys(scores)], (pages ?? [report.lighthouse]).map((page) => [page.path ?? '/', ...Object.keys(scores).map((id) => page.scores[id])])),
+			`Home page: ${Object.entries(metrics ?? {}).map(([metric, value]) => `${metric} ${value}${metric === 'cls' ? '' : ' ms'}`).join(', ')}. Failing audits: ${failing.length === 0 ? 'none' : failing.map((audit) => `${audit.id}${audit.displayValue ? ` (${audit.displayValue})` : ''}`).join(', ')}.`
 		);
 	}
 	if (report.catalogue) {

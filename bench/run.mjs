@@ -5,7 +5,7 @@
 // native peers (skopeo, unzip + sha256sum: bench/native.mjs) timed in the same repetitions.
 // Flags (or env): --quick (64 MiB, 10,000 versions), --size=<MiB> (BENCH_SIZE_MIB, default 1024),
 // --reps=<n> (BENCH_REPS, default 3), --versions=<n> (BENCH_VERSIONS, default 100000),
-// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue|registry|inspect|folder, --no-build (reuse build-bench/),
+// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue|registry|inspect|folder|lighthouse, --no-build (reuse build-bench/),
 // --registry-size=<MiB> (BENCH_REGISTRY_MIB, default 256; 64 with --quick) for push/pull through a local registry.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -23,6 +23,7 @@ import { makeBundles } from './make-bundles.mjs';
 import { evaluateMemory, evaluateSpeed } from './report.mjs';
 import { runCatalogue } from './suite-catalogue.mjs';
 import { runFolder } from './suite-folder.mjs';
+import { runLighthouse } from './suite-lighthouse.mjs';
 import { runRegistry } from './suite-registry.mjs';
 import { runTransfers } from './suite-transfer.mjs';
 
@@ -33,7 +34,8 @@ const MANY_FILES = 'tests/fixtures/bundles/corpus/valid-10001-files.zip';
 const CONTEXTS = {
 	persistent: 'persistent profile on disk (Chromium with --user-data-dir in a new folder, deleted after)',
 	incognito: "browser.newContext(): incognito-like, Chromium keeps the site's storage in memory",
-	native: 'native tools from Debian on the same disk (no browser)'
+	native: 'native tools from Debian on the same disk (no browser)',
+	lighthouse: "Lighthouse's own Chromium (chrome-launcher, a fresh profile), its default mobile throttling"
 };
 
 const options = parseOptions(process.argv.slice(2), process.env);
@@ -63,7 +65,7 @@ const env = {
 };
 await env.workers.start();
 
-const result = { speed: [], memory: [], probe: null, profiles: [], catalogue: null, registry: null, contexts: {} };
+const result = { speed: [], memory: [], probe: null, profiles: [], catalogue: null, registry: null, lighthouse: null, contexts: {} };
 // Each row says where it ran: native reference and peer rows on the disk, the others in their suite's context.
 const add = (suite, context, rows) => {
 	result.contexts[suite] = CONTEXTS[context];
@@ -95,6 +97,11 @@ try {
 		result.catalogue = { seed: catalogue.seed, startupFsckMs: catalogue.startupFsckMs };
 		result.profiles.push(...catalogue.profiles);
 	}
+	if (options.only === null || options.only === 'lighthouse') {
+		const lighthouse = await runLighthouse(env, options);
+		add('lighthouse', 'lighthouse', lighthouse.rows);
+		result.lighthouse = lighthouse.lighthouse;
+	}
 } finally {
 	await browser.close();
 	server.close();
@@ -121,6 +128,7 @@ const report = {
 	profiles: result.profiles,
 	catalogue: result.catalogue,
 	registry: result.registry,
+	lighthouse: result.lighthouse,
 	contexts: { ...result.contexts, ...(result.speed.some((row) => row.context === 'native') ? { native: CONTEXTS.native } : {}) }
 };
 const resultsDir = 'bench/results';
@@ -130,7 +138,9 @@ writeFileSync(jsonPath, `${JSON.stringify(report, null, '\t')}\n`);
 console.log(`\n${writeSummary(report)}\n`);
 console.log(`Results: ${jsonPath} (${report.durationS} s in all)`);
 if (options.isDefault && options.only === null) console.log(`Latest tables written to ${updateDocs(report, jsonPath)}.`);
-process.exit(report.speed.some((row) => row.met === false) || report.memory.some((row) => !row.met) ? 2 : 0);
+// Lighthouse's target: 100 in each of its four categories.
+const lighthouseMissed = Object.values(report.lighthouse?.scores ?? {}).some((score) => score < 100);
+process.exit(report.speed.some((row) => row.met === false) || report.memory.some((row) => !row.met) || lighthouseMissed ? 2 : 0);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -151,7 +161,7 @@ function parseOptions(argv, env) {
 	const versions = Math.round(number('versions', 'BENCH_VERSIONS', quick ? 10_000 : 100_000));
 	const reps = Math.max(1, Math.round(number('reps', 'BENCH_REPS', 3)));
 	const only = flags.get('only') ?? env.BENCH_ONLY ?? null;
-	if (only !== null && !['transfer', 'catalogue', 'registry', 'inspect', 'folder'].includes(only)) throw new Error('--only takes transfer, catalogue, registry, inspect or folder.');
+	if (only !== null && !['transfer', 'catalogue', 'registry', 'inspect', 'folder', 'lighthouse'].includes(only)) throw new Error('--only takes transfer, catalogue, registry, inspect, folder or lighthouse.');
 	return {
 		quick,
 		size,
