@@ -3,7 +3,6 @@
 // in-toto statement) attached as an OCI 1.1 referrer (what `cosign sign --new-bundle-format` writes). Signatures
 // already there from other keys are kept, as cosign appends; this key's earlier ones are replaced (ECDSA
 // signatures differ on every run, so re-pushing would otherwise pile them up).
-import { isShelfError } from '../../core/errors.ts';
 import { OCI_MANIFEST_TYPE } from '../../core/oci/artifact.ts';
 import { digestOf } from '../../core/oci/remote.ts';
 import { EMPTY_CONFIG } from '../../core/oci/referrers.ts';
@@ -14,8 +13,8 @@ import type { SigningKey } from '../contract.ts';
 import { sendBlob } from './blob-upload.ts';
 import { verifiesUnder } from './cosign-verify.ts';
 import type { RegistryClient } from './registry-client.ts';
-import { fetchManifest, fetchSmallBlob, sha256Hex } from './registry-io.ts';
-import { putReferrer } from './referrers.ts';
+import { fetchSmallBlob, sha256Hex } from './registry-io.ts';
+import { manifestIfAny, putReferrer } from './referrers.ts';
 import type { RemoteDb } from './remote-db.ts';
 
 type Signer = { key: SigningKey; privateKey: CryptoKey };
@@ -80,15 +79,9 @@ async function _pushBundleReferrer(client: RegistryClient, remoteDb: RemoteDb, r
 
 /** The signatures at the tag now, less any this key made. */
 async function _othersSignatures(client: RegistryClient, repository: string, digest: string, key: SigningKey, signal?: AbortSignal) {
-	let text: string;
-	try {
-		text = (await fetchManifest(client, repository, signatureTag(digest), signal)).text;
-	} catch (error) {
-		if (isShelfError(error, 'NOT_FOUND')) return [];
-		throw error;
-	}
+	const text = await manifestIfAny(client, repository, signatureTag(digest), signal);
 	const kept = [];
-	for (const layer of readSignatureManifest(text) ?? []) {
+	for (const layer of (text === undefined ? undefined : readSignatureManifest(text)) ?? []) {
 		if (!layer.signature) continue;
 		const payload = await fetchSmallBlob(client, repository, layer.payload, signal);
 		if (await verifiesUnder(key.publicKeyPem, layer.signature, payload)) continue;

@@ -11,7 +11,7 @@ import { BUNDLE_MEDIA_TYPE, dssePae, keyHint, MAX_BUNDLE_BYTES, parseSigstoreBun
 import type { ErrorDetailsByCode } from '../../core/errors.ts';
 import type { SignatureCheck, TrustedKey, TrustPolicy } from '../contract.ts';
 import type { RegistryClient } from './registry-client.ts';
-import { listReferrers } from './referrers.ts';
+import { listReferrers, manifestIfAny } from './referrers.ts';
 import { fetchManifest, fetchSmallBlob } from './registry-io.ts';
 import type { KeyStore } from './signing-keys.ts';
 
@@ -88,13 +88,8 @@ export async function checkSignature(client: RegistryClient, repository: string,
 
 /** The simple-signing layers at cosign's tag. A tag that is no signature manifest counts as one unreadable signature. */
 async function _tagCandidates(client: RegistryClient, repository: string, digest: string, signal?: AbortSignal): Promise<Candidate[]> {
-	let text: string;
-	try {
-		text = (await fetchManifest(client, repository, signatureTag(digest), signal)).text;
-	} catch (error) {
-		if (isShelfError(error, 'NOT_FOUND')) return [];
-		throw error;
-	}
+	const text = await manifestIfAny(client, repository, signatureTag(digest), signal);
+	if (text === undefined) return [];
 	const layers = readSignatureManifest(text) ?? [];
 	if (layers.length === 0) return [{ signed: new Uint8Array(0), signature: undefined, names: { ok: false, why: `${signatureTag(digest)} holds no cosign signature` }, claims: () => false }];
 	const candidates: Candidate[] = [];

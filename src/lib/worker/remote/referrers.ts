@@ -30,12 +30,7 @@ export async function putReferrer(
 	const response = await client.request(`${repository}/manifests/${digest}`, { method: 'PUT', repository, access: 'push', headers: { 'Content-Type': OCI_MANIFEST_TYPE }, body: bytes, accept: [201], signal });
 	if (response.headers.get('OCI-Subject') === subjectDigest) return { digest, via: 'api' };
 	const tag = referrersTag(subjectDigest);
-	let current: string | undefined;
-	try {
-		current = (await fetchManifest(client, repository, tag, signal)).text;
-	} catch (error) {
-		if (!isShelfError(error, 'NOT_FOUND')) throw error;
-	}
+	const current = await manifestIfAny(client, repository, tag, signal);
 	const added: ReferrerDescriptor = { mediaType: OCI_MANIFEST_TYPE, digest, size: bytes.byteLength, artifactType: manifest.artifactType, ...(manifest.annotations ? { annotations: manifest.annotations } : {}) };
 	const index = new TextEncoder().encode(JSON.stringify(withReferrer(current, added, replaces)));
 	await client.request(`${repository}/manifests/${tag}`, { method: 'PUT', repository, access: 'push', headers: { 'Content-Type': OCI_INDEX_TYPE }, body: index, accept: [201], signal });
@@ -53,14 +48,19 @@ export async function listReferrers(client: RegistryClient, repository: string, 
 		text = new TextDecoder().decode(await readLimited(response, MAX_INDEX_BYTES, 'referrers index'));
 	} else {
 		await response?.body?.cancel();
-		try {
-			text = (await fetchManifest(client, repository, referrersTag(digest), signal)).text;
-		} catch (error) {
-			if (isShelfError(error, 'NOT_FOUND')) return [];
-			throw error;
-		}
+		text = await manifestIfAny(client, repository, referrersTag(digest), signal);
 	}
-	return readReferrersIndex(text, artifactType) ?? [];
+	return text === undefined ? [] : (readReferrersIndex(text, artifactType) ?? []);
+}
+
+/** The manifest at a tag the shelf keeps beside a version (signatures, referrers), or undefined when there is none. */
+export async function manifestIfAny(client: RegistryClient, repository: string, tag: string, signal?: AbortSignal): Promise<string | undefined> {
+	try {
+		return (await fetchManifest(client, repository, tag, signal)).text;
+	} catch (error) {
+		if (isShelfError(error, 'NOT_FOUND')) return undefined;
+		throw error;
+	}
 }
 
 /**
