@@ -4,6 +4,7 @@
 // Standalone: `node bench/suite-lighthouse.mjs [build-dir]` serves that build (default build-bench/) and prints;
 // LIGHTHOUSE_REPORT_DIR=<dir> also keeps the full JSON reports.
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { launch } from 'chrome-launcher';
 import lighthouse from 'lighthouse';
@@ -53,7 +54,10 @@ function summarise(lhr) {
 		.filter((audit) => audit.score !== null && audit.score < 1 && ['binary', 'numeric', 'metricSavings'].includes(audit.scoreDisplayMode))
 		.map(({ id, title, score, displayValue }) => ({ id, title, score, displayValue: displayValue ?? '' }));
 	const metrics = Object.fromEntries(Object.entries(METRICS).map(([key, id]) => [key, +(lhr.audits[id].numericValue ?? NaN).toFixed(key === 'cls' ? 3 : 0)]));
-	return { scores, failing, metrics, lighthouseVersion: lhr.lighthouseVersion, userAgent: lhr.environment.hostUserAgent };
+	// Simulated throttling scales the CPU time it observed: on a loaded machine TBT and the paints grow with
+	// the load. Lighthouse's own CPU benchmark and the load average say how fast this machine was then.
+	const machine = { benchmarkIndex: lhr.environment.benchmarkIndex, loadAverage: +loadavg()[0].toFixed(2) };
+	return { scores, failing, metrics, machine, lighthouseVersion: lhr.lighthouseVersion, userAgent: lhr.environment.hostUserAgent };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -63,7 +67,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 		const { lighthouse: result } = await runLighthouse({ url, log: console.log }, { reportDir: process.env.LIGHTHOUSE_REPORT_DIR });
 		for (const page of result.pages) {
 			console.log(`\n${page.path}: ${LIGHTHOUSE_CATEGORIES.map((id) => `${id} ${page.scores[id]}`).join(', ')}`);
-			console.log(`  ${Object.entries(page.metrics).map(([key, value]) => `${key} ${value}`).join(', ')}`);
+			console.log(`  ${Object.entries(page.metrics).map(([key, value]) => `${key} ${value}`).join(', ')} (benchmark index ${page.machine.benchmarkIndex}, load ${page.machine.loadAverage})`);
 			for (const audit of page.failing) console.log(`  ✗ ${audit.id} (${audit.score}): ${audit.title} ${audit.displayValue}`);
 		}
 	} finally {
