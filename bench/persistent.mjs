@@ -17,8 +17,14 @@ const STARTUP_TIMEOUT_MS = 60_000;
 let launched = 0;
 /** Chromiums still running, with their profile folders: killed and deleted if the bench exits on an error. */
 const running = new Map();
-// Chromium runs in process groups of its own (below): Ctrl-C or `timeout` must end the bench through 'exit'.
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+// Chromium runs in process groups of its own (below), which Ctrl-C or `timeout` do not reach: end them here.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+	process.once(signal, async () => {
+		console.error(`Stopped by ${signal}: closing ${running.size} browser(s).`);
+		await Promise.all([...running].map(([child, dir]) => endGroup(child).then(() => rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 }))).map((done) => done.catch(() => undefined)));
+		process.exit(130);
+	});
+}
 process.once('exit', () => {
 	for (const [child, dir] of running) {
 		try {
@@ -143,6 +149,11 @@ async function stop(child, exited) {
 			await exited;
 		}
 	}
+	await endGroup(child);
+}
+
+/** Kills what is left of a Chromium's process group and waits (up to 5 s) until none of it is left. */
+async function endGroup(child) {
 	const group = (signal) => {
 		try {
 			process.kill(-child.pid, signal);
