@@ -14,7 +14,7 @@ import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { decodeManifest } from '../manifest-text.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import type { PullAs, PullResult } from './pull.ts';
-import { downloadBlob } from './pull-read.ts';
+import { downloadBlob } from './blob-download.ts';
 import { unpackTarLayer, type PathSet } from './pull-tar.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { fetchSmallBlob } from './registry-io.ts';

@@ -1,9 +1,9 @@
 // Worker: reads what a registry reference names — through an image index when it is one — and hands the
-// manifest to the reader of its format (our own artifact here, foreign ones in pull-foreign.ts); and streams a
-// blob's bytes for the store, refusing more than the descriptor declares.
+// manifest to the reader of its format (our own artifact here, foreign ones in pull-foreign.ts). A blob's bytes
+// come from blob-download.ts.
 import { ShelfError } from '../../core/errors.ts';
 import { parseModelYaml } from '../../core/manifest.ts';
-import { manifestVersion, readModelArtifact, type ArtifactFile } from '../../core/oci/artifact.ts';
+import { manifestVersion, readModelArtifact } from '../../core/oci/artifact.ts';
 import { chooseFromIndex, detectFormat, isIndex, parseOciJson } from '../../core/oci/model-formats.ts';
 import { repositoryOf, type RemoteReference } from '../../core/oci/remote.ts';
 import { formatTag } from '../../core/tags.ts';
@@ -58,38 +58,3 @@ async function _readVersion(client: RegistryClient, reference: RemoteReference, 
 
 /** What `_readVersion` returns. */
 export type ShelfRead = Awaited<ReturnType<typeof _readVersion>>;
-
-/** A blob's bytes, fetched only when the store starts reading them; more bytes than declared is `INTEGRITY`. */
-export function downloadBlob(client: RegistryClient, repository: string, file: ArtifactFile, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-	return {
-		async *[Symbol.asyncIterator]() {
-			const response = await client.request(`${repository}/blobs/sha256:${file.sha256}`, { repository, accept: [200], signal });
-			const reader = response.body?.getReader();
-			if (!reader) return;
-			let received = 0;
-			try {
-				for (;;) {
-					let chunk: ReadableStreamReadResult<Uint8Array>;
-					try {
-						chunk = await reader.read();
-					} catch (error) {
-						if (signal?.aborted) throw new ShelfError('ABORTED', 'The pull was cancelled; nothing was stored.');
-						throw new ShelfError('REMOTE_UNREACHABLE', `The connection to the registry broke while downloading "${file.path}". Nothing was stored.`, { path: file.path }, { cause: error });
-					}
-					if (chunk.done) return;
-					received += chunk.value.byteLength;
-					if (received > file.size) {
-						throw new ShelfError('INTEGRITY', `The registry sent more than the ${file.size} bytes its manifest lists for "${file.path}". Nothing was stored.`, {
-							path: file.path,
-							sha256: file.sha256,
-							repository
-						});
-					}
-					yield chunk.value;
-				}
-			} finally {
-				await reader.cancel().catch(() => undefined);
-			}
-		}
-	};
-}

@@ -11,6 +11,7 @@ import { modelNameOf, parseRemoteReference, repositoryOf } from '../../core/oci/
 import { formatTag, LATEST } from '../../core/tags.ts';
 import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { setAlias } from '../store/lifecycle.ts';
+import { BYTES_IN_FLIGHT, runBounded } from '../store/bounded-tasks.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import type { SignatureCheck } from '../contract.ts';
@@ -18,7 +19,8 @@ import { checkBeforePull, checkUnderPolicy } from './cosign-verify.ts';
 import type { RegistryClient } from './registry-client.ts';
 import type { RemoteDb } from './remote-db.ts';
 import { foreignFiles, foreignInfo, foreignLayers, pullForeign, type ForeignLayerView } from './pull-foreign.ts';
-import { downloadBlob, readAny } from './pull-read.ts';
+import { downloadBlob } from './blob-download.ts';
+import { readAny } from './pull-read.ts';
 import { keyStore, type KeyStore } from './signing-keys.ts';
 
 /** A version on the registry as shown before pulling it. */
@@ -144,32 +146,38 @@ export async function pullVersion(
 	let skippedBytes = 0;
 	const report = (item: string) => controls.report?.({ phase: 'pulling', loaded, total: artifact.size, item });
 	const result = await store.draft(async (draft) => {
-		for (const file of artifact.files) {
-			const held = await _heldFile(store, file);
-			if (held) {
-				draft.addStored({ path: file.path, sha256: held.sha256, size: held.size, crc32: held.crc32 });
-				loaded += file.size;
-				skippedBytes += file.size;
-				report(file.path);
-				continue;
-			}
-			await draft
-				.addFile({ path: file.path, data: downloadBlob(client, repository, file, controls.signal), expected: { sha256: file.sha256, size: file.size } }, (bytes) => {
-					loaded += bytes;
-					downloadedBytes += bytes;
+		// A few files at once (bounded as a save is): their downloads and writes overlap; a large file alone
+		// also fetches its parts in parallel (blob-download.ts).
+		const tasks = artifact.files.map((file) => ({
+			bytes: Math.min(file.size, BYTES_IN_FLIGHT),
+			run: async () => {
+				const held = await _heldFile(store, file);
+				if (held) {
+					draft.addStored({ path: file.path, sha256: held.sha256, size: held.size, crc32: held.crc32 });
+					loaded += file.size;
+					skippedBytes += file.size;
 					report(file.path);
-				})
-				.catch((error) => {
-					// The store's own mismatch says nothing of the registry; _download's (too many bytes) names it already.
-					if (!isShelfError(error, 'INTEGRITY') || error.details?.repository !== undefined) throw error;
-					throw new ShelfError(
-						'INTEGRITY',
-						`The registry sent bytes for "${file.path}" that do not match its digest sha256:${file.sha256}. Nothing was stored. Hint: the copy on the registry is damaged; push it again from a shelf that has it.`,
-						{ ...error.details, path: file.path, repository, digest: `sha256:${file.sha256}` },
-						{ cause: error }
-					);
-				});
-		}
+					return;
+				}
+				await draft
+					.addFile({ path: file.path, data: downloadBlob(client, repository, file, controls.signal), expected: { sha256: file.sha256, size: file.size } }, (bytes) => {
+						loaded += bytes;
+						downloadedBytes += bytes;
+						report(file.path);
+					})
+					.catch((error) => {
+						// The store's own mismatch says nothing of the registry; _download's (too many bytes) names it already.
+						if (!isShelfError(error, 'INTEGRITY') || error.details?.repository !== undefined) throw error;
+						throw new ShelfError(
+							'INTEGRITY',
+							`The registry sent bytes for "${file.path}" that do not match its digest sha256:${file.sha256}. Nothing was stored.`,
+							{ ...error.details, path: file.path, repository, digest: `sha256:${file.sha256}` },
+							{ cause: error }
+						);
+					});
+			}
+		}));
+		await runBounded(tasks);
 		return draft.commit(info);
 	}, controls.signal);
 	await remoteDb.recordBlobs(client.remote.url, repository, artifact.files.map((file) => `sha256:${file.sha256}`));

@@ -12,6 +12,7 @@ import { modelPackConfig, modelPackLayers, modelPackManifest } from '../../core/
 import { digestOf, remoteTagOf, repositoryOf } from '../../core/oci/remote.ts';
 import type { VersionRecord } from '../../core/store-types.ts';
 import { throwIfAborted } from '../operations.ts';
+import { BYTES_IN_FLIGHT, FILES_IN_FLIGHT, runBounded } from '../store/bounded-tasks.ts';
 import { noteUse } from '../store/lifecycle.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import { deriveFacts } from '../store/version-facts.ts';
@@ -21,6 +22,9 @@ import type { RegistryClient } from './registry-client.ts';
 import { fetchManifest, sha256Hex } from './registry-io.ts';
 import type { RemoteDb } from './remote-db.ts';
 import { keyStore, type KeyStore } from './signing-keys.ts';
+
+/** What a blob counts toward the bound on bytes at once: uploads stream from the stored Blob, so this only lets FILES_IN_FLIGHT large ones go together. */
+const UPLOAD_BYTES_AT_ONCE = BYTES_IN_FLIGHT / FILES_IN_FLIGHT;
 
 /** The artifact a push writes: the shelf's own, or CNCF ModelPack (read by other tools). */
 export type PushFormat = 'shelf' | 'modelpack';
@@ -115,13 +119,24 @@ export async function pushVersion(
 			result.skippedBytes += sent.skippedBytes;
 			return sent.sent;
 		};
-		for (const [index, blob] of artifact.small.entries()) count(await sendBlob(target, blob.digest, new Blob([blob.bytes]), advanceFor(index)));
+		// A few blobs at once (bounded as a save is): each blob's round trips overlap the others' bytes.
+		const sent: SentBlob['sent'][] = [];
+		const blobs = [
+			...artifact.small.map((blob) => ({ size: blob.bytes.byteLength, send: (advance: (bytes: number) => void) => sendBlob(target, blob.digest, new Blob([blob.bytes]), advance) })),
+			...unique.map((file) => ({ size: file.size, send: async (advance: (bytes: number) => void) => sendBlob(target, digestOf(file.sha256), await store.blobs.read(file.sha256), advance) }))
+		];
+		await runBounded(
+			blobs.map((blob, index) => ({
+				bytes: Math.min(blob.size, UPLOAD_BYTES_AT_ONCE),
+				run: async () => {
+					throwIfAborted(controls.signal);
+					sent[index] = count(await blob.send(advanceFor(index)));
+				}
+			}))
+		);
 		for (const [index, file] of unique.entries()) {
-			throwIfAborted(controls.signal);
-			const sent = count(await sendBlob(target, digestOf(file.sha256), await store.blobs.read(file.sha256), advanceFor(artifact.small.length + index)));
-			for (const same of record.files.filter((candidate) => candidate.sha256 === file.sha256)) {
-				result.files.push({ path: same.path, sha256: same.sha256, size: same.size, sent });
-			}
+			const how = sent[artifact.small.length + index]!;
+			for (const same of record.files.filter((candidate) => candidate.sha256 === file.sha256)) result.files.push({ path: same.path, sha256: same.sha256, size: same.size, sent: how });
 		}
 		throwIfAborted(controls.signal);
 		controls.report?.({ phase: 'pushing', loaded: total, total, item: 'manifest' });

@@ -35,6 +35,8 @@ export class RegistryClient {
 	readonly #basic: string | undefined;
 	/** Bearer tokens by scope, as the registry's token service granted them. */
 	readonly #tokens = new Map<string, string>();
+	/** Token fetches under way by scope: requests in parallel (a blob's parts, several blobs) wait for the same one. */
+	readonly #tokenFetches = new Map<string, Promise<string>>();
 	/** Set once the registry asked for basic credentials: later requests send them up front. */
 	#basicChallenged = false;
 
@@ -67,9 +69,11 @@ export class RegistryClient {
 			: target.startsWith('_catalog')
 				? 'registry:catalog:*'
 				: ''; // `/v2/` needs a signed-in user, no access
+		const sent = this.#tokens.get(scope);
 		let response = await this.#send(url, request, scope);
 		if (response.status === 401) {
-			const answered = await this.#answerChallenge(response, scope, request.signal);
+			// Another request got a token for this scope while this one was on its way: use it, do not fetch another.
+			const answered = (this.#tokens.get(scope) ?? sent) !== sent || (await this.#answerChallenge(response, scope, request.signal));
 			if (answered) response = await this.#send(url, request, scope);
 			if (response.status === 401) throw await this.#authError(response, url);
 		}
@@ -108,8 +112,12 @@ export class RegistryClient {
 			// Ask for what the registry named (a mount names two repositories) and for what this client will do
 			// next, so that one token serves the whole push.
 			const scopes = _mergeScopes([...(bearer.params.scope ?? '').split(' '), scope]);
-			const token = await this.#fetchToken(bearer.params.realm, bearer.params.service, scopes, signal);
-			this.#tokens.set(scope, token);
+			let fetching = this.#tokenFetches.get(scope);
+			if (!fetching) {
+				fetching = this.#fetchToken(bearer.params.realm, bearer.params.service, scopes, signal).finally(() => this.#tokenFetches.delete(scope));
+				this.#tokenFetches.set(scope, fetching);
+			}
+			this.#tokens.set(scope, await fetching);
 			return true;
 		}
 		if (challenges.some((challenge) => challenge.scheme === 'basic') && this.#basic && !this.#basicChallenged) {

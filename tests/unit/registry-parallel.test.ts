@@ -1,0 +1,98 @@
+// Issue 21: a pull fetches a large blob in parallel Range parts and still stores it only whole and verified,
+// with progress that only grows; several files download at once; requests in parallel on a registry with
+// bearer-token auth share one token fetch. Real CNCF Distribution (scripts/registry.mjs), no mock.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRegistry, type Registry } from '../../scripts/registry.mjs';
+import { PART_SIZE, PARTS_IN_FLIGHT } from '../../src/lib/worker/remote/blob-download.ts';
+import { pullVersion } from '../../src/lib/worker/remote/pull.ts';
+import { pushVersion } from '../../src/lib/worker/remote/push.ts';
+import { RegistryClient } from '../../src/lib/worker/remote/registry-client.ts';
+import { bytes, clientFor, corruptRegistryBlob, failure, logged, openShelf, save, useRegistry } from './registry-fixtures.ts';
+
+const registry = useRegistry();
+
+const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+async function published(tag: string, files: Record<string, Uint8Array<ArrayBuffer>>) {
+	const source = await openShelf();
+	await save(source, tag, files);
+	const client = clientFor(registry());
+	const { repository } = await pushVersion(source.store, client, source.remoteDb, tag);
+	return { client, repository };
+}
+
+describe('parallel pull', () => {
+	it('a file of several parts comes in Range parts, is stored byte for byte, and progress only grows to the total', async () => {
+		const weights = bytes(3 * PART_SIZE + 5);
+		const small = bytes(1000);
+		const { client } = await published('big:v1', { 'weights.bin': weights, 'tokenizer.json': small });
+		const shelf = await openShelf();
+		const seen: number[] = [];
+		const { value: result, requests } = await logged(registry(), () =>
+			pullVersion(shelf.store, client, shelf.remoteDb, 'big:v1', { report: (progress) => void seen.push(progress.loaded ?? 0) })
+		);
+
+		expect(result).toMatchObject({ status: 'created', downloadedBytes: weights.byteLength + small.byteLength });
+		expect(Buffer.from(await (await shelf.store.blobs.read(sha(weights))).arrayBuffer()).equals(weights)).toBe(true);
+		const parts = requests.filter((request) => request.method === 'GET' && request.path.endsWith(sha(weights)));
+		expect(parts.map((request) => request.status)).toEqual([206, 206, 206, 206]);
+		expect(parts.reduce((sum, request) => sum + request.bytes, 0)).toBe(weights.byteLength);
+		expect(seen.every((loaded, index) => index === 0 || loaded >= seen[index - 1]!)).toBe(true);
+		expect(seen.at(-1)).toBe(weights.byteLength + small.byteLength);
+		expect(PARTS_IN_FLIGHT).toBeGreaterThan(1);
+	}, 60_000);
+
+	it('one damaged part of a large file is INTEGRITY; nothing is stored, no temporary file is left', async () => {
+		const weights = bytes(2 * PART_SIZE + 7);
+		const { client, repository } = await published('big:v2', { 'weights.bin': weights });
+		const damaged = weights.slice();
+		damaged[PART_SIZE + 3] = damaged[PART_SIZE + 3]! ^ 0xff; // in the second part, which arrives while the first is written
+		corruptRegistryBlob(registry(), `sha256:${sha(weights)}`, damaged);
+		const shelf = await openShelf();
+
+		const error = await failure(pullVersion(shelf.store, client, shelf.remoteDb, 'big:v2'));
+		expect(error.code).toBe('INTEGRITY');
+		expect(error.details).toMatchObject({ path: 'weights.bin', repository });
+		expect(await shelf.store.catalogue.names()).toEqual([]);
+		expect(await shelf.store.blobs.list()).toEqual([]);
+		expect(shelf.volume.tmp.size).toBe(0);
+	}, 60_000);
+
+	it('cancelled while parts are in flight: ABORTED, nothing stored', async () => {
+		const weights = bytes(4 * PART_SIZE);
+		const { client } = await published('big:v3', { 'weights.bin': weights });
+		const shelf = await openShelf();
+		const cancel = new AbortController();
+		const error = await failure(
+			pullVersion(shelf.store, client, shelf.remoteDb, 'big:v3', { signal: cancel.signal, report: (progress) => void ((progress.loaded ?? 0) >= PART_SIZE && cancel.abort()) })
+		);
+		expect(error.code).toBe('ABORTED');
+		expect(await shelf.store.catalogue.names()).toEqual([]);
+		expect(await shelf.store.blobs.list()).toEqual([]);
+		expect(shelf.volume.tmp.size).toBe(0);
+	}, 60_000);
+});
+
+describe('bearer tokens under parallel requests', () => {
+	const USER = 'alice';
+	const PASSWORD = 'correct horse battery';
+	let tokenRegistry: Registry | undefined;
+	beforeAll(async () => {
+		tokenRegistry = await startRegistry({ origin: 'http://localhost:4321', auth: { kind: 'token', user: USER, password: PASSWORD } });
+	}, 30_000);
+	afterAll(async () => {
+		await tokenRegistry?.close();
+	});
+
+	it('requests sent at once, all challenged, wait for one token fetch and all go through with it', async () => {
+		const target = tokenRegistry!;
+		const client = new RegistryClient({ url: target.url, namespace: 'team' }, { username: USER, password: PASSWORD });
+		const before = target.tokenRequests().length;
+		const answers = await Promise.all(
+			Array.from({ length: PARTS_IN_FLIGHT }, (_, index) => client.request(`team/iris/blobs/sha256:${'0'.repeat(63)}${index}`, { method: 'HEAD', repository: 'team/iris', accept: [404] }))
+		);
+		expect(answers.map((response) => response.status)).toEqual(Array(PARTS_IN_FLIGHT).fill(404));
+		expect(target.tokenRequests().slice(before)).toHaveLength(1);
+	});
+});
