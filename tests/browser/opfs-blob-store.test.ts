@@ -1,4 +1,4 @@
-// The BlobStore contract on the real OPFS store in Chromium. The store needs sync access handles, which
+// The BlobStore contract in Chromium, on the real OPFS store (its small blobs in IndexedDB) and on the IndexedDB store alone. The store needs sync access handles, which
 // exist only in dedicated workers, while Vitest runs this file on a page: each test starts its own module
 // worker (opfs-contract-worker.ts) holding a store in a fresh OPFS directory, and the contract talks to it
 // through a thin BlobStore proxy, so its assertions run unchanged against OPFS, the hash worker included.
@@ -8,7 +8,7 @@ import type { BlobStore, BlobWriter } from '../../src/lib/core/store-types.ts';
 import { describeBlobStoreContract } from '../unit/blob-store-contract.ts';
 import type { OpfsContractHost } from './opfs-contract-worker.ts';
 
-describeBlobStoreContract('OPFS', async ({ quotaBytes }) => {
+for (const [name, kind] of [['OPFS (small blobs in IndexedDB)', 'opfs'], ['IndexedDB alone', 'idb']] as const) describeBlobStoreContract(name, async ({ quotaBytes }) => {
 	const worker = new Worker(new URL('./opfs-contract-worker.ts', import.meta.url), { type: 'module' });
 	const host = wrap<OpfsContractHost>(worker);
 	const release = () => {
@@ -16,7 +16,7 @@ describeBlobStoreContract('OPFS', async ({ quotaBytes }) => {
 		worker.terminate();
 	};
 	try {
-		await host.open(`contract-${crypto.randomUUID()}`, quotaBytes);
+		await host.open(`contract-${crypto.randomUUID()}`, quotaBytes, kind);
 	} catch (error) {
 		release();
 		throw error;

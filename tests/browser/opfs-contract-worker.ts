@@ -1,13 +1,19 @@
-// A dedicated module worker hosting one real OPFS blob store for tests/browser/opfs-blob-store.test.ts.
-// Sync access handles exist only in dedicated workers, so the store runs here, as it does in the shelf's
-// worker, and the test page drives it through Comlink (bridge.ts keeps ShelfError's code and details).
+// A dedicated module worker hosting one real blob store for tests/browser/opfs-blob-store.test.ts: the OPFS
+// store (with its small-blob tier in IndexedDB), or the IndexedDB store alone. Sync access handles exist only
+// in dedicated workers, so the store runs here, as it does in the shelf's worker, and the test page drives it
+// through Comlink (bridge.ts keeps ShelfError's code and details).
 import { expose } from 'comlink';
 import '../../src/lib/bridge.ts';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobWriter } from '../../src/lib/core/store-types.ts';
-import { openOpfsBlobStore, type OpfsBlobStore } from '../../src/lib/worker/blobs/opfs-blob-store.ts';
+import type { IDBPDatabase } from 'idb';
+import { openIdbBlobStore, type IdbBlobSchema } from '../../src/lib/worker/blobs/idb-blob-store.ts';
+import { openOpfsBlobStore } from '../../src/lib/worker/blobs/opfs-blob-store.ts';
+import type { BlobStore } from '../../src/lib/core/store-types.ts';
+import { damageIdbBlob, openRaw, plantIdbTemp } from '../unit/idb-blob-fixtures.ts';
 
-let opened: { store: OpfsBlobStore; root: FileSystemDirectoryHandle; directory: string; tmp: FileSystemDirectoryHandle } | null = null;
+/** The store, its OPFS directory (`tmp` null for the IndexedDB store alone) and its IndexedDB database, named like the directory. */
+let opened: { store: BlobStore & { close(): void }; root: FileSystemDirectoryHandle; directory: string; tmp: FileSystemDirectoryHandle | null; db: IDBPDatabase<IdbBlobSchema> } | null = null;
 /** Writers by the id the page knows them by, kept until dispose() (abort() after commit() is a no-op). */
 const writers = new Map<number, BlobWriter>();
 let nextWriter = 1;
@@ -25,16 +31,18 @@ const writer = (id: number) => {
 /** What the page may call. Writer methods take the writer's id; every other call goes to the one store. */
 const host = {
 	/**
-	 * Opens the store in a new directory `directory` of the origin's OPFS root.
+	 * Opens the store in a new directory `directory` of the origin's OPFS root and a database of that name.
 	 * @param directory a name no other test uses
 	 * @param quotaBytes the store's quota, if any
+	 * @param kind the OPFS store, or the IndexedDB store alone
 	 */
-	async open(directory: string, quotaBytes?: number): Promise<void> {
+	async open(directory: string, quotaBytes?: number, kind: 'opfs' | 'idb' = 'opfs'): Promise<void> {
 		if (opened) throw new ShelfError('INTERNAL', 'This worker already holds a store.');
 		const origin = await navigator.storage.getDirectory();
 		const root = await origin.getDirectoryHandle(directory, { create: true });
-		const store = await openOpfsBlobStore({ root, quotaBytes });
-		opened = { store, root: origin, directory, tmp: await root.getDirectoryHandle('tmp') };
+		const store = kind === 'opfs' ? await openOpfsBlobStore({ root, quotaBytes, smallBlobsDatabase: directory }) : await openIdbBlobStore({ name: directory, quotaBytes });
+		const tmp = kind === 'opfs' ? await root.getDirectoryHandle('tmp') : null;
+		opened = { store, root: origin, directory, tmp, db: await openRaw(indexedDB, directory) };
 	},
 	async create(expectedSize?: number): Promise<number> {
 		const id = nextWriter++;
@@ -66,7 +74,9 @@ const host = {
 	storedBytes: () => current().store.storedBytes(),
 	/** Leaves `tmp/<name>` behind in the store's directory, written and closed the way a crashed writer leaves it. */
 	async plantTemp(name: string, bytes: Uint8Array): Promise<void> {
-		const file = await current().tmp.getFileHandle(name, { create: true });
+		const { tmp, db } = current();
+		if (!tmp) return plantIdbTemp(db, name, bytes);
+		const file = await tmp.getFileHandle(name, { create: true });
 		const access = await file.createSyncAccessHandle();
 		try {
 			access.write(bytes, { at: 0 });
@@ -75,9 +85,10 @@ const host = {
 			access.close();
 		}
 	},
-	/** Flips the bits of byte `at` of stored blob `sha256` in place. */
+	/** Flips the bits of byte `at` of stored blob `sha256` in place, in whichever tier holds it. */
 	async damage(sha256: string, at: number): Promise<void> {
-		const { root, directory } = current();
+		const { root, directory, db } = current();
+		if (await damageIdbBlob(db, sha256, at)) return;
 		const blobs = await (await root.getDirectoryHandle(directory)).getDirectoryHandle('blobs');
 		const access = await (await blobs.getFileHandle(sha256)).createSyncAccessHandle();
 		try {
@@ -92,12 +103,14 @@ const host = {
 	},
 	/** Aborts writers still open (closing their handles), stops the hash worker and removes the store's directory. */
 	async dispose(): Promise<void> {
-		const { store, root, directory } = current();
+		const { store, root, directory, db } = current();
 		for (const open of writers.values()) await open.abort();
 		writers.clear();
 		store.close();
+		db.close();
 		opened = null;
 		await root.removeEntry(directory, { recursive: true });
+		await new Promise((resolve) => (indexedDB.deleteDatabase(directory).onsuccess = resolve));
 	}
 };
 

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { parseModelYaml } from '../../src/lib/core/manifest.ts';
-import { importFiles, opfsFiles, openShelf, save } from './shelf-page.ts';
+import { importFiles, openShelf, save } from './shelf-page.ts';
+import { storedBlobs } from './stored-blobs.ts';
 
 const bentomlFixtures = fileURLToPath(new URL('../fixtures/bentoml/', import.meta.url));
 const expected = JSON.parse(readFileSync(`${bentomlFixtures}expected.json`, 'utf8')) as {
@@ -47,10 +48,10 @@ test.describe('bundles: import and export', () => {
 		// A version saved under the same tag with different bytes blocks the import, which stores nothing.
 		const other = await save(page, { name: 'speech_encoder', version: 'kls3cagggc4amo3b', files: [{ path: 'saved_model.onnx', text: 'different' }] });
 		expect(other.status).toBe('created');
-		const blobsBefore = await opfsFiles(page, 'blobs');
+		const blobsBefore = await storedBlobs(page);
 		const [refused] = await importFiles(page, [fixtureFiles[1]!]);
 		expect(refused).toMatchObject({ code: 'TAG_EXISTS' });
-		expect(await opfsFiles(page, 'blobs')).toEqual(blobsBefore);
+		expect(await storedBlobs(page)).toEqual(blobsBefore);
 	});
 
 	test('exports a version as <name>-<version>.zip that unzips to the same files and model.yaml', async ({ page }, testInfo) => {

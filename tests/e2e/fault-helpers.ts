@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { opfsFiles, openShelf, seededBytes } from './shelf-page.ts';
+import { storedBlobs } from './stored-blobs.ts';
 
 /** `SHELF_FAULTS=full` (npm run test:faults) widens every loop; `npm test` runs a few points of each. */
 export const FULL = process.env.SHELF_FAULTS === 'full';
@@ -160,6 +161,6 @@ export async function reopenAndCheck(context: BrowserContext, attempts: Attempt[
 	}
 	expect((await page.evaluate(() => window.modelShelf!.api.verify({}))).problems, where).toEqual([]);
 	expect(await opfsFiles(page, 'tmp'), where).toEqual([]);
-	expect(await opfsFiles(page, 'blobs'), where).toEqual([...new Set([...all.flatMap((item) => item.files.map((file) => file.sha256)), ...trashedBlobs])].sort());
+	expect(await storedBlobs(page), where).toEqual([...new Set([...all.flatMap((item) => item.files.map((file) => file.sha256)), ...trashedBlobs])].sort());
 	return { page, committed, trashed };
 }

@@ -4,7 +4,8 @@
 // (SHELF_FAULTS=full) tries every MiB, both archive kinds and more delete timings.
 import { expect, test, type Page } from '@playwright/test';
 import { FULL, MiB, closeTabAt, manifestText, reopenAndCheck, seededFile, serveFile, startOperation, writeBundle, type Attempt } from './fault-helpers.ts';
-import { openShelf, opfsFiles, save } from './shelf-page.ts';
+import { openShelf, save } from './shelf-page.ts';
+import { storedBlobs } from './stored-blobs.ts';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(FULL ? 1_800_000 : 180_000);
@@ -102,7 +103,7 @@ test('a delete killed at once or after leaves the version on the shelf or whole 
 		} else {
 			// Where the kill lands in emptying: after the first blob left OPFS (the record is gone by then, the
 			// other blobs not yet); or after it finished.
-			const blobsBefore = (await opfsFiles(current, 'blobs')).length;
+			const blobsBefore = (await storedBlobs(current)).length;
 			await startOperation(current, 'emptyTrash', {});
 			if (round % 3 === 1) await current.waitForFunction(blobsFewerThan, blobsBefore, { polling: 1 });
 			else await current.waitForFunction(() => (window as unknown as { __outcome?: string }).__outcome !== undefined);
@@ -153,12 +154,23 @@ test('a bulk delete of 2,000 versions killed part way leaves every version whole
 	}
 });
 
-/** In the page: true once fewer than `count` blobs are stored, or the running operation ended. */
+/** In the page: true once fewer than `count` blobs are stored (OPFS `blobs/` and the small blobs' database), or the running operation ended. */
 async function blobsFewerThan(count: number) {
 	if ((window as unknown as { __outcome?: string }).__outcome !== undefined) return true;
 	const blobs = await (await navigator.storage.getDirectory()).getDirectoryHandle('blobs');
 	let stored = 0;
 	for await (const _ of (blobs as unknown as { keys(): AsyncIterable<string> }).keys()) stored++;
+	const db = await new Promise<IDBDatabase | null>((resolve) => {
+		const request = indexedDB.open('shelf-blobs');
+		request.onupgradeneeded = () => request.transaction!.abort(); // only the worker creates it
+		request.onsuccess = () => resolve(request.result);
+		request.onerror = () => resolve(null);
+	});
+	if (db) try {
+		if (db.objectStoreNames.contains('blobs')) stored += await new Promise<number>((resolve, reject) => Object.assign(db.transaction('blobs').objectStore('blobs').count(), { onsuccess: (event: Event) => resolve((event.target as IDBRequest<number>).result), onerror: reject }));
+	} finally {
+		db.close();
+	}
 	return stored < count;
 }
 
@@ -193,7 +205,7 @@ test('a save killed exactly between its last blob move and its catalogue commit 
 			})
 	);
 	await startOperation(page, 'save', { name: 'crash_commit', version: 'r1', creationTime: '2025-02-01T00:00:00+00:00', files: files.map(({ path, size, seed }) => ({ path, size, seed })) });
-	await expect.poll(async () => (await opfsFiles(holder, 'blobs')).filter((name) => files.some((file) => file.sha256 === name)).length, { timeout: 30_000 }).toBe(2);
+	await expect.poll(async () => (await storedBlobs(holder)).filter((name) => files.some((file) => file.sha256 === name)).length, { timeout: 30_000 }).toBe(2);
 	// Both blobs are in place and the save has not ended: its commit is waiting for the catalogue.
 	expect(await page.evaluate(() => (window as unknown as { __outcome?: string }).__outcome)).toBeUndefined();
 	// (The commit cannot have happened: it needs `names`, held since before the save began. Even a read of

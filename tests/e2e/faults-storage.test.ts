@@ -4,6 +4,7 @@ import { DB_VERSION } from '../../src/lib/worker/catalogue/schema.ts';
 import { expect, test, type Page } from '@playwright/test';
 import { MiB, manifestText, seededFile, serveFile, writeBundle } from './fault-helpers.ts';
 import { opfsFiles, openShelf, save } from './shelf-page.ts';
+import { damageBlob, storedBlobs } from './stored-blobs.ts';
 
 /** Tries `call` in the page; returns the ShelfError's code and details, or 'ok'. */
 async function outcome(page: Page, call: 'save' | 'import' | 'export', arg: Record<string, unknown>) {
@@ -31,7 +32,7 @@ async function outcome(page: Page, call: 'save' | 'import' | 'export', arg: Reco
 async function storeState(page: Page) {
 	const tags = (await page.evaluate(() => window.modelShelf!.api.list({}))).items.map((item) => item.tag);
 	const verify = await page.evaluate(() => window.modelShelf!.api.verify({}));
-	return { tags, blobs: await opfsFiles(page, 'blobs'), tmp: await opfsFiles(page, 'tmp'), exports: await opfsFiles(page, 'exports'), problems: verify.problems };
+	return { tags, blobs: await storedBlobs(page), tmp: await opfsFiles(page, 'tmp'), exports: await opfsFiles(page, 'exports'), problems: verify.problems };
 }
 
 test('STORAGE_FULL on every write path (save, zip import, tar import, export) keeps everything stored before', async ({ page }, testInfo) => {
@@ -67,12 +68,7 @@ test('exportBundle refuses a blob damaged on disk with INTEGRITY naming the vers
 		const saved = await save(page, { name: 'damaged', version, files: [{ path: 'ok.txt', text: 'fine' }, { path, size, seed: size }] });
 		const tag = `damaged:${version}`;
 		const sha = saved.record.files.find((file) => file.path === path)!.sha256;
-		await page.evaluate(async (sha) => {
-			const blobs = await (await navigator.storage.getDirectory()).getDirectoryHandle('blobs');
-			const writable = await (await blobs.getFileHandle(sha)).createWritable({ keepExistingData: true });
-			await writable.write({ type: 'write', position: 100, data: new Uint8Array([0xde, 0xad]) });
-			await writable.close();
-		}, sha);
+		await damageBlob(page, sha, 100, [0xde, 0xad]);
 		expect(await outcome(page, 'export', { tag }), path).toMatchObject({ code: 'INTEGRITY', details: { tag, path, expected: sha } });
 		// No half-written bundle is left to be downloaded.
 		expect(await opfsFiles(page, 'exports'), path).toEqual([]);

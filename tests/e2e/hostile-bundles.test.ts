@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { importFiles, opfsFiles, openShelf } from './shelf-page.ts';
+import { storedBlobs } from './stored-blobs.ts';
 
 // The corpus is built by tests/fixtures/bundles/make-bundles.ts (a unit test keeps the files in step).
 const corpusDir = fileURLToPath(new URL('../fixtures/bundles/corpus/', import.meta.url));
@@ -22,7 +23,7 @@ test.describe('the bundle corpus in a real browser', () => {
 			expect({ file, code: outcome.code, reason: outcome.reason }, entry.note).toEqual({ file, code: expected.code, reason: expected.reason });
 		}
 		expect((await page.evaluate(() => window.modelShelf!.api.list({}))).items).toEqual([]);
-		expect(await opfsFiles(page, 'blobs')).toEqual([]);
+		expect(await storedBlobs(page)).toEqual([]);
 		expect(await opfsFiles(page, 'tmp')).toEqual([]);
 	});
 

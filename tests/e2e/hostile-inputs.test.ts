@@ -4,6 +4,7 @@
 import { expect, test } from '@playwright/test';
 import { manifestText, MiB, seededFile, serveFile, writeBundle } from './fault-helpers.ts';
 import { opfsFiles, openShelf, save, shelfError } from './shelf-page.ts';
+import { storedBlobs } from './stored-blobs.ts';
 
 const tally = { tried: 0, rejected: [] as string[], accepted: 0 };
 test.afterAll(() => console.log(`hostile inputs: ${tally.tried} tried, ${tally.rejected.length} rejected (${tally.rejected.join(', ')}), ${tally.accepted} accepted correctly`));
@@ -89,7 +90,7 @@ test('deeply nested metadata is stored up to 99 levels and refused as too-deep b
 	rejected('BAD_BUNDLE/invalid-manifest (model.yaml too deep)');
 	expect(await page.evaluate(async () => (await window.modelShelf!.api.list({})).items.map((item) => item.tag))).toEqual(['nested:l98']);
 	expect(await opfsFiles(page, 'tmp')).toEqual([]);
-	expect(await opfsFiles(page, 'blobs')).toHaveLength(1);
+	expect(await storedBlobs(page)).toHaveLength(1);
 });
 
 test('huge label keys and values and a large metadata value are stored and read back exactly', async ({ page }) => {

@@ -9,8 +9,9 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { corruptBlob, useRegistry } from './registry-harness.ts';
-import { openShelf, opfsFiles, shelfError } from './shelf-page.ts';
+import { openShelf, shelfError } from './shelf-page.ts';
 import { expectNoSeriousAxeViolations, openApp } from './ui-helpers.ts';
+import { storedBlobs } from './stored-blobs.ts';
 
 const registry = useRegistry();
 const NAMESPACE = 'formats';
@@ -50,7 +51,7 @@ async function storedFiles(page: Page, tag: string): Promise<Record<string, stri
 /** Nothing stored: no version, no blob, nothing for fsck to clean. */
 async function expectNothingStored(page: Page) {
 	expect((await page.evaluate(() => window.modelShelf!.api.list())).items).toEqual([]);
-	expect(await opfsFiles(page, 'blobs')).toEqual([]);
+	expect(await storedBlobs(page)).toEqual([]);
 	const { now } = await page.evaluate(() => window.modelShelf!.api.fsck());
 	expect(now).toMatchObject({ orphanBlobsRemoved: [], missingBlobs: [] });
 }

@@ -4,6 +4,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import { ANNOTATIONS, MODEL_ARTIFACT_TYPE, MODEL_CONFIG_TYPE, OCI_MANIFEST_TYPE } from '../../src/lib/core/oci/artifact.ts';
 import { corruptBlob, sha256Digest, startAppRegistry, useRegistry, type Registry } from './registry-harness.ts';
 import { openShelf, opfsFiles, save, seededBytes, shelfError } from './shelf-page.ts';
+import { storedBlobs } from './stored-blobs.ts';
 
 const registry = useRegistry();
 const MiB = 1024 * 1024;
@@ -250,14 +251,14 @@ test('a registry serving wrong bytes for a digest is refused with INTEGRITY and 
 			await useRemote(victim.page, own.url);
 			// Something already on the victim's shelf must survive the failed pull untouched.
 			await save(victim.page, { name: 'kept', version: 'v1', files: [{ path: 'notes.txt', text: 'kept' }] });
-			const blobsBefore = await opfsFiles(victim.page, 'blobs');
+			const blobsBefore = await storedBlobs(victim.page);
 			corruptBlob(own, `sha256:${weights.sha256}`);
 			const error = await shelfError(victim.page, 'pull', { reference: `iris@${pushed.digest}` });
 			expect(error.code).toBe('INTEGRITY');
 			expect(error.message).toContain('model.pkl');
 			const listed = await victim.page.evaluate(() => window.modelShelf!.api.list({}));
 			expect(listed.items.map((item) => item.tag)).toEqual(['kept:v1']);
-			expect(await opfsFiles(victim.page, 'blobs')).toEqual(blobsBefore);
+			expect(await storedBlobs(victim.page)).toEqual(blobsBefore);
 			expect(await opfsFiles(victim.page, 'tmp')).toEqual([]);
 
 			// A digest the registry does not have is NOT_FOUND, not an empty version.

@@ -13,6 +13,7 @@ import { DEBIAN_PYTHON } from '../tools.ts';
 import { manifestText, MiB } from './fault-helpers.ts';
 import { save } from './shelf-page.ts';
 import { expectNoSeriousAxeViolations, openApp, versionRows } from './ui-helpers.ts';
+import { damageBlob } from './stored-blobs.ts';
 
 const CHECKER = fileURLToPath(new URL('./check_bentoml_store.py', import.meta.url));
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -201,12 +202,7 @@ test('a version whose blob is damaged is refused with INTEGRITY and its folder r
 	await save(page, { name: 'fine', version: 'v1', files: [{ path: 'w.bin', text: 'fine' }] });
 	const sha = saved.record.files.find((file) => file.path === 'weights/w.bin')!.sha256;
 	// Damaged past the first chunk: earlier bytes are written before the digest fails.
-	await page.evaluate(async (sha) => {
-		const blobs = await (await navigator.storage.getDirectory()).getDirectoryHandle('blobs');
-		const writable = await (await blobs.getFileHandle(sha)).createWritable({ keepExistingData: true });
-		await writable.write({ type: 'write', position: 9 * 1024 * 1024, data: new Uint8Array([0xde, 0xad]) });
-		await writable.close();
-	}, sha);
+	await damageBlob(page, sha, 9 * 1024 * 1024, [0xde, 0xad]);
 	expect(await exportInto(page, 'damage-store', ['broken:v1', 'fine:v1'])).toEqual({
 		written: ['fine/v1'],
 		refused: [expect.objectContaining({ tag: 'broken:v1', code: 'INTEGRITY' })],

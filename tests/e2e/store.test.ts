@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { opfsFiles, openShelf, save, seededBytes, shelfError } from './shelf-page.ts';
+import { damageBlob, storedBlobs } from './stored-blobs.ts';
 
 test.describe('the model store in the worker, on real OPFS and IndexedDB', () => {
 	test('saves versions, lists them newest first, resolves latest and repoints it on delete', async ({ page }) => {
@@ -52,9 +53,9 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		const names = await page.evaluate(() => window.modelShelf!.api.names());
 		expect(names.map((entry) => entry.name)).toEqual(['resnet']);
 		// Deleted versions wait in the trash with their bytes; emptying it removes the blobs only they used.
-		expect(await opfsFiles(page, 'blobs')).toHaveLength(3);
+		expect(await storedBlobs(page)).toHaveLength(3);
 		expect((await page.evaluate(() => window.modelShelf!.api.emptyTrash({}))).removed.sort()).toEqual(['iris:v1', 'iris:v2']);
-		expect(await opfsFiles(page, 'blobs')).toEqual([generated.record.files[0]!.sha256]);
+		expect(await storedBlobs(page)).toEqual([generated.record.files[0]!.sha256]);
 	});
 
 	test('refuses an existing tag with other content and treats identical content as a no-op', async ({ page }) => {
@@ -73,7 +74,7 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		expect(refused).toBe('TAG_EXISTS');
 		const text = await page.evaluate(async () => (await window.modelShelf!.api.readFile({ tag: 'bert:base', path: 'a.bin' })).text());
 		expect(text).toBe('same');
-		expect(await opfsFiles(page, 'blobs')).toHaveLength(1);
+		expect(await storedBlobs(page)).toHaveLength(1);
 	});
 
 	test('stores a file shared by two versions once, and reports the bytes saved', async ({ page }) => {
@@ -81,7 +82,7 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		const weights = { path: 'weights.bin', size: 3 << 20, seed: 42 };
 		const v1 = await save(page, { name: 'llm', version: 'v1', files: [weights, { path: 'config.json', text: '{"a":1}' }] });
 		await save(page, { name: 'llm', version: 'v2', files: [weights, { path: 'config.json', text: '{"a":2}' }] });
-		expect(await opfsFiles(page, 'blobs')).toHaveLength(3);
+		expect(await storedBlobs(page)).toHaveLength(3);
 		const usage = await page.evaluate(() => window.modelShelf!.api.usage());
 		expect(usage).toMatchObject({ versions: 2, models: 1, savedByDedup: 3 << 20 });
 		expect(usage.logicalBytes - usage.storedBytes).toBe(3 << 20);
@@ -107,7 +108,7 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 			}
 		});
 		expect(badPath).toBe('INVALID_PATH');
-		expect(await opfsFiles(page, 'blobs')).toEqual([]);
+		expect(await storedBlobs(page)).toEqual([]);
 		expect((await page.evaluate(() => window.modelShelf!.api.list({}))).items).toEqual([]);
 	});
 
@@ -135,12 +136,7 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		await openShelf(page);
 		const saved = await save(page, { name: 'fraud', version: 'v1', files: [{ path: 'model.onnx', size: 4096, seed: 9 }] });
 		const sha = saved.record.files[0]!.sha256;
-		await page.evaluate(async (sha) => {
-			const blobs = await (await navigator.storage.getDirectory()).getDirectoryHandle('blobs');
-			const writable = await (await blobs.getFileHandle(sha)).createWritable({ keepExistingData: true });
-			await writable.write({ type: 'write', position: 10, data: new Uint8Array([1, 2, 3]) });
-			await writable.close();
-		}, sha);
+		await damageBlob(page, sha, 10, [1, 2, 3]);
 		const report = await page.evaluate(() => window.modelShelf!.api.verify({ tag: 'fraud:v1' }));
 		expect(report.problems).toEqual([{ code: 'INTEGRITY', tag: 'fraud:v1', path: 'model.onnx', sha256: sha, actual: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
 	});
@@ -167,7 +163,7 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		expect((await reopened.evaluate(() => window.modelShelf!.api.list({}))).items.map((item) => item.tag)).toEqual(['kept:v1']);
 		expect(await shelfError(reopened, 'get', { tag: 'huge' })).toMatchObject({ code: 'NOT_FOUND' });
 		expect(await opfsFiles(reopened, 'tmp')).toEqual([]);
-		expect(await opfsFiles(reopened, 'blobs')).toHaveLength(1);
+		expect(await storedBlobs(reopened)).toHaveLength(1);
 	});
 
 	test('cancelling a save throws ABORTED and leaves nothing behind', async ({ page }) => {
@@ -186,7 +182,7 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 		});
 		expect(code).toBe('ABORTED');
 		expect(await opfsFiles(page, 'tmp')).toEqual([]);
-		expect(await opfsFiles(page, 'blobs')).toEqual([]);
+		expect(await storedBlobs(page)).toEqual([]);
 		expect((await page.evaluate(() => window.modelShelf!.api.list({}))).items).toEqual([]);
 	});
 
@@ -220,7 +216,7 @@ test.describe('the model store in the worker, on real OPFS and IndexedDB', () =>
 			expect((await page.evaluate(() => window.modelShelf!.api.get({ tag: 'shared' }))).tag).toBe('shared:l5');
 		}
 		// Equal content across tabs: six distinct weights files stored once each.
-		expect(await opfsFiles(left, 'blobs')).toHaveLength(6);
+		expect(await storedBlobs(left)).toHaveLength(6);
 		await expect.poll(() => right.evaluate(() => (window as unknown as { heard: string[] }).heard.sort())).toEqual(
 			Array.from({ length: 6 }, (_, index) => `added:shared:l${index}`)
 		);

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { save } from './shelf-page.ts';
 import { importThroughPicker, openApp, versionRows } from './ui-helpers.ts';
+import { damageBlob } from './stored-blobs.ts';
 
 const SCRIPT = '<script>window.__pwned = "script"</script>';
 const IMG = '<img src=x onerror="window.__pwned = \'img\'">';
@@ -122,12 +123,7 @@ test('script, img onerror, javascript: and svg onload payloads stay text in mode
 
 	// An error toast naming a hostile file: damage its blob, then export (INTEGRITY names the path).
 	const record = await page.evaluate(() => window.modelShelf!.api.get({ tag: 'xss:v1' }));
-	await page.evaluate(async (sha) => {
-		const blobs = await (await navigator.storage.getDirectory()).getDirectoryHandle('blobs');
-		const writable = await (await blobs.getFileHandle(sha)).createWritable({ keepExistingData: true });
-		await writable.write({ type: 'write', position: 0, data: new Uint8Array([0]) });
-		await writable.close();
-	}, record.files[0]!.sha256);
+	await damageBlob(page, record.files[0]!.sha256, 0, [0]);
 	await page.goto('/models/xss/v1');
 	await page.getByRole('button', { name: 'Export bundle' }).click();
 	await expect(page.getByRole('alert').or(page.getByRole('status')).filter({ hasText: `${PAYLOADS.svg}.bin` }).first()).toBeVisible();

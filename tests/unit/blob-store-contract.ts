@@ -111,6 +111,47 @@ export function describeBlobStoreContract(name: string, makeStore: MakeStore): v
 			expect(await store.storedBytes()).toBe(bytes.length);
 		});
 
+		it('stores small bytes once whichever writer stored them first, with a size hint or without', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(5_000, 41);
+			const expected = { ...(await reference(bytes)), deduplicated: false };
+			for (const [index, hint] of [1_000_000, undefined, bytes.length].entries()) {
+				const writer = await store.create(hint);
+				await writeInChunks(writer, bytes, 2_048);
+				expect(await writer.commit(), `hint ${hint}`).toEqual({ ...expected, deduplicated: index > 0 });
+			}
+			expect(await store.list()).toEqual([expected.sha256]);
+			expect(await store.storedBytes()).toBe(bytes.length);
+			expect(await readVerifiedChunks(store, expected.sha256)).toEqual([bytes]);
+		});
+
+		it('commits many small blobs at once, each distinct content stored once (issue 21: small files share commits)', async () => {
+			const { store } = await open();
+			const contents = Array.from({ length: 24 }, (_, index) => pseudoRandom(1 + index * 97, 100 + index));
+			// 48 writers in flight, each content twice: the duplicates race their twins into the same commits.
+			const digests = await Promise.all([...contents, ...contents].map((bytes) => save(store, bytes, 512)));
+			for (const [index, bytes] of contents.entries()) {
+				const pair = [digests[index]!, digests[index + contents.length]!];
+				expect(pair.map((digest) => digest.sha256)).toEqual([(await reference(bytes)).sha256, (await reference(bytes)).sha256]);
+				expect(pair.filter((digest) => !digest.deduplicated)).toHaveLength(1);
+				expectSameBytes(await readBytes(await store.read(pair[0]!.sha256)), bytes);
+			}
+			expect((await store.list()).sort()).toEqual([...new Set(digests.map((digest) => digest.sha256))].sort());
+			expect(await store.storedBytes()).toBe(contents.reduce((sum, bytes) => sum + bytes.length, 0));
+		});
+
+		it('reads back a blob of several megabytes, also verified', async () => {
+			const { store } = await open();
+			const bytes = pseudoRandom(2_621_447, 42);
+			const { sha256 } = await save(store, bytes, 1_000_000);
+			expectSameBytes(await readBytes(await store.read(sha256)), bytes);
+			expectSameBytes(concat(await readVerifiedChunks(store, sha256)), bytes);
+			expect(await store.storedBytes()).toBe(bytes.length);
+			await store.delete(sha256);
+			expect(await store.list()).toEqual([]);
+			expect(await store.clearTemp()).toBe(0);
+		});
+
 		it('refuses fewer bytes than a size hint announced only through commit(expected), leaving nothing behind', async () => {
 			const { store } = await open();
 			const bytes = pseudoRandom(70_000, 12);

@@ -9,7 +9,7 @@ import { openCatalogue } from '../../src/lib/worker/catalogue/idb-catalogue.ts';
 import { createMemoryBlobStore, createMemoryVolume, type MemoryVolume } from '../../src/lib/worker/blobs/memory-blob-store.ts';
 import type { Progress } from '../../src/lib/worker/contract.ts';
 import { localCoordination } from '../../src/lib/worker/store/coordination.ts';
-import { BYTES_IN_FLIGHT, FILES_IN_FLIGHT } from '../../src/lib/worker/store/bounded-tasks.ts';
+import { BYTES_IN_FLIGHT, FILES_IN_FLIGHT, SMALL_FILE, SMALL_FILES_IN_FLIGHT } from '../../src/lib/worker/store/bounded-tasks.ts';
 import { ModelStore } from '../../src/lib/worker/store/model-store.ts';
 
 /** A memory blob store that records how many writers are open at once and the size hints it was given. */
@@ -35,6 +35,7 @@ function instrumented(volume: MemoryVolume, quotaBytes?: number) {
 				},
 				commit: async (expected) => {
 					try {
+						await new Promise((resolve) => setTimeout(resolve, 10)); // a transaction, as the blob stores' commits wait for
 						return await writer.commit(expected);
 					} finally {
 						close();
@@ -68,12 +69,13 @@ async function failure(promise: Promise<unknown>): Promise<ShelfError> {
 }
 
 describe('ModelStore.storeVersion with files in flight', () => {
-	it('stores small files a few at a time, keeps the record sorted by path and the progress total right', async () => {
+	it('stores small files many at a time, keeps the record sorted by path and the progress total right', async () => {
 		const { store, stats } = await openStore();
 		const reports: Progress[] = [];
 		const result = await store.save({ name: 'many', version: 'v1', files: files(30) }, { report: (progress) => reports.push(progress) });
-		expect(stats.maxOpen).toBeGreaterThan(1);
-		expect(stats.maxOpen).toBeLessThanOrEqual(FILES_IN_FLIGHT);
+		// Tiny files share the blob store's group commits: more of them are in flight than larger files.
+		expect(stats.maxOpen).toBeGreaterThan(FILES_IN_FLIGHT);
+		expect(stats.maxOpen).toBeLessThanOrEqual(SMALL_FILES_IN_FLIGHT);
 		const paths = result.record.files.map((file) => file.path);
 		expect(paths).toEqual([...paths].sort());
 		expect(paths).toHaveLength(30);
@@ -81,6 +83,13 @@ describe('ModelStore.storeVersion with files in flight', () => {
 		expect(reports.at(-1)?.loaded).toBe(300);
 		// Every writer was told the size to expect.
 		expect(stats.hints).toEqual(Array(30).fill(10));
+	});
+
+	it('stores files larger than small a few at a time, and a small one beside them', async () => {
+		const { store, stats } = await openStore();
+		await store.save({ name: 'larger', version: 'v1', files: [...files(10, SMALL_FILE + 1), { path: 'tiny', data: new Blob(['t']) }] });
+		expect(stats.maxOpen).toBeGreaterThan(1);
+		expect(stats.maxOpen).toBeLessThanOrEqual(FILES_IN_FLIGHT);
 	});
 
 	it('stores a file larger than the in-flight budget alone', async () => {

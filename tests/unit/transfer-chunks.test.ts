@@ -57,6 +57,22 @@ describe('readChunks', () => {
 		expect(chunks.every((chunk) => isLent(chunk))).toBe(true);
 		expect(Buffer.concat(chunks).equals(Buffer.from(bytes))).toBe(true);
 	});
+
+	it('gives a stream announced smaller than a chunk a buffer of its own size, and survives a wrong announcement', async () => {
+		const bytes = pseudoRandom(10, 44);
+		const pieces = async function* (parts: number[]) {
+			for (let at = 0, index = 0; at < bytes.length; at += parts[index++]!) yield bytes.slice(at, at + parts[index]!);
+		};
+		const exact = [];
+		for await (const chunk of readChunks(pieces([3, 3, 4]), CHUNK_SIZE, 10)) exact.push(chunk);
+		// One chunk that owns its whole 10-byte buffer (issue 21: not a view into 8 MiB per tiny file).
+		expect(exact.map((chunk) => [chunk.byteLength, chunk.buffer.byteLength])).toEqual([[10, 10]]);
+		expect(Buffer.from(exact[0]!).equals(Buffer.from(bytes))).toBe(true);
+		const longer = [];
+		for await (const chunk of readChunks(pieces([3, 3, 4]), CHUNK_SIZE, 4)) longer.push(new Uint8Array(chunk));
+		expect(longer.map((chunk) => chunk.byteLength)).toEqual([4, 6]);
+		expect(Buffer.concat(longer).equals(Buffer.from(bytes))).toBe(true);
+	});
 });
 
 describe('buffer pool', () => {

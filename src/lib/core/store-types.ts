@@ -288,6 +288,11 @@ export interface BlobStore {
 	clearTemp(): Promise<number>;
 	/** Bytes held by stored blobs. */
 	storedBytes(): Promise<number>;
+	/**
+	 * Resolves once every blob committed so far is on disk, for a store whose commits may be written lazily
+	 * (the IndexedDB tier's grouped commits): call it before a catalogue record points at them.
+	 */
+	sync?(): Promise<void>;
 }
 
 /**

@@ -2,14 +2,18 @@
 // (the shelf's Comlink worker): sync access handles exist nowhere else.
 //
 // Layout under the root: blobs/<sha256> (content-addressed: identical files stored once) and
-// tmp/<random id> (writes in progress, or crash leftovers for clearTemp()).
-import { CHUNK_SIZE } from '../../core/byte-streams.ts';
+// tmp/<random id> (writes in progress, or crash leftovers for clearTemp()). Blobs of at most SMALL_BLOB_MAX
+// bytes live in the IndexedDB blob store instead (issue 21, tiered-writer.ts): every method answers for
+// both tiers, so no reader knows where a blob is.
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/store-types.ts';
 import { blobNotFound, isNotFound, isSha256 } from './blob-shared.ts';
 import { createHashLink } from './hash-client.ts';
+import { openIdbBlobStore, type IdbBlobStore } from './idb-blob-store.ts';
+import { fileIn, moveFile, scanBlobs, type MovableFileHandle } from './opfs-files.ts';
 import { openOpfsWriter, type WriterHost } from './opfs-writer.ts';
 import { createStorageQuota, isQuotaExceeded, type StorageQuota } from './storage-quota.ts';
+import { openTieredWriter, SMALL_BLOB_MAX, type TierHost } from './tiered-writer.ts';
 import { openBlobReader, verifiedChunks } from './verified-read.ts';
 
 /** Options of {@link openOpfsBlobStore}. */
@@ -18,18 +22,17 @@ export interface OpfsBlobStoreOptions {
 	root?: FileSystemDirectoryHandle;
 	/** Most bytes stored blobs and in-progress writes may hold together; only the browser's quota when absent. */
 	quotaBytes?: number;
+	/** Name of the IndexedDB database of small blobs; default `shelf-blobs`. */
+	smallBlobsDatabase?: string;
 }
 
 /** A {@link BlobStore} in OPFS (verified reads hashed in its hash worker), plus its quota and `close()` to stop that worker. */
 export interface OpfsBlobStore extends BlobStore {
 	/** The store's storage limit and what counts against it; an export into OPFS reserves its bytes here too. */
 	readonly quota: StorageQuota;
-	/** Terminates the hash worker; writers still open fail. Other methods keep working. */
+	/** Terminates the hash worker and closes the small blobs' database; writers still open fail. */
 	close(): void;
 }
-
-// `FileSystemHandle.move()` is missing from TypeScript's lib; Chromium has it for OPFS files since 110.
-type MovableFileHandle = FileSystemFileHandle & { move?(directory: FileSystemDirectoryHandle, name: string): Promise<void> };
 
 /**
  * Opens (creating when needed) a content-addressed blob store in OPFS. Call it from a dedicated worker.
@@ -54,7 +57,7 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 	// One long-lived worker for all writers of this store, started on the first write.
 	const hash = createHashLink(() => new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module' }));
 
-	let stored = 0; // bytes in blobs/, valid once `scan` resolved
+	let stored = 0; // bytes in blobs/, valid once `scan` resolved (the small tier counts its own)
 	// Digests in blobs/ as this tab knows them (valid once `scan` resolved): the scan's, plus what this tab
 	// stored, minus what it deleted. Another tab may have changed blobs/ since, so "present" is always
 	// checked on disk, while "absent" skips the probe (a throwing getFileHandle, ~0.4 ms per file) and
@@ -62,15 +65,17 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 	const known = new Set<string>();
 	let scan: Promise<void> | null = null;
 	const scanned = (): Promise<void> =>
-		(scan ??= _scan(blobs, known).then(
-			(total) => void (stored = total),
+		(scan ??= Promise.all([scanBlobs(blobs, known), small.ready()]).then(
+			([total]) => void (stored = total),
 			(error: unknown) => {
 				scan = null; // let the next call retry
 				throw toShelfError(error);
 			}
 		));
 	const limit = options.quotaBytes ?? null;
-	const quota = createStorageQuota(limit, () => stored, () => (limit === null ? Promise.resolve() : scanned()));
+	const quota = createStorageQuota(limit, () => stored + small.bytes(), () => (limit === null ? Promise.resolve() : scanned()));
+	// Opened here so that its bytes count against the same limit.
+	const small: IdbBlobStore = await openIdbBlobStore({ name: options.smallBlobsDatabase, quota });
 
 	// Commits and deletes run one at a time: "is this digest stored?" followed by a move must not
 	// interleave with another writer committing the same digest, or the total would count it twice.
@@ -102,7 +107,7 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 				};
 				// Without move() the copy would write into an existing blob in place: always look first then.
 				const renames = typeof (file as MovableFileHandle).move === 'function';
-				const existing = known.has(name) || !renames ? await _fileIn(blobs, name) : null;
+				const existing = known.has(name) || !renames ? await fileIn(blobs, name) : null;
 				if (existing && existing.size === digest.size) return deduplicate();
 				// A blob of the wrong size under this digest can only be a copy cut short; replace it.
 				if (existing) {
@@ -111,11 +116,11 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 				}
 				known.delete(name);
 				try {
-					await _move(file as MovableFileHandle, () => tmp.removeEntry(id), blobs, name);
+					await moveFile(file as MovableFileHandle, () => tmp.removeEntry(id), blobs, name);
 				} catch (error) {
 					// Stored meanwhile by another tab and open there for reading (the move cannot replace it):
 					// the bytes are already in place.
-					const now = await _fileIn(blobs, name).catch(() => null);
+					const now = await fileIn(blobs, name).catch(() => null);
 					if (now && now.size === digest.size) return deduplicate();
 					throw error;
 				}
@@ -126,28 +131,59 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 			})
 	};
 
+	const openLarge = async (expectedSize?: number) => {
+		let stream;
+		try {
+			stream = hash.open(); // starts the hash worker on first use
+		} catch (error) {
+			throw toShelfError(error);
+		}
+		return openOpfsWriter(host, stream, expectedSize);
+	};
+	const tiers: TierHost = {
+		quota,
+		// A blob stored in OPFS before the small tier existed (or by a writer whose hint was too large) is not stored twice.
+		async storedLarge(digest) {
+			await scanned();
+			return known.has(digest.sha256) && (await fileIn(blobs, digest.sha256))?.size === digest.size;
+		},
+		putSmall: async (digest, bytes) => {
+			await scanned();
+			return small.put(digest, bytes);
+		},
+		openLarge
+	};
+	/** Where a blob is looked for first: the small tier when this tab knows it there. */
+	const smallFirst = async (sha256: string) => {
+		await small.ready();
+		return small.holds(sha256);
+	};
+	const opfsFile = async (sha256: string) => (isSha256(sha256) ? fileIn(blobs, sha256) : null);
+
 	return {
 		async create(expectedSize) {
-			let stream;
-			try {
-				stream = hash.open(); // starts the hash worker on first use
-			} catch (error) {
-				throw toShelfError(error);
-			}
-			return openOpfsWriter(host, stream, expectedSize);
+			return expectedSize !== undefined && expectedSize > SMALL_BLOB_MAX ? openLarge(expectedSize) : openTieredWriter(tiers, expectedSize);
 		},
 		async has(sha256) {
-			return isSha256(sha256) && (await _fileIn(blobs, sha256)) !== null;
+			if (await smallFirst(sha256)) return (await small.has(sha256)) || (await opfsFile(sha256)) !== null;
+			return (await opfsFile(sha256)) !== null || (await small.has(sha256));
 		},
 		async read(sha256) {
+			if (await smallFirst(sha256)) return small.read(sha256).catch(async (error: unknown) => (await opfsFile(sha256)) ?? Promise.reject(error));
 			// getFile() is a disk-backed snapshot: no copy of the bytes in memory.
-			const file = isSha256(sha256) ? await _fileIn(blobs, sha256) : null;
-			if (!file) throw blobNotFound(sha256);
-			return file;
+			return (await opfsFile(sha256)) ?? small.read(sha256);
 		},
 		async *readVerified(sha256) {
 			if (!isSha256(sha256)) throw blobNotFound(sha256);
-			const reader = await openBlobReader(blobs, sha256);
+			let reader;
+			try {
+				if (await smallFirst(sha256)) throw blobNotFound(sha256);
+				reader = await openBlobReader(blobs, sha256);
+			} catch (error) {
+				if (!(error instanceof ShelfError && error.code === 'NOT_FOUND')) throw error;
+				if (await small.has(sha256)) return yield* small.readVerified(sha256);
+				reader = await openBlobReader(blobs, sha256);
+			}
 			try {
 				yield* verifiedChunks(reader, hash.open({ crc32: false }), sha256);
 			} finally {
@@ -158,7 +194,11 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 			serial(async () => {
 				if (!isSha256(sha256)) return;
 				await scanned();
-				const file = await _fileIn(blobs, sha256);
+				// Both tiers: a digest is in one, but an old or another tab's write may have put it in the other.
+				const inSmall = small.holds(sha256);
+				if (inSmall || !known.has(sha256)) await small.delete(sha256);
+				if (inSmall && !known.has(sha256)) return;
+				const file = await fileIn(blobs, sha256);
 				if (!file) return void known.delete(sha256);
 				try {
 					await blobs.removeEntry(sha256);
@@ -173,9 +213,9 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 				stored -= file.size;
 			}),
 		async list() {
-			const names: string[] = [];
-			for await (const name of blobs.keys()) if (isSha256(name)) names.push(name);
-			return names;
+			const names = new Set(await small.list());
+			for await (const name of blobs.keys()) if (isSha256(name)) names.add(name);
+			return [...names];
 		},
 		async clearTemp() {
 			// Names first: removing entries while iterating a directory may skip some.
@@ -191,79 +231,18 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 					if (!isNotFound(error) && (error as { name?: unknown }).name !== 'NoModificationAllowedError') throw toShelfError(error);
 				}
 			}
-			return removed;
+			return removed + (await small.clearTemp());
 		},
 		async storedBytes() {
 			await scanned();
-			return stored;
+			return stored + small.bytes();
 		},
+		// OPFS blobs are flushed before they move into blobs/; the small tier commits lazily.
+		sync: () => small.sync(),
 		quota,
 		close() {
 			hash.close();
+			small.close();
 		}
 	};
-}
-
-// ---------------------------------------------------------------------------------------------------------
-
-/** The file `name` in `dir`, or null when absent. */
-async function _fileIn(dir: FileSystemDirectoryHandle, name: string): Promise<File | null> {
-	try {
-		return await (await dir.getFileHandle(name)).getFile();
-	} catch (error) {
-		if (isNotFound(error)) return null;
-		throw toShelfError(error);
-	}
-}
-
-/** Total size of the blobs in `dir` (names that are not digests are ignored); their names go into `names`. */
-async function _scan(dir: FileSystemDirectoryHandle, names: Set<string>): Promise<number> {
-	let total = 0;
-	names.clear();
-	for await (const [name, entry] of dir.entries()) {
-		if (entry.kind !== 'file' || !isSha256(name)) continue;
-		total += (await (entry as FileSystemFileHandle).getFile()).size;
-		names.add(name);
-	}
-	return total;
-}
-
-/**
- * Moves a closed file to `dir/name`. Uses `move()` (a rename, no copy) where the browser has it, else
- * copies through sync access handles and then calls `removeSource`.
- */
-async function _move(
-	file: MovableFileHandle,
-	removeSource: () => Promise<void>,
-	dir: FileSystemDirectoryHandle,
-	name: string
-): Promise<void> {
-	if (typeof file.move === 'function') return file.move(dir, name);
-	const target = await dir.getFileHandle(name, { create: true });
-	try {
-		const from = await file.createSyncAccessHandle();
-		try {
-			const to = await target.createSyncAccessHandle();
-			try {
-				const buffer = new Uint8Array(CHUNK_SIZE);
-				const size = from.getSize();
-				for (let at = 0; at < size; ) {
-					const read = from.read(buffer, { at });
-					if (read === 0) break;
-					to.write(buffer.subarray(0, read), { at });
-					at += read;
-				}
-				to.truncate(size); // the target may exist already (stored by another tab), and be longer
-				to.flush();
-			} finally {
-				to.close();
-			}
-		} finally {
-			from.close();
-		}
-	} catch (error) {
-		await dir.removeEntry(name).catch(() => {});
-		throw error;
-	}
-	await removeSource();
 }

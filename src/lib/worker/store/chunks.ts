@@ -11,26 +11,32 @@ export type ByteSource = Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8
  * caller's to keep or transfer (a fresh buffer, or one from the buffer pool the caller may transfer whole).
  * @param source a Blob (read by slices, never whole) or a byte stream (re-chunked)
  * @param chunkSize bytes per chunk
+ * @param expectedSize a stream's announced size: a smaller stream gets a buffer of that size, not of
+ * `chunkSize` (issue 21: 8 MiB per two-byte file, dozens in flight, was a gigabyte of garbage); when the
+ * stream is longer after all, its first chunk is that size and the rest go as usual
  */
-export async function* readChunks(source: ByteSource, chunkSize = CHUNK_SIZE): AsyncGenerator<Uint8Array> {
+export async function* readChunks(source: ByteSource, chunkSize = CHUNK_SIZE, expectedSize?: number): AsyncGenerator<Uint8Array> {
 	if (source instanceof Blob) return yield* _readBlob(source, chunkSize);
-	let pending = takeBuffer(chunkSize);
+	let size = expectedSize !== undefined && expectedSize < chunkSize ? Math.max(1, expectedSize) : chunkSize;
+	let pending: Uint8Array<ArrayBuffer> | null = null; // taken when bytes arrive: none waits past the stream's end
 	let filled = 0;
 	for await (const value of _iterate(source)) {
 		let consumed = 0;
 		while (consumed < value.byteLength) {
-			const take = Math.min(chunkSize - filled, value.byteLength - consumed);
+			pending ??= size < chunkSize ? new Uint8Array(size) : takeBuffer(chunkSize);
+			const take = Math.min(pending.byteLength - filled, value.byteLength - consumed);
 			pending.set(value.subarray(consumed, consumed + take), filled);
 			filled += take;
 			consumed += take;
-			if (filled === chunkSize) {
+			if (filled === pending.byteLength) {
 				yield pending;
-				pending = takeBuffer(chunkSize);
+				pending = null;
+				size = chunkSize;
 				filled = 0;
 			}
 		}
 	}
-	if (filled > 0) yield pending.subarray(0, filled);
+	if (pending && filled > 0) yield pending.subarray(0, filled);
 }
 
 /**

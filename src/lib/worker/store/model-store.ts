@@ -13,6 +13,7 @@ import { throwIfAborted } from '../operations.ts';
 import { knownSize, readChunks, type ByteSource } from './chunks.ts';
 import type { Coordination } from './coordination.ts';
 import { BYTES_IN_FLIGHT, runBounded } from './bounded-tasks.ts';
+import { KeptBytes, RecentBytes } from './recent-bytes.ts';
 import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { deleteMany, noteUse } from './lifecycle.ts';
 import { deriveFacts } from './version-facts.ts';
@@ -120,6 +121,7 @@ export class ModelStore {
 		return this.coordination.exclusive(async () => {
 			const fresh: string[] = [];
 			const stored: StoredFile[] = [];
+			const recent = new RecentBytes();
 			const failed = new AbortController();
 			const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
 			const inFlight = new Set<Promise<unknown>>();
@@ -127,7 +129,7 @@ export class ModelStore {
 				addFile: (file, onBytes) => {
 					const adding = (async () => {
 						try {
-							const storedFile = await this.#writeFile(file, stop, onBytes);
+							const storedFile = await this.#writeFile(file, stop, onBytes, recent);
 							if (!storedFile.deduplicated) fresh.push(storedFile.sha256);
 							const { deduplicated: _, ...entry } = storedFile;
 							stored.push(entry);
@@ -157,7 +159,8 @@ export class ModelStore {
 					}
 					throwIfAborted(stop);
 					// Headers only, bounded per file: milliseconds whatever the weights weigh. Kept in the same record, so a version never exists without its facts.
-					record.facts = await deriveFacts(this.blobs, record.files, stop);
+					record.facts = await deriveFacts(recent.over(this.blobs), record.files, stop);
+					await this.blobs.sync?.(); // bytes on disk before the record that points at them
 					await this.catalogue.add(record);
 					fresh.length = 0; // the catalogue references them now
 					this.coordination.announce({ kind: 'added', tag: record.tag });
@@ -266,18 +269,23 @@ export class ModelStore {
 
 	// ---------------------------------------------------------------------------
 
-	async #writeFile(file: IncomingFile, signal: AbortSignal | undefined, onBytes?: (bytes: number) => void) {
+	async #writeFile(file: IncomingFile, signal: AbortSignal | undefined, onBytes?: (bytes: number) => void, recent?: RecentBytes) {
 		const path = normalizeModelPath(file.path);
 		throwIfAborted(signal);
-		const writer = await this.blobs.create(file.expected?.size ?? knownSize(file.data));
+		const size = file.expected?.size ?? knownSize(file.data);
+		const writer = await this.blobs.create(size);
+		const kept = recent?.keeps(size) ? new KeptBytes() : null;
 		try {
-			for await (const chunk of readChunks(file.data)) {
+			for await (const chunk of readChunks(file.data, undefined, size)) {
 				throwIfAborted(signal);
 				const bytes = chunk.byteLength;
+				kept?.add(chunk); // before the writer may transfer it
 				await writer.write(chunk);
 				onBytes?.(bytes);
 			}
 			const digest = await writer.commit(file.expected);
+			const keptBytes = kept?.bytes();
+			if (keptBytes?.byteLength === digest.size) recent!.set(digest.sha256, keptBytes);
 			return { path, size: digest.size, sha256: digest.sha256, crc32: digest.crc32, deduplicated: digest.deduplicated };
 		} catch (error) {
 			await writer.abort();
