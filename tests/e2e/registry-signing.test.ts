@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Browser } from '@playwright/test';
 import { sha256Digest, useRegistry } from './registry-harness.ts';
-import { openShelf, opfsFiles, save, shelfError } from './shelf-page.ts';
+import { openShelf, save, shelfError } from './shelf-page.ts';
+import { storedBlobs } from './stored-blobs.ts';
 
 const registry = useRegistry();
 const NAMESPACE = 'signing';
@@ -66,7 +67,7 @@ test('a key made in the browser signs on push; openssl verifies; a fresh profile
 		const untrusted = await shelfError(other, 'pull', { reference: 'iris:v1' });
 		expect([untrusted.code, untrusted.details]).toMatchObject(['UNTRUSTED', { reason: 'untrusted-key', digest: pushed.digest }]);
 		expect((await other.evaluate(() => window.modelShelf!.api.list())).items).toEqual([]);
-		expect(await opfsFiles(other, 'blobs')).toEqual([]);
+		expect(await storedBlobs(other)).toEqual([]);
 		// Trusting the exported PEM: it pulls as signed, and the fact is kept with the copy.
 		await other.evaluate((pem) => window.modelShelf!.api.trustKey({ name: 'publisher', pem }), key.publicKeyPem);
 		expect((await other.evaluate(() => window.modelShelf!.api.inspectRemote({ reference: 'iris:v1' }))).signature).toMatchObject({ status: 'signed', keyName: 'publisher' });
