@@ -1,22 +1,13 @@
-// Worker: a blob's bytes from a registry, in order, as fast as the link allows. A large blob is fetched in
-// parts (HTTP Range, CORS-safelisted: no preflight) over a few connections at once; its bytes still leave
-// here in order, so the store's writer hashes them as they come and nothing unverified is ever committed.
-// Every response is read ahead of the writer (bounded), so the network never waits for a disk write or the
-// hash, and the writer never waits for a round trip.
+// Worker: a blob's bytes from a registry, in order, read ahead of the writer (bounded), so the network never
+// waits for a disk write or the hash, and the writer never waits for a round trip. The store's writer hashes the
+// bytes as they come, so nothing unverified is ever committed. Fetching one blob in parallel Range parts was
+// measured on the 2-core bench machine (64 MiB, local Distribution, load 8-14) and made pulls slower (median
+// 2.20 s against 1.91 s, one read-ahead response 1.28 s): the link is not what limits a pull here, the CPU is.
 import { ShelfError } from '../../core/errors.ts';
 import type { RegistryClient } from './registry-client.ts';
 
-/** Bytes per Range request: few requests, and at most PART_SIZE × PARTS_IN_FLIGHT bytes held in memory. */
-export const PART_SIZE = 4 * 1024 * 1024;
-/**
- * Range requests of one blob in flight at once by default: 1, one whole-blob request read ahead. Measured on
- * the 2-core bench machine (64 MiB, local Distribution, load 8-14): 4 parts made a pull slower (median 2.20 s
- * against 1.78-2.14 s before), one read-ahead response faster (1.28 s against 1.64 s): the link is not
- * what limits a pull here, the CPU the parts share is. A caller on a slow link per connection may ask for more.
- */
-export const PARTS_IN_FLIGHT = 1;
-/** Bytes of a whole-blob response (a small blob, or a registry that ignores Range) read ahead of the writer. */
-const READ_AHEAD = 16 * 1024 * 1024;
+/** Bytes of a response read ahead of the writer. */
+export const READ_AHEAD = 16 * 1024 * 1024;
 
 /** What a download needs to know of the blob: its manifest entry. */
 export interface BlobToFetch {
@@ -25,105 +16,71 @@ export interface BlobToFetch {
 	size: number;
 }
 
-/** One request's share of the blob: bytes [start, end), queued until the writer takes them. */
-interface Part {
-	start: number;
-	end: number;
+/** The response's bytes queued until the writer takes them. */
+interface Queue {
 	chunks: Uint8Array[];
 	buffered: number;
 	done: boolean;
 	error?: unknown;
-	/** Set while a whole-blob read waits for the writer to catch up. */
+	/** Set while the reader of the response waits for the writer to catch up. */
 	resume?: () => void;
+	/** Set while the writer waits for bytes. */
+	wake?: () => void;
 }
 
 /**
- * A blob's bytes, fetched only when the store starts reading them; more bytes than declared is `INTEGRITY`.
- * @param partsInFlight Range requests at once for a blob larger than {@link PART_SIZE} (1: one whole-blob request)
- * @throws ShelfError `INTEGRITY` (too many bytes, or a part cut short), `REMOTE_UNREACHABLE` when a connection
- * breaks, `ABORTED`, and the client's errors
+ * A blob's bytes, fetched only when the store starts reading them; more bytes than declared is `INTEGRITY` (fewer
+ * are left to the writer's size check).
+ * @throws ShelfError `INTEGRITY` (too many bytes), `REMOTE_UNREACHABLE` when the connection breaks, `ABORTED`,
+ * and the client's errors
  */
-export function downloadBlob(client: RegistryClient, repository: string, file: BlobToFetch, signal?: AbortSignal, partsInFlight = PARTS_IN_FLIGHT): AsyncIterable<Uint8Array> {
-	return { [Symbol.asyncIterator]: () => _download(client, repository, file, signal, partsInFlight) };
+export function downloadBlob(client: RegistryClient, repository: string, file: BlobToFetch, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+	return { [Symbol.asyncIterator]: () => _download(client, repository, file, signal) };
 }
 
-async function* _download(client: RegistryClient, repository: string, file: BlobToFetch, signal: AbortSignal | undefined, partsInFlight: number): AsyncGenerator<Uint8Array> {
+async function* _download(client: RegistryClient, repository: string, file: BlobToFetch, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
 	const stop = new AbortController();
 	const linked = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-	let wake: (() => void) | undefined;
-	const changed = () => {
-		const waiting = wake;
-		wake = undefined;
-		waiting?.();
-	};
-	const parts: Part[] = [];
-	let next = 0; // where the next part starts
-	let ranged = partsInFlight > 1 && file.size > PART_SIZE;
-	const topUp = () => {
-		while (ranged && parts.length < partsInFlight && next < file.size) launch(true);
-	};
-	const launch = (range: boolean) => {
-		const part: Part = { start: next, end: range ? Math.min(file.size, next + PART_SIZE) : file.size, chunks: [], buffered: 0, done: false };
-		const first = next === 0;
-		next = part.end;
-		parts.push(part);
-		void _fill({ client, repository, file, part, range, signal: linked, changed }, (status) => {
-			if (!first) return;
-			if (status === 206) return topUp();
-			// The registry ignored the Range: this one response carries the whole blob.
-			ranged = false;
-			part.end = next = file.size;
-		});
-	};
+	const queue: Queue = { chunks: [], buffered: 0, done: false };
+	void _fill(client, repository, file, queue, linked);
 	try {
-		launch(ranged);
-		while (parts.length > 0) {
-			const failed = parts.find((part) => part.error !== undefined);
-			if (failed) throw failed.error;
-			const head = parts[0]!;
-			const chunk = head.chunks.shift();
+		for (;;) {
+			const chunk = queue.chunks.shift();
 			if (chunk) {
-				head.buffered -= chunk.byteLength;
-				head.resume?.();
-				head.resume = undefined;
+				queue.buffered -= chunk.byteLength;
+				_call(queue, 'resume');
 				yield chunk;
-			} else if (head.done) {
-				parts.shift();
-				topUp();
+			} else if (queue.error !== undefined) {
+				throw queue.error;
+			} else if (queue.done) {
+				return;
 			} else {
-				await new Promise<void>((resolve) => (wake = resolve));
+				await new Promise<void>((resolve) => (queue.wake = resolve));
 			}
 		}
 	} finally {
-		stop.abort(); // parts still in flight (a failure, a cancel, or a reader that stopped early)
-		for (const part of parts) part.resume?.();
+		stop.abort(); // the response still in flight (a failure, a cancel, or a reader that stopped early)
+		_call(queue, 'resume');
 	}
 }
 
-interface FillContext {
-	client: RegistryClient;
-	repository: string;
-	file: BlobToFetch;
-	part: Part;
-	range: boolean;
-	signal: AbortSignal;
-	changed: () => void;
+function _call(queue: Queue, which: 'resume' | 'wake') {
+	const waiting = queue[which];
+	queue[which] = undefined;
+	waiting?.();
 }
 
-/** Reads one response into its part's queue; any failure is kept on the part for the reader to throw. */
-async function _fill({ client, repository, file, part, range, signal, changed }: FillContext, answered: (status: number) => void): Promise<void> {
+/** Reads the response into the queue; a failure is kept on the queue for the writer's side to throw. */
+async function _fill(client: RegistryClient, repository: string, file: BlobToFetch, queue: Queue, signal: AbortSignal): Promise<void> {
 	try {
-		const headers = range ? { Range: `bytes=${part.start}-${part.end - 1}` } : undefined;
-		const response = await client.request(`${repository}/blobs/sha256:${file.sha256}`, { repository, accept: [200, 206], signal, ...(headers ? { headers } : {}) });
-		answered(response.status);
-		// A whole blob answering a later part's Range: its bytes before this part belong to earlier parts.
-		let skip = response.status === 200 ? part.start : 0;
+		const response = await client.request(`${repository}/blobs/sha256:${file.sha256}`, { repository, accept: [200], signal });
 		const reader = response.body?.getReader();
 		if (!reader) return;
 		let received = 0;
 		try {
 			for (;;) {
-				if (part.buffered >= READ_AHEAD) await new Promise<void>((resolve) => (part.resume = resolve));
+				if (queue.buffered >= READ_AHEAD) await new Promise<void>((resolve) => (queue.resume = resolve));
+				if (signal.aborted) throw new ShelfError('ABORTED', 'The pull was cancelled; nothing was stored.');
 				let chunk: ReadableStreamReadResult<Uint8Array>;
 				try {
 					chunk = await reader.read();
@@ -132,44 +89,25 @@ async function _fill({ client, repository, file, part, range, signal, changed }:
 					throw new ShelfError('REMOTE_UNREACHABLE', `The connection to the registry broke while downloading "${file.path}". Nothing was stored.`, { path: file.path }, { cause: error });
 				}
 				if (chunk.done) break;
-				let bytes = chunk.value;
-				if (skip > 0) {
-					const cut = Math.min(skip, bytes.byteLength);
-					skip -= cut;
-					bytes = bytes.subarray(cut);
-				}
-				const room = part.end - part.start - received;
-				const wholeRest = response.status === 200 && part.end < file.size;
-				if (bytes.byteLength > room && !wholeRest) {
+				received += chunk.value.byteLength;
+				if (received > file.size) {
 					throw new ShelfError('INTEGRITY', `The registry sent more than the ${file.size} bytes its manifest lists for "${file.path}". Nothing was stored.`, {
 						path: file.path,
 						sha256: file.sha256,
 						repository
 					});
 				}
-				if (bytes.byteLength > room) bytes = bytes.subarray(0, room);
-				if (bytes.byteLength === 0) continue;
-				received += bytes.byteLength;
-				part.chunks.push(bytes);
-				part.buffered += bytes.byteLength;
-				changed();
-				if (wholeRest && received === part.end - part.start) break; // the rest is later parts'
+				queue.chunks.push(chunk.value);
+				queue.buffered += chunk.value.byteLength;
+				_call(queue, 'wake');
 			}
 		} finally {
 			await reader.cancel().catch(() => undefined);
 		}
-		// A part cut short in the middle would shift every later byte; the last one is left to the writer's size check.
-		if (received < part.end - part.start && part.end < file.size) {
-			throw new ShelfError('INTEGRITY', `The registry sent ${received} bytes of "${file.path}" where ${part.end - part.start} were asked for (bytes ${part.start}–${part.end - 1}). Nothing was stored.`, {
-				path: file.path,
-				sha256: file.sha256,
-				repository
-			});
-		}
 	} catch (error) {
-		part.error = error;
+		queue.error = error;
 	} finally {
-		part.done = true;
-		changed();
+		queue.done = true;
+		_call(queue, 'wake');
 	}
 }
