@@ -44,7 +44,7 @@ export function evaluateSpeed(rows) {
 			ratio: ratio?.median ?? null,
 			ratioRange: ratio ? [ratio.min, ratio.max] : null,
 			...(peer ? { peerRatios, peerRatio: peer.median, peerRatioRange: [peer.min, peer.max] } : {}),
-			met: verdict(row.target, { ratio: ratio?.median ?? null, peerRatio: peer?.median ?? null, median: s.median })
+			met: verdict(row.target, { ratio: ratio?.median ?? null, peerRatio: peer?.median ?? null, median: s.median, p95: row.p95 ?? null })
 		};
 	});
 }
@@ -58,8 +58,9 @@ export function evaluateMemory(rows, limitBytes) {
 	return rows.map((row) => ({ ...row, met: Math.max(row.pageHeap, row.workerHeap, row.pageHeap + row.pageBuffers, row.workerLive ?? 0) < limitBytes }));
 }
 
-function verdict(target, { ratio, peerRatio, median }) {
+function verdict(target, { ratio, peerRatio, median, p95 }) {
 	if (!target) return null;
+	if (target.maxP95Ms !== undefined) return p95 !== null && p95 < target.maxP95Ms;
 	if (target.minPeerRatio !== undefined) return peerRatio !== null && peerRatio >= target.minPeerRatio;
 	if (target.minRatio !== undefined) return ratio !== null && ratio >= target.minRatio;
 	if (target.maxMs !== undefined) return median < target.maxMs;
@@ -128,5 +129,6 @@ function targetText(target) {
 	if (!target) return '—';
 	if (target.minPeerRatio !== undefined) return `≥ ${target.minPeerRatio}× peer`;
 	if (target.minRatio !== undefined) return `≥ ${target.minRatio}× baseline`;
+	if (target.maxP95Ms !== undefined) return `p95 < ${target.maxP95Ms} ms`;
 	return `< ${target.maxMs >= 1000 ? `${target.maxMs / 1000} s` : `${target.maxMs} ms`}`;
 }

@@ -4,7 +4,8 @@
 import { baseline, openApp, startBreakdown, timedCall, watchFirstRow } from './page.mjs';
 import { profiled } from './profile.mjs';
 
-const QUERY_TARGET = { maxMs: 50 };
+// Issue 21: queries are judged on their p95, not their median.
+const QUERY_TARGET = { maxP95Ms: 50 };
 /** At least this many timed calls per query, so that its p95 is not simply its slowest call. */
 const P95_REPS = 40;
 /** The first row of the Models table (src/routes/VersionTable.svelte); the fallback survives a markup change. */
@@ -78,7 +79,7 @@ export async function runCatalogue(env, options) {
 	const offline = [];
 	for (let rep = 1; rep <= options.reps; rep++) offline.push(await firstRow(context, url));
 	await context.setOffline(false);
-	add('offline-start', 'offline start → first row rendered', offline.map((start) => start.row), { maxMs: 1000 }, { breakdown: offline });
+	add('offline-start', 'offline start → first row rendered', offline.map((start) => start.row), { maxMs: 500 }, { breakdown: offline });
 
 	// Last, since it changes the catalogue: one bulk delete of a tenth of it (10,000 of 100,000).
 	const bulk = await context.newPage();
