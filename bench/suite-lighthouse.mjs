@@ -57,7 +57,22 @@ function summarise(lhr) {
 	// Simulated throttling scales the CPU time it observed: on a loaded machine TBT and the paints grow with
 	// the load. Lighthouse's own CPU benchmark and the load average say how fast this machine was then.
 	const machine = { benchmarkIndex: lhr.environment.benchmarkIndex, loadAverage: +loadavg()[0].toFixed(2) };
-	return { scores, failing, metrics, machine, lighthouseVersion: lhr.lighthouseVersion, userAgent: lhr.environment.hostUserAgent };
+	return { scores, failing, metrics, mainThread: mainThread(lhr), machine, lighthouseVersion: lhr.lighthouseVersion, userAgent: lhr.environment.hostUserAgent };
+}
+
+/**
+ * Where the main thread went at load (ms, Lighthouse's throttled figures): the long tasks behind TBT and max
+ * potential FID, the scripts' boot-up cost and the work by kind, so a result file says what to cut.
+ * @param {import('lighthouse').Result} lhr
+ */
+function mainThread(lhr) {
+	const items = (id) => lhr.audits[id]?.details?.items ?? [];
+	const file = (url) => (typeof url === 'string' ? url.replace(/^https?:\/\/[^/]+/, '') : url);
+	return {
+		longTasks: items('long-tasks').slice(0, 8).map(({ url, startTime, duration }) => ({ url: file(url), startMs: Math.round(startTime), ms: Math.round(duration) })),
+		bootup: items('bootup-time').slice(0, 8).map(({ url, total, scripting, scriptParseCompile }) => ({ url: file(url), ms: Math.round(total), scripting: Math.round(scripting), parse: Math.round(scriptParseCompile) })),
+		byKind: items('mainthread-work-breakdown').map(({ groupLabel, duration }) => ({ kind: groupLabel, ms: Math.round(duration) }))
+	};
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -69,6 +84,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 			console.log(`\n${page.path}: ${LIGHTHOUSE_CATEGORIES.map((id) => `${id} ${page.scores[id]}`).join(', ')}`);
 			console.log(`  ${Object.entries(page.metrics).map(([key, value]) => `${key} ${value}`).join(', ')} (benchmark index ${page.machine.benchmarkIndex}, load ${page.machine.loadAverage})`);
 			for (const audit of page.failing) console.log(`  ✗ ${audit.id} (${audit.score}): ${audit.title} ${audit.displayValue}`);
+			for (const task of page.mainThread.longTasks) console.log(`  long task ${task.ms} ms at ${task.startMs} ms: ${task.url}`);
 		}
 	} finally {
 		server.close();

@@ -10,28 +10,33 @@ import type { Cancellable, FsckReport, ProgressListener, ShelfApi } from './cont
 import type { VersionRecord } from '../core/store-types.ts';
 import { cancelOperation, runLongOperation } from './operations.ts';
 import { bundleFileName, bundlesFileName } from '../core/bundle/bundle-name.ts';
-import { writeBundle, writeBundles } from './bundle/export.ts';
-import { clearOldExports, opfsExportTarget, pickedFileTarget } from './bundle/export-target.ts';
-import { importBundle } from './bundle/import.ts';
-import { importStoreFolder } from './bundle/import-store-folder.ts';
-import { exportStoreFolder } from './bundle/export-store-folder.ts';
-import { rememberedFolder, rememberFolder } from './bundle/remembered-folder.ts';
 import { browserCoordination } from './store/coordination.ts';
-import { previewDelete } from './store/delete-preview.ts';
-import { fsck, usage, verify } from './store/maintenance.ts';
-import { networkReachable } from './remote/network-probe.ts';
-import { remoteApi } from './remote/remote-api.ts';
-import { signingApi } from './remote/signing-api.ts';
-import { compareStoredTensors, inspectStoredFile, storedTensors } from './store/inspect-stored.ts';
-import { FactsBackfill } from './store/facts-backfill.ts';
+import type { FactsBackfill } from './store/facts-backfill.ts';
 import type { StoreChange } from './store/coordination.ts';
 import { ModelStore } from './store/model-store.ts';
-import { applyRetention, deleteMany, emptyTrash, expireTrash, listTrash, noteUse, planRetentionNow, removeAlias, restore, rollbackAlias, setAlias, spaceReport } from './store/lifecycle.ts';
+import { applyRetention, deleteMany, expireTrash, listTrash, noteUse, planRetentionNow, removeAlias, restore, rollbackAlias, setAlias, spaceReport, emptyTrash } from './store/lifecycle.ts';
+import { networkReachable } from './remote/network-probe.ts';
 import { ShelfError } from '../core/errors.ts';
+import { lazyMethods } from './lazy-methods.ts';
+
+// The first list a start-up asks for needs only the catalogue: the code of every other path (bundles, registry,
+// signing, inspection, maintenance) loads on its first use, so this entry parses little before answering it.
+const load = {
+	exportTarget: () => import('./bundle/export-target.ts'),
+	bundleExport: () => import('./bundle/export.ts'),
+	bundleImport: () => import('./bundle/import.ts'),
+	storeFolder: () => import('./bundle/import-store-folder.ts'),
+	exportFolder: () => import('./bundle/export-store-folder.ts'),
+	rememberedFolder: () => import('./bundle/remembered-folder.ts'),
+	deletePreview: () => import('./store/delete-preview.ts'),
+	maintenance: () => import('./store/maintenance.ts'),
+	inspect: () => import('./store/inspect-stored.ts'),
+	backfill: () => import('./store/facts-backfill.ts')
+};
 
 const coordination = browserCoordination();
 let storageLimit: number | undefined;
-let opened: Promise<{ store: ModelStore; quota: StorageQuota; startup: Promise<FsckReport>; beginStartup: () => void; backfill: FactsBackfill }> | undefined;
+let opened: Promise<{ store: ModelStore; quota: StorageQuota; startup: Promise<FsckReport>; beginStartup: () => void; backfill: () => Promise<FactsBackfill> }> | undefined;
 /** This worker's own pages' `watch` listeners: the change feed reaches other tabs only. */
 const localWatchers = new Set<(change: StoreChange) => void>();
 
@@ -48,22 +53,28 @@ function opening() {
 	opened ??= (async () => {
 		const [catalogue, blobs] = await Promise.all([openCatalogue(), openOpfsBlobStore({ quotaBytes: storageLimit })]);
 		const store = new ModelStore(catalogue, blobs, coordination);
-		const backfill = new FactsBackfill(store, (change) => {
-			coordination.announce(change);
-			for (const watcher of localWatchers) watcher(change);
-		});
+		let backfilling: Promise<FactsBackfill> | undefined;
+		const backfill = () =>
+			(backfilling ??= load.backfill().then(
+				({ FactsBackfill }) =>
+					new FactsBackfill(store, (change) => {
+						coordination.announce(change);
+						for (const watcher of localWatchers) watcher(change);
+					})
+			));
 		let beginStartup!: () => void;
 		const gate = new Promise<void>((resolve) => (beginStartup = resolve));
 		const timer = setTimeout(beginStartup, STARTUP_FSCK_DELAY_MS);
 		const startup = gate.then(async () => {
 			clearTimeout(timer);
+			const [{ clearOldExports }, { fsck }] = await Promise.all([load.exportTarget(), load.maintenance()]);
 			await clearOldExports();
 			await expireTrash(store).catch(() => undefined); // the next start tries again
 			return fsck(store);
 		});
 		startup.catch(() => undefined); // reported through api.fsck()
 		// After the clean-up, and without holding up writes: versions stored before facts existed get them.
-		void startup.finally(() => backfill.start());
+		void startup.finally(async () => (await backfill()).start());
 		return { store, quota: blobs.quota, startup, beginStartup, backfill };
 	})();
 	const current = opened;
@@ -104,6 +115,7 @@ async function exportInto(name: string, records: VersionRecord[], request: { tar
 	const { store, quota } = await opening();
 	return runLongOperation(request.opId, onProgress, async (controls) => {
 		// Issue 8: an export into the shelf's own storage counts against the storage limit like any write.
+		const [{ opfsExportTarget, pickedFileTarget }, { writeBundle, writeBundles }] = await Promise.all([load.exportTarget(), load.bundleExport()]);
 		const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name, quota);
 		try {
 			const { bytes } = layout === 'root' ? await writeBundle(store, records[0]!, target, controls) : await writeBundles(store, records, target, controls);
@@ -116,6 +128,10 @@ async function exportInto(name: string, records: VersionRecord[], request: { tar
 	});
 }
 
+// The methods of the registry and signing halves, loaded with their code on the first call of any of them.
+const REMOTE_METHODS = ['remote', 'setRemote', 'checkRemote', 'remoteModels', 'remoteTags', 'inspectRemote', 'push', 'pull', 'remoteCopies'] as const;
+const SIGNING_METHODS = ['signingKeys', 'createSigningKey', 'importSigningKey', 'deleteSigningKey', 'trustedKeys', 'trustKey', 'untrustKey', 'trustPolicy', 'setTrustPolicy'] as const;
+
 // Each method's meaning is documented once, in contract.ts; notes here say how it is done.
 const api = {
 	async save(request, onProgress) {
@@ -124,22 +140,22 @@ const api = {
 	},
 	/** Call once per file; several calls run one after another, each with its own progress and result. */
 	async importBundle(request, onProgress) {
-		const store = await forWriting();
+		const [store, { importBundle }] = await Promise.all([forWriting(), load.bundleImport()]);
 		return runLongOperation(request.opId, onProgress, (controls) => importBundle(store, request.file, controls));
 	},
 	async importFolder(request, onProgress) {
-		const store = await forWriting();
+		const [store, { importStoreFolder }] = await Promise.all([forWriting(), load.storeFolder()]);
 		return runLongOperation(request.opId, onProgress, (controls) => importStoreFolder(store, request, controls));
 	},
 	async exportToFolder(request, onProgress) {
-		const store = await open();
+		const [store, { exportStoreFolder }] = await Promise.all([open(), load.exportFolder()]);
 		return runLongOperation(request.opId, onProgress, (controls) => exportStoreFolder(store, request, controls));
 	},
 	async rememberFolder({ handle }) {
-		return rememberFolder(handle);
+		return (await load.rememberedFolder()).rememberFolder(handle);
 	},
 	async rememberedFolder() {
-		return rememberedFolder();
+		return (await load.rememberedFolder()).rememberedFolder();
 	},
 	/** Into the file the user picked (`target`), or into OPFS `exports/`, returned as a disk-backed File. */
 	async exportBundle(request, onProgress) {
@@ -173,22 +189,28 @@ const api = {
 		return read((store) => store.readFile(tag, path));
 	},
 	async inspect({ tag, path }) {
+		const { inspectStoredFile } = await load.inspect();
 		return read((store) => inspectStoredFile(store, tag, path));
 	},
 	async tensors({ tag }) {
+		const { storedTensors } = await load.inspect();
 		return read((store) => storedTensors(store, tag));
 	},
 	async compareTensors({ left, right }) {
+		const { compareStoredTensors } = await load.inspect();
 		return read((store) => compareStoredTensors(store, left, right));
 	},
 	async factsProgress() {
-		return (await opening()).backfill.progress();
+		return (await (await opening()).backfill()).progress();
 	},
 	async manifest({ tag }) {
 		return read((store) => store.manifestText(tag));
 	},
 	async delete({ tag, dryRun, removeAliases }) {
-		if (dryRun) return read((store) => previewDelete(store, tag));
+		if (dryRun) {
+			const { previewDelete } = await load.deletePreview();
+			return read((store) => previewDelete(store, tag));
+		}
 		return (await forWriting()).delete(tag, { removeAliases });
 	},
 	async deleteMany(request, onProgress) {
@@ -241,15 +263,16 @@ const api = {
 	},
 	/** The report of the start-up run is kept in `startup`. */
 	async fsck() {
-		const { store, startup, beginStartup } = await opening();
+		const [{ store, startup, beginStartup }, { fsck }] = await Promise.all([opening(), load.maintenance()]);
 		beginStartup();
 		return { startup: await startup, now: await fsck(store) };
 	},
 	async verify(request = {}, onProgress) {
-		const store = await open();
+		const [store, { verify }] = await Promise.all([open(), load.maintenance()]);
 		return runLongOperation(request.opId, onProgress, (controls) => verify(store, request.tag, controls));
 	},
 	async usage() {
+		const { usage } = await load.maintenance();
 		const [report, estimate, persisted] = await Promise.all([usage(await open()), navigator.storage.estimate(), navigator.storage.persisted()]);
 		return { ...report, estimate: { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 }, persisted, limit: storageLimit ?? null };
 	},
@@ -272,9 +295,9 @@ const api = {
 		localWatchers.add(hear);
 	},
 	// Registries: remote, setRemote, checkRemote, remoteModels, remoteTags, inspectRemote, push, pull, remoteCopies.
-	...remoteApi(open, runLongOperation),
+	...lazyMethods(REMOTE_METHODS, async () => (await import('./remote/remote-api.ts')).remoteApi(open, runLongOperation)),
 	// Signing keys, trusted keys, trust policies (issue 20).
-	...signingApi()
+	...lazyMethods(SIGNING_METHODS, async () => (await import('./remote/signing-api.ts')).signingApi())
 } satisfies ShelfApi;
 
 expose(api);
