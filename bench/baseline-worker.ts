@@ -14,6 +14,8 @@ const CHUNK = 8 * 1024 * 1024;
 /** Buffers in flight to the hash worker: the store allows 4 chunks (hash-client.ts MAX_CHUNKS_IN_FLIGHT). */
 const IN_FLIGHT = 4;
 const BASELINE_FILE = 'baseline.bin';
+/** Written by the floor rows: the import floor's copy of the picked File, the export floor's copy of BASELINE_FILE. */
+const FLOOR_FILE = 'floor.bin';
 
 type Request = { id: number; op: string; args: Record<string, unknown> };
 type Scope = { name: string; postMessage(message: unknown, transfer?: Transferable[]): void; addEventListener(type: 'message', listener: (event: MessageEvent) => void): void };
@@ -29,9 +31,11 @@ const OPS: Record<string, (args: never) => Promise<unknown>> = {
 	readHash: (args: { bytes: number }) => readHash(args.bytes),
 	hashOnly: (args: { bytes: number; crc: boolean }) => hashOnly(args.bytes, args.crc),
 	readBlob: (args: { file: Blob }) => readBlob(args.file),
+	floorImport: (args: { file: Blob }) => floorImport(args.file),
+	floorExport: (args: { bytes: number }) => floorExport(args.bytes),
 	probeSmallFiles: (args: { count: number; file: Blob }) => probeSmallFiles(args.count, args.file, _hashRoundTrip),
 	seedCatalogue: (args: { versions: number; names: number }) => seedCatalogue(args.versions, args.names),
-	cleanup: () => _benchDir().then((dir) => dir.removeEntry(BASELINE_FILE).catch(() => undefined))
+	cleanup: () => _benchDir().then((dir) => Promise.all([BASELINE_FILE, FLOOR_FILE].map((name) => dir.removeEntry(name).catch(() => undefined))))
 };
 
 /**
@@ -111,7 +115,79 @@ async function readBlob(file: Blob) {
 	return { ms: performance.now() - started, read };
 }
 
+/**
+ * Floor of an import of one stored entry (explanatory, not a target): what the write baseline leaves out and
+ * an import must do too. The picked File is read by 8 MiB slices with the next slice already being read,
+ * each chunk written to a new, presized OPFS file through a sync access handle and CRC-32'd in this thread
+ * (a zip entry's check), then transferred to the hash worker for SHA-256; flushed and closed at the end.
+ */
+async function floorImport(file: Blob) {
+	const hasher = _hashWorker();
+	const started = performance.now();
+	const [access, crc32] = await Promise.all([_newFile(FLOOR_FILE, file.size), createCRC32()]);
+	crc32.init();
+	const slice = (at: number) => (at < file.size ? file.slice(at, at + CHUNK).arrayBuffer() : null);
+	let next = slice(0);
+	let inFlight = 0;
+	for (let at = 0; next; ) {
+		const buffer = await next;
+		const length = buffer.byteLength; // read before push(): transferring the buffer detaches it (length 0)
+		next = slice(at + length);
+		const view = new Uint8Array(buffer);
+		access.write(view, { at });
+		crc32.update(view);
+		// Backpressure as the store's: at most IN_FLIGHT chunks at the hash worker (their buffers are dropped on return).
+		if (inFlight === IN_FLIGHT) await hasher.returned();
+		else inFlight++;
+		hasher.push(buffer, length);
+		at += length;
+	}
+	access.flush();
+	access.close();
+	const digest = await hasher.finish();
+	return { ms: performance.now() - started, digest, crc: crc32.digest('hex') };
+}
+
+/**
+ * Floor of an export (explanatory, not a target): the read baseline plus what it leaves out, writing every
+ * byte into a new file. BASELINE_FILE is read through a read-only sync handle, each chunk written into a
+ * new, presized OPFS file through a second sync handle, and hashed with SHA-256 in the hash worker.
+ */
+async function floorExport(bytes: number) {
+	const buffers = Array.from({ length: IN_FLIGHT }, () => new ArrayBuffer(CHUNK));
+	const hasher = _hashWorker();
+	const started = performance.now();
+	const dir = await _benchDir();
+	const handle = await dir.getFileHandle(BASELINE_FILE);
+	// Read-only mode (Chromium 121+) lets other readers in, as the store's blob reads use; an older browser ignores it.
+	const source = await (handle.createSyncAccessHandle as (options?: { mode: string }) => Promise<FileSystemSyncAccessHandle>).call(handle, { mode: 'read-only' });
+	const target = await _newFile(FLOOR_FILE, bytes);
+	let read = 0;
+	while (read < bytes) {
+		const buffer = buffers.pop() ?? (await hasher.returned());
+		const view = new Uint8Array(buffer, 0, Math.min(CHUNK, bytes - read));
+		const got = source.read(view, { at: read });
+		if (got === 0) break;
+		target.write(view.subarray(0, got), { at: read });
+		hasher.push(buffer, got);
+		read += got;
+	}
+	source.close();
+	target.flush();
+	target.close();
+	return { ms: performance.now() - started, digest: await hasher.finish(), read };
+}
+
 // ---------------------------------------------------------------------------------------------------------
+
+/** A new, empty file in the bench folder, open through a sync access handle and sized to `bytes` up front. */
+async function _newFile(name: string, bytes: number): Promise<FileSystemSyncAccessHandle> {
+	const dir = await _benchDir();
+	await dir.removeEntry(name).catch(() => undefined);
+	const access = await (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
+	access.truncate(bytes);
+	return access;
+}
 
 function _serveRequests(): void {
 	scope.addEventListener('message', async (event: MessageEvent<Request>) => {

@@ -18,6 +18,13 @@ export function writeSummary(report) {
 			`${machine.loadAverage.after.join(' / ')} after. ${report.options.reps} repetitions; MB/s = 10^6 bytes/s.`,
 		...(report.speed.length > 0 ? ['### Speed', speedTable(report.speed)] : [])
 	];
+	if (report.speed.some((row) => row.floorRatio !== undefined)) {
+		parts.push(
+			'Floors (`floor-import`, `floor-export`) are explanatory, not targets: the judged baseline plus the work it leaves out and the app cannot ' +
+				'(an import also reads the picked File and computes CRC-32; an export also writes every byte into the zip). A floor\'s ratio to the baseline is the most ' +
+				'an app row could reach on this machine; "ratio to floor" is the floor\'s time ÷ the app\'s in the same repetition.'
+		);
+	}
 	if (report.contexts) {
 		parts.push(`Where each figure ran: ${Object.entries(report.contexts).map(([suite, context]) => `${suite}: ${context}`).join('; ')}.`);
 	}

@@ -36,6 +36,10 @@ export function evaluateSpeed(rows) {
 		// A native peer timed in the same repetitions (`peerSamples`, e.g. skopeo): its time ÷ ours, per repetition.
 		const peerRatios = row.peerSamples?.length === row.samples.length && row.samples.length > 0 ? row.samples.map((ms, rep) => row.peerSamples[rep] / ms) : null;
 		const peer = peerRatios ? stats(peerRatios) : null;
+		// Explanatory, not judged: the floor named by `floor` (a baseline plus the work it leaves out), floor time ÷ ours.
+		const floorSamples = row.floor ? samplesOf(row.floor) : [];
+		const floorRatios = floorSamples.length === row.samples.length && row.samples.length > 0 ? row.samples.map((ms, rep) => floorSamples[rep] / ms) : null;
+		const floor = floorRatios ? stats(floorRatios) : null;
 		return {
 			...row,
 			...s,
@@ -44,6 +48,7 @@ export function evaluateSpeed(rows) {
 			ratio: ratio?.median ?? null,
 			ratioRange: ratio ? [ratio.min, ratio.max] : null,
 			...(peer ? { peerRatios, peerRatio: peer.median, peerRatioRange: [peer.min, peer.max] } : {}),
+			...(floor ? { floorRatios, floorRatio: floor.median, floorRatioRange: [floor.min, floor.max] } : {}),
 			met: verdict(row.target, { ratio: ratio?.median ?? null, peerRatio: peer?.median ?? null, median: s.median, p95: row.p95 ?? null })
 		};
 	});
@@ -71,7 +76,14 @@ function verdict(target, { ratio, peerRatio, median, p95 }) {
 export function speedTable(rows) {
 	// The peer column only when a row has a peer (the registry's skopeo).
 	const peers = rows.some((row) => row.peerRatio !== undefined);
-	const header = ['operation', 'size', 'median', 'min', 'max', 'MB/s', 'ratio to baseline (range)', ...(peers ? ['ratio to peer (range)'] : []), 'target', 'met?'];
+	// The floor column only when a row has a floor (the transfer suite's explanatory rows).
+	const floors = rows.some((row) => row.floorRatio !== undefined);
+	const header = [
+		'operation', 'size', 'median', 'min', 'max', 'MB/s', 'ratio to baseline (range)',
+		...(peers ? ['ratio to peer (range)'] : []),
+		...(floors ? ['ratio to floor (range)'] : []),
+		'target', 'met?'
+	];
 	const range = (pair) => pair.map((value) => value.toFixed(2)).join('–');
 	const body = rows.map((row) => [
 		row.label,
@@ -82,6 +94,7 @@ export function speedTable(rows) {
 		row.mbps ? row.mbps.toFixed(0) : '—',
 		row.ratio ? `${row.ratio.toFixed(2)}× ${row.compare} (${range(row.ratioRange)})` : row.id.startsWith('baseline') ? '(baseline)' : '—',
 		...(peers ? [row.peerRatio !== undefined ? `${row.peerRatio.toFixed(2)}× skopeo (${range(row.peerRatioRange)})` : row.reference ? '(reference)' : '—'] : []),
+		...(floors ? [row.floorRatio !== undefined ? `${row.floorRatio.toFixed(2)}× ${row.floor} (${range(row.floorRatioRange)})` : row.id.startsWith('floor') ? '(floor)' : '—'] : []),
 		targetText(row.target),
 		row.met === null ? '' : row.met ? 'yes' : '**no**'
 	]);
