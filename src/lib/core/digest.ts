@@ -92,6 +92,44 @@ export async function crc32Of(data: Uint8Array | readonly Uint8Array[]): Promise
 	return _crcValue(crc);
 }
 
+/** A CRC-32 fed chunk by chunk (see {@link openCrc32}). */
+export interface StreamingCrc32 {
+	/** Feeds the next bytes. */
+	update(chunk: Uint8Array): void;
+	/** The CRC-32 of every byte fed so far (unsigned). */
+	value(): number;
+	/** Hands the instance back for reuse; the stream must not be used after. Idempotent. */
+	release(): void;
+}
+
+/** Idle CRC-32 instances: creating one instantiates WebAssembly (~0.2 ms), which tiny files would pay each. */
+const _idleCrcs: IHasher[] = [];
+const _MAX_IDLE_CRCS = 8;
+
+/**
+ * Starts a CRC-32 of a stream of chunks, on this thread. The blob writers compute it beside the writes while the
+ * hash worker computes SHA-256 alone (issue 21): the two hashes in one worker made it the slower side of a write.
+ * @example
+ * const crc = await openCrc32();
+ * crc.update(new TextEncoder().encode('123456789'));
+ * crc.value(); // 0xcbf43926
+ * crc.release();
+ */
+export async function openCrc32(): Promise<StreamingCrc32> {
+	const hasher = _idleCrcs.pop() ?? (await createCRC32());
+	hasher.init();
+	let released = false;
+	return {
+		update: (chunk) => hasher.update(chunk),
+		value: () => _crcValue(hasher),
+		release: () => {
+			if (released) return;
+			released = true;
+			if (_idleCrcs.length < _MAX_IDLE_CRCS) _idleCrcs.push(hasher);
+		}
+	};
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 const _sharedDigest = _once(() => createDigest());

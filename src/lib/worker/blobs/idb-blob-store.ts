@@ -6,9 +6,10 @@
 // A blob becomes visible only when its `blobs` entry is put, in the transaction that puts its last chunk,
 // so a crash leaves the whole blob or temp chunks that clearTemp() removes. Commits arriving while one
 // transaction runs are grouped into the next (group commit): tiny files share one IndexedDB commit.
-import type { DBSchema, IDBPDatabase } from 'idb';
+import { unwrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobStore } from '../../core/store-types.ts';
+import { allResults } from '../idb-requests.ts';
 import { openMigratedDatabase } from '../migrated-database.ts';
 import { blobNotFound, isSha256 } from './blob-shared.ts';
 import { converted, dropTemp, IdbBlobWriter, RECORD_SIZE, type IdbWriterHost } from './idb-blob-writer.ts';
@@ -218,22 +219,24 @@ export async function openIdbBlobStore(options: IdbBlobStoreOptions = {}): Promi
  */
 async function _commitBatch(db: IDBPDatabase<IdbBlobSchema>, batch: readonly Finish[]): Promise<boolean[]> {
 	const tx = db.transaction(['blobs', 'chunks', 'temp'], 'readwrite', { durability: 'relaxed' });
-	const blobs = tx.objectStore('blobs');
-	const chunks = tx.objectStore('chunks');
-	const existing = await Promise.all(batch.map((finish) => blobs.get(finish.digest.sha256)));
+	// Raw requests (see idb-requests.ts): a batch is up to thousands of tiny blobs; failures surface in tx.done.
+	const blobs = unwrap(tx.objectStore('blobs'));
+	const chunks = unwrap(tx.objectStore('chunks'));
+	const temp = unwrap(tx.objectStore('temp'));
+	const existing = await allResults(batch.map((finish) => blobs.getKey(finish.digest.sha256)));
 	const taken = new Set<string>();
 	const outcomes = batch.map((finish, index) => {
 		const sha256 = finish.digest.sha256;
 		const earlier = finish.records - (finish.last ? 1 : 0); // records put before, under a temp marker
 		const deduplicated = existing[index] !== undefined || taken.has(sha256);
 		if (deduplicated) {
-			if (earlier > 0) void chunks.delete(_range(finish.id, earlier));
+			if (earlier > 0) chunks.delete(_range(finish.id, earlier));
 		} else {
 			taken.add(sha256);
-			if (finish.last) void chunks.put(finish.last, [finish.id, finish.records - 1]);
-			void blobs.put({ size: finish.digest.size, id: finish.id, records: finish.records }, sha256);
+			if (finish.last) chunks.put(finish.last, [finish.id, finish.records - 1]);
+			blobs.put({ size: finish.digest.size, id: finish.id, records: finish.records }, sha256);
 		}
-		if (earlier > 0) void tx.objectStore('temp').delete(finish.id);
+		if (earlier > 0) temp.delete(finish.id);
 		return deduplicated;
 	});
 	await tx.done;

@@ -134,7 +134,7 @@ export async function openOpfsBlobStore(options: OpfsBlobStoreOptions = {}): Pro
 	const openLarge = async (expectedSize?: number) => {
 		let stream;
 		try {
-			stream = hash.open(); // starts the hash worker on first use
+			stream = hash.open({ crc32: false }); // starts the hash worker on first use; the writer computes the CRC-32
 		} catch (error) {
 			throw toShelfError(error);
 		}

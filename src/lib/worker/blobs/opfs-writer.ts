@@ -1,5 +1,6 @@
 // One blob on its way into the OPFS store: written to tmp/<id> through a sync access handle while the
-// hash worker digests the chunks already written.
+// hash worker digests the chunks already written (SHA-256) and this thread computes their CRC-32.
+import { openCrc32, type StreamingCrc32 } from '../../core/digest.ts';
 import { ShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobWriter } from '../../core/store-types.ts';
 import { checkExpectation } from './blob-shared.ts';
@@ -31,18 +32,21 @@ const MAX_GROWTH = 256 * 1024 * 1024;
 /**
  * Creates `tmp/<random id>` and opens its sync access handle (dedicated workers only).
  * @param host the store
- * @param stream this writer's digest in the hash worker
+ * @param stream this writer's SHA-256 in the hash worker (opened without CRC-32: this thread computes it)
  * @param expectedSize the blob's final size when known: the file is then sized once, not grown step by step
  */
 export async function openOpfsWriter(host: WriterHost, stream: HashStream, expectedSize?: number): Promise<BlobWriter> {
 	const id = crypto.randomUUID();
 	host.liveTemp.add(id);
 	let file: FileSystemFileHandle | undefined;
+	let crc: StreamingCrc32 | undefined;
 	try {
+		crc = await openCrc32();
 		file = await host.tmp.getFileHandle(id, { create: true });
 		const access = await file.createSyncAccessHandle();
-		return new OpfsBlobWriter(host, stream, id, file, access, _validSize(expectedSize));
+		return new OpfsBlobWriter(host, stream, crc, id, file, access, _validSize(expectedSize));
 	} catch (error) {
+		crc?.release();
 		stream.drop();
 		if (file) await host.tmp.removeEntry(id).catch(() => {});
 		host.liveTemp.delete(id);
@@ -72,13 +76,15 @@ class OpfsBlobWriter implements BlobWriter {
 
 	private readonly host: WriterHost;
 	private readonly stream: HashStream;
+	private readonly crc: StreamingCrc32;
 	private readonly id: string;
 	private readonly file: FileSystemFileHandle;
 
-	constructor(host: WriterHost, stream: HashStream, id: string, file: FileSystemFileHandle, access: FileSystemSyncAccessHandle, expectedSize: number) {
+	constructor(host: WriterHost, stream: HashStream, crc: StreamingCrc32, id: string, file: FileSystemFileHandle, access: FileSystemSyncAccessHandle, expectedSize: number) {
 		this.host = host;
 		this.#expectedSize = expectedSize;
 		this.stream = stream;
+		this.crc = crc;
 		this.id = id;
 		this.file = file;
 		this.#access = access;
@@ -133,6 +139,7 @@ class OpfsBlobWriter implements BlobWriter {
 			// and the caller's next chunk waits until the hash worker holds fewer than a few.
 			await this.stream.room(size);
 			// Only now may the buffer go: transferring detaches it.
+			this.crc.update(chunk);
 			this.stream.push(chunk);
 		} catch (error) {
 			throw this.#fail(this.host.convert(error, pending));
@@ -151,7 +158,8 @@ class OpfsBlobWriter implements BlobWriter {
 					access.close();
 				}
 			}
-			const actual = await this.stream.finish();
+			const actual = { ...(await this.stream.finish()), crc32: this.crc.value() };
+			this.crc.release();
 			if (actual.size !== this.#offset) {
 				throw new ShelfError('INTERNAL', `Hashed ${actual.size} bytes but wrote ${this.#offset}.`);
 			}
@@ -201,6 +209,7 @@ class OpfsBlobWriter implements BlobWriter {
 	/** Closes the handle, removes the temporary file and returns its bytes to the quota; idempotent. */
 	async #cleanup(): Promise<void> {
 		this.stream.drop();
+		this.crc.release();
 		try {
 			this.#access?.close();
 		} catch {

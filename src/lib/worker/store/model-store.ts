@@ -284,8 +284,7 @@ export class ModelStore {
 				onBytes?.(bytes);
 			}
 			const digest = await writer.commit(file.expected);
-			const keptBytes = kept?.bytes();
-			if (keptBytes?.byteLength === digest.size) recent!.set(digest.sha256, keptBytes);
+			if (kept) recent!.set(digest.sha256, kept.bytes(), digest.size);
 			return { path, size: digest.size, sha256: digest.sha256, crc32: digest.crc32, deduplicated: digest.deduplicated };
 		} catch (error) {
 			await writer.abort();

@@ -21,13 +21,9 @@ const HEAD_BYTES = 8;
  * @throws ShelfError `BAD_MODEL_FILE` with the reason
  */
 export async function readStoredHeader(blobs: BlobStore, file: StoredFile, files: readonly StoredFile[]): Promise<FileHeader> {
-	const header = await inspectFile(file.path, blobSource(await blobs.read(file.sha256)));
-	if (header.format === 'onnx') {
-		const paths = new Set(files.map((candidate) => candidate.path));
-		for (const reference of header.header.externalData) reference.present = paths.has(_besideFile(file.path, reference.location) ?? '');
-	}
-	return header;
+	return _header(await blobs.read(file.sha256), file, files);
 }
+
 
 /**
  * Reads the header of every model file of a version (files of no model format are passed over).
@@ -76,13 +72,23 @@ async function _reading(blobs: BlobStore, file: StoredFile, files: readonly Stor
 		const blob = await blobs.read(file.sha256);
 		format = formatOf(file.path, new Uint8Array(await blob.slice(0, HEAD_BYTES).arrayBuffer()));
 		if (format === 'unknown') return null;
-		return { path: file.path, sha256: file.sha256, header: await readStoredHeader(blobs, file, files) };
+		return { path: file.path, sha256: file.sha256, header: await _header(blob, file, files) };
 	} catch (error) {
 		if (error instanceof ShelfError && error.code === 'ABORTED') throw error;
 		const reason = error instanceof ShelfError ? String(error.details?.reason ?? error.code) : 'unreadable';
 		const message = error instanceof Error ? error.message : String(error);
 		return { path: file.path, sha256: file.sha256, problem: { path: file.path, format, reason, message } };
 	}
+}
+
+/** A file's header from its bytes, read once for its format and its header. */
+async function _header(blob: Blob, file: StoredFile, files: readonly StoredFile[]): Promise<FileHeader> {
+	const header = await inspectFile(file.path, blobSource(blob));
+	if (header.format === 'onnx') {
+		const paths = new Set(files.map((candidate) => candidate.path));
+		for (const reference of header.header.externalData) reference.present = paths.has(_besideFile(file.path, reference.location) ?? '');
+	}
+	return header;
 }
 
 /** Each ONNX external-data file the version does not hold, as a problem (the model cannot load without it). */
