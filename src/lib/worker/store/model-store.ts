@@ -16,7 +16,6 @@ import { BYTES_IN_FLIGHT, runBounded } from './bounded-tasks.ts';
 import { KeptBytes, RecentBytes } from './recent-bytes.ts';
 import { tagInTrash } from '../catalogue/lifecycle-writes.ts';
 import { deleteMany, noteUse } from './lifecycle.ts';
-import { deriveFacts } from './version-facts.ts';
 import { buildRecord, sameContent, sameLayout, tagExists } from './version-identity.ts';
 
 /** One file to store: where it goes in the model folder, and where its bytes come from. */
@@ -159,6 +158,8 @@ export class ModelStore {
 					}
 					throwIfAborted(stop);
 					// Headers only, bounded per file: milliseconds whatever the weights weigh. Kept in the same record, so a version never exists without its facts.
+					// The model parsers load on the first write, not with the worker: a start that only lists never needs them.
+					const { deriveFacts } = await import('./version-facts.ts');
 					record.facts = await deriveFacts(recent.over(this.blobs), record.files, stop);
 					await this.blobs.sync?.(); // bytes on disk before the record that points at them
 					await this.catalogue.add(record);
