@@ -202,3 +202,12 @@ test('a pickle that would run code is flagged when its bundle is imported throug
 	await expect(rowOf(page, 'fraud:v1').getByTestId('formats')).toHaveText('Formats: pickle');
 	await expectNoSeriousAxeViolations(page, 'Models with an unsafe pickle and the import panel');
 });
+
+test("hovering a version's age shows its exact creation time (made on hover, not at first paint)", async ({ page }) => {
+	await shelfOfFormats(page);
+	const age = rowOf(page, 'llm:v1').locator('time').first();
+	await expect(age).not.toHaveAttribute('title');
+	await age.hover();
+	const exact = await age.evaluate((time) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' }).format(new Date(time.getAttribute('datetime')!)));
+	await expect(age).toHaveAttribute('title', exact);
+});
