@@ -84,6 +84,7 @@ try {
 		const registry = await runRegistry(env, options, payload);
 		add('registry', 'persistent', registry.rows);
 		result.registry = { secondVersion: registry.secondVersion };
+		result.profiles.push(...registry.profiles);
 	}
 	if (options.only === null || options.only === 'inspect') {
 		add('inspect', 'persistent', (await runInspect(env, options)).rows);

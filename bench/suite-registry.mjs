@@ -16,20 +16,21 @@ import { ensureRegistry, startRegistry } from '../scripts/registry.mjs';
 import { makeOciLayout, timeSkopeoPull, timeSkopeoPush } from './native.mjs';
 import { baseline, openApp, pickFiles, timedCall } from './page.mjs';
 import { withProfile } from './persistent.mjs';
+import { profiled } from './profile.mjs';
 
 /** Issue 21: push and pull at least 0.9 of a native client's speed (skopeo's time ÷ the shelf's). */
 const PEER_TARGET = { minPeerRatio: 0.9 };
 
 /**
  * @param {object} env `{ url, log, executablePath, profileParent }`
- * @param {object} options `{ registrySize, reps, dataDir }`
+ * @param {object} options `{ registrySize, reps, dataDir, profile }`
  * @param {string} payload a file of `options.registrySize` random bytes
  */
 export function runRegistry(env, options, payload) {
-	return withProfile(env, ({ context }) => registryIn(context, env, options, payload));
+	return withProfile(env, ({ context, workers }) => registryIn(context, workers, env, options, payload));
 }
 
-async function registryIn(context, env, options, payload) {
+async function registryIn(context, workers, env, options, payload) {
 	const { url, log } = env;
 	const size = options.registrySize;
 	const bin = ensureRegistry();
@@ -92,6 +93,12 @@ async function registryIn(context, env, options, payload) {
 				});
 			}
 		}
+		// With --profile, one more push and pull, not timed (the profiler slows the workers): CPU profiles of both.
+		const profiles = options.profile ? await _profiledPushPull(env, workers, page, await startRegistry({ origin: url, bin }), saved.result.tag) : [];
+		if (options.profile) {
+			// Back to the remote the last repetition left set (its ModelPack namespace), where the second version goes.
+			await page.evaluate(({ url, namespace }) => window.modelShelf.api.setRemote({ url, namespace }), { url: registry.url, namespace: `bench${options.reps}mp` });
+		}
 		// The second version: the same weights and one new small file.
 		await page.evaluate(async () => {
 			const weights = await window.modelShelf.api.readFile({ tag: 'bench-remote:v1', path: 'weights.bin' });
@@ -103,6 +110,7 @@ async function registryIn(context, env, options, payload) {
 		log(`  second version: ${second.uploadedBytes} bytes uploaded, ${second.skippedBytes} already there`);
 		return {
 			rows: [rows.push, rows.pull, rows.skopeoPush, rows.skopeoPull, rows.modelpack, rows.kitops],
+			profiles,
 			secondVersion: { uploadedBytes: second.uploadedBytes, skippedBytes: second.skippedBytes, uploadRequests: sent.length, files: second.files.map((file) => [file.path, file.sent]) }
 		};
 	} finally {
@@ -110,6 +118,31 @@ async function registryIn(context, env, options, payload) {
 		rmSync(kit, { force: true });
 		rmSync(layout.dir, { recursive: true, force: true });
 	}
+}
+
+/**
+ * Push and pull once more under the V8 profiler (the pusher's workers, then a new puller's), through `registry`,
+ * new and empty so that every byte is sent (closed after).
+ */
+async function _profiledPushPull(env, workers, page, registry, tag) {
+	const namespace = 'benchprofile';
+	try {
+		return await _profiledIn(env, workers, page, registry, namespace, tag);
+	} finally {
+		await registry.close();
+	}
+}
+
+async function _profiledIn(env, workers, page, registry, namespace, tag) {
+	await page.evaluate(({ url, namespace }) => window.modelShelf.api.setRemote({ url, namespace }), { url: registry.url, namespace });
+	const push = await profiled(workers, 'push to a local registry', () => page.evaluate((tag) => window.modelShelf.api.push({ tag }), tag));
+	const pull = await withProfile(env, async ({ context: puller, workers: pullerWorkers }) => {
+		const pullPage = await puller.newPage();
+		await openApp(pullPage, `${env.url}/`);
+		await pullPage.evaluate(({ url, namespace }) => window.modelShelf.api.setRemote({ url, namespace }), { url: registry.url, namespace });
+		return profiled(pullerWorkers, 'pull from a local registry', () => pullPage.evaluate(() => window.modelShelf.api.pull({ reference: 'bench-remote:v1' })));
+	});
+	return [push.profile, pull.profile];
 }
 
 /**

@@ -5,6 +5,7 @@ import { ANNOTATIONS, MODEL_ARTIFACT_TYPE, MODEL_CONFIG_TYPE, OCI_MANIFEST_TYPE 
 import { corruptBlob, sha256Digest, startAppRegistry, useRegistry, type Registry } from './registry-harness.ts';
 import { openShelf, opfsFiles, save, seededBytes, shelfError } from './shelf-page.ts';
 import { storedBlobs } from './stored-blobs.ts';
+import { UPLOAD_CHUNK } from '../../src/lib/worker/remote/blob-upload.ts';
 
 const registry = useRegistry();
 const MiB = 1024 * 1024;
@@ -188,19 +189,20 @@ test('a push cut off by the registry going down continues from where it stopped 
 	test.setTimeout(120_000);
 	await openShelf(page);
 	await useRemote(page, registry().url);
-	const size = 48 * MiB;
+	// Two whole chunks and a part: the registry goes down after the first, while the second is in flight.
+	const size = 2 * UPLOAD_CHUNK + 16 * MiB;
 	await save(page, { name: 'speech_encoder', version: 'big', files: [{ path: 'weights.bin', size, seed: 7 }] });
 
 	// A maintenance restart: SIGTERM lets the chunk in flight finish, then the registry is gone.
 	await startPush(page, 'speech_encoder:big');
-	await page.waitForFunction((mark) => (window as unknown as { __loaded: number }).__loaded >= mark, 16 * MiB);
+	await page.waitForFunction((mark) => (window as unknown as { __loaded: number }).__loaded >= mark, UPLOAD_CHUNK);
 	await registry().stop('SIGTERM');
 	const interrupted = (await page.evaluate(() => (window as unknown as { __push: Promise<unknown> }).__push)) as PushOutcome;
 	expect(interrupted.error?.code).toBe('REMOTE_UNREACHABLE');
 	expect(interrupted.error?.details.resumable).toBe(true);
 	expect(interrupted.error?.message).toMatch(/push again to continue/);
 	const offset = interrupted.error!.details.offset!;
-	expect(offset).toBeGreaterThanOrEqual(16 * MiB);
+	expect(offset).toBeGreaterThanOrEqual(UPLOAD_CHUNK);
 
 	await registry().restart();
 	const before = (await registry().requests()).length;
@@ -208,7 +210,7 @@ test('a push cut off by the registry going down continues from where it stopped 
 	const resumed = (await registry().requests()).slice(before);
 	// It asked where the upload stood, then sent only the rest, in the same session.
 	expect(resumed.some((request) => request.method === 'GET' && request.path.includes('/blobs/uploads/') && request.status === 204)).toBe(true);
-	expect(resumed.filter((request) => request.method === 'PATCH')).toHaveLength(Math.ceil((size - offset) / (8 * MiB)));
+	expect(resumed.filter((request) => request.method === 'PATCH')).toHaveLength(Math.ceil((size - offset) / UPLOAD_CHUNK));
 	expect(resumed.filter((request) => request.method === 'POST')).toHaveLength(0);
 
 	const record = await page.evaluate(() => window.modelShelf!.api.get({ tag: 'speech_encoder:big' }));

@@ -12,8 +12,12 @@ import type { RemoteDb } from './remote-db.ts';
 
 /** Blobs up to this size go in one PUT; larger ones in PATCH chunks of {@link UPLOAD_CHUNK} (resumable). */
 export const MONOLITHIC_MAX = CHUNK_SIZE;
-/** Bytes per PATCH: a lost connection costs at most this much again. */
-export const UPLOAD_CHUNK = CHUNK_SIZE;
+/**
+ * Bytes per PATCH: a lost connection costs at most this much again. Each PATCH is a round trip the registry
+ * closes before the next starts: 8 MiB chunks made a 64 MiB push 0.59–0.71× of skopeo's time, 32 MiB 0.94×
+ * (issue 21, quick bench at load 3–4). The body is a slice of the stored file, never held in memory.
+ */
+export const UPLOAD_CHUNK = 4 * CHUNK_SIZE;
 /** Waits before retrying a chunk after a network error; then the push fails, resumable later. */
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 
