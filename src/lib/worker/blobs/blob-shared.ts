@@ -71,3 +71,44 @@ export function wholeBuffer(chunk: Uint8Array): ArrayBuffer | null {
 	if (!(buffer instanceof ArrayBuffer)) return null;
 	return chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength ? buffer : null;
 }
+
+/** Where a blob writer is in its life. */
+export type WriterState = 'open' | 'committing' | 'committed' | 'failed' | 'aborted';
+
+/**
+ * What every blob writer shares: its steps run one after another even when the caller does not await each
+ * write, and once it has failed, committed or been aborted, every call says so.
+ */
+export class WriterSteps {
+	state: WriterState = 'open';
+	#failure: ShelfError | null = null;
+	#tail: Promise<unknown> = Promise.resolve();
+
+	/** Runs `step` after every step queued before it (a failed step does not stop later ones from running). */
+	enqueue<T>(step: () => Promise<T>): Promise<T> {
+		const run = this.#tail.then(step);
+		this.#tail = run.catch(() => {});
+		return run;
+	}
+
+	/** Resolves once every step queued so far has settled. */
+	settled(): Promise<unknown> {
+		return this.#tail;
+	}
+
+	/** Throws unless the writer is open: its failure, else `ABORTED` or `INTERNAL` naming its state. */
+	assertOpen(): void {
+		if (this.state === 'open') return;
+		if (this.#failure) throw this.#failure;
+		throw new ShelfError(this.state === 'aborted' ? 'ABORTED' : 'INTERNAL', `This blob writer is ${this.state}: start a new one with create().`);
+	}
+
+	/** Marks an open or committing writer failed; returns the failure it keeps (the first). */
+	fail(error: ShelfError): ShelfError {
+		if (this.state === 'open' || this.state === 'committing') {
+			this.state = 'failed';
+			this.#failure = error;
+		}
+		return this.#failure ?? error;
+	}
+}

@@ -5,7 +5,7 @@ import type { IDBPDatabase } from 'idb';
 import { createDigest, digestBytes, type StreamingDigest } from '../../core/digest.ts';
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobWriter } from '../../core/store-types.ts';
-import { checkExpectation } from './blob-shared.ts';
+import { checkExpectation, WriterSteps } from './blob-shared.ts';
 import type { IdbBlobSchema } from './idb-blob-store.ts';
 import { isQuotaExceeded, type StorageQuota } from './storage-quota.ts';
 
@@ -22,14 +22,12 @@ export interface IdbWriterHost {
 
 /** A writer of the IndexedDB blob store. */
 export class IdbBlobWriter implements BlobWriter {
-	#state: 'open' | 'committed' | 'aborted' | 'failed' = 'open';
-	#failure: ShelfError | null = null;
+	readonly #steps = new WriterSteps();
 	#buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 	#filled = 0;
 	#records = 0;
 	#digest: StreamingDigest | null = null;
 	#reserved = 0;
-	#tail: Promise<unknown> = Promise.resolve();
 	readonly #id = crypto.randomUUID();
 	readonly #host: IdbWriterHost;
 
@@ -39,8 +37,8 @@ export class IdbBlobWriter implements BlobWriter {
 	}
 
 	write(chunk: Uint8Array): Promise<void> {
-		return this.#enqueue(async () => {
-			this.#assertOpen();
+		return this.#steps.enqueue(async () => {
+			this.#steps.assertOpen();
 			try {
 				await this.#host.quota.ready();
 				this.#host.quota.reserve(chunk.byteLength);
@@ -54,14 +52,14 @@ export class IdbBlobWriter implements BlobWriter {
 					at += take;
 				}
 			} catch (error) {
-				throw this.#fail(converted(error, this.#host.quota));
+				throw this.#steps.fail(converted(error, this.#host.quota));
 			}
 		});
 	}
 
 	commit(expected?: BlobExpectation): Promise<BlobDigest & { deduplicated: boolean }> {
-		return this.#enqueue(async () => {
-			this.#assertOpen();
+		return this.#steps.enqueue(async () => {
+			this.#steps.assertOpen();
 			try {
 				const last = this.#buffer.subarray(0, this.#filled);
 				let actual: BlobDigest;
@@ -72,11 +70,11 @@ export class IdbBlobWriter implements BlobWriter {
 				const mismatch = checkExpectation(expected, actual);
 				if (mismatch) throw mismatch;
 				const deduplicated = await this.#host.finish(actual, this.#id, this.#records + (this.#filled > 0 ? 1 : 0), this.#filled > 0 ? last.slice() : null);
-				this.#state = 'committed';
+				this.#steps.state = 'committed';
 				this.#release();
 				return { ...actual, deduplicated };
 			} catch (error) {
-				const failure = this.#fail(converted(error, this.#host.quota));
+				const failure = this.#steps.fail(converted(error, this.#host.quota));
 				await this.#cleanup();
 				throw failure;
 			}
@@ -84,9 +82,9 @@ export class IdbBlobWriter implements BlobWriter {
 	}
 
 	async abort(): Promise<void> {
-		await this.#tail;
-		if (this.#state === 'committed') return;
-		if (this.#state === 'open') this.#state = 'aborted';
+		await this.#steps.settled();
+		if (this.#steps.state === 'committed') return;
+		if (this.#steps.state === 'open') this.#steps.state = 'aborted';
 		await this.#cleanup();
 	}
 
@@ -123,26 +121,6 @@ export class IdbBlobWriter implements BlobWriter {
 		this.#host.quota.release(this.#reserved);
 		this.#reserved = 0;
 		this.#host.liveTemp.delete(this.#id);
-	}
-
-	#enqueue<T>(step: () => Promise<T>): Promise<T> {
-		const run = this.#tail.then(step);
-		this.#tail = run.catch(() => {});
-		return run;
-	}
-
-	#assertOpen(): void {
-		if (this.#state === 'open') return;
-		if (this.#failure) throw this.#failure;
-		throw new ShelfError(this.#state === 'aborted' ? 'ABORTED' : 'INTERNAL', `This blob writer is ${this.#state}: start a new one with create().`);
-	}
-
-	#fail(error: ShelfError): ShelfError {
-		if (this.#state === 'open') {
-			this.#state = 'failed';
-			this.#failure = error;
-		}
-		return this.#failure ?? error;
 	}
 }
 

@@ -3,7 +3,7 @@
 import { openCrc32, type StreamingCrc32 } from '../../core/digest.ts';
 import { ShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobWriter } from '../../core/store-types.ts';
-import { checkExpectation } from './blob-shared.ts';
+import { checkExpectation, WriterSteps } from './blob-shared.ts';
 import type { HashStream } from './hash-client.ts';
 import { isQuotaExceeded, type StorageQuota } from './storage-quota.ts';
 
@@ -20,8 +20,6 @@ export interface WriterHost {
 	/** Moves the closed temporary file under its digest; calls `settle` once the bytes count as stored; true when deduplicated. */
 	finalize(file: FileSystemFileHandle, id: string, digest: BlobDigest, settle: () => void): Promise<boolean>;
 }
-
-type WriterState = 'open' | 'committing' | 'committed' | 'failed' | 'aborted';
 
 /** One-chunk blobs from this size up are sized with truncate() before their one write. */
 const PRESIZE_MIN = 1024 * 1024;
@@ -57,8 +55,7 @@ export async function openOpfsWriter(host: WriterHost, stream: HashStream, expec
 // ---------------------------------------------------------------------------------------------------------
 
 class OpfsBlobWriter implements BlobWriter {
-	#state: WriterState = 'open';
-	#failure: ShelfError | null = null;
+	readonly #steps = new WriterSteps();
 	#access: FileSystemSyncAccessHandle | null;
 	#offset = 0;
 	/** File size set ahead of the writes by #growFor() (0 until it first grows the file). */
@@ -69,8 +66,6 @@ class OpfsBlobWriter implements BlobWriter {
 	readonly #expectedSize: number;
 	#reserved = 0;
 	#removed = false;
-	// Writes and commit run one after another even when the caller does not await each write.
-	#tail: Promise<unknown> = Promise.resolve();
 	#committing: Promise<unknown> | null = null;
 	#aborting: Promise<void> | null = null;
 
@@ -91,13 +86,13 @@ class OpfsBlobWriter implements BlobWriter {
 	}
 
 	write(chunk: Uint8Array): Promise<void> {
-		return this.#enqueue(() => this.#write(chunk));
+		return this.#steps.enqueue(() => this.#write(chunk));
 	}
 
 	commit(expected?: BlobExpectation): Promise<BlobDigest & { deduplicated: boolean }> {
-		return this.#enqueue(() => {
-			this.#assertOpen();
-			this.#state = 'committing';
+		return this.#steps.enqueue(() => {
+			this.#steps.assertOpen();
+			this.#steps.state = 'committing';
 			const run = this.#commit(expected);
 			this.#committing = run;
 			return run;
@@ -108,20 +103,20 @@ class OpfsBlobWriter implements BlobWriter {
 		// Not queued behind writes: an abort must not wait for backpressure. It does wait for a commit
 		// already moving the file, then leaves a committed blob alone.
 		this.#aborting ??= (async () => {
-			if (this.#state === 'committing') await this.#committing?.catch(() => {});
-			if (this.#state === 'committed') return;
-			if (this.#state === 'open') this.#state = 'aborted';
+			if (this.#steps.state === 'committing') await this.#committing?.catch(() => {});
+			if (this.#steps.state === 'committed') return;
+			if (this.#steps.state === 'open') this.#steps.state = 'aborted';
 			await this.#cleanup();
 		})();
 		return this.#aborting;
 	}
 
 	async #write(chunk: Uint8Array): Promise<void> {
-		this.#assertOpen();
+		this.#steps.assertOpen();
 		const size = chunk.byteLength;
 		if (size === 0) return;
 		await this.host.quota.ready();
-		this.#assertOpen(); // abort() may have run while we waited
+		this.#steps.assertOpen(); // abort() may have run while we waited
 		const access = this.#access;
 		let pending = size; // bytes not yet counted by the store, for the STORAGE_FULL details
 		try {
@@ -142,7 +137,7 @@ class OpfsBlobWriter implements BlobWriter {
 			this.crc.update(chunk);
 			this.stream.push(chunk);
 		} catch (error) {
-			throw this.#fail(this.host.convert(error, pending));
+			throw this.#steps.fail(this.host.convert(error, pending));
 		}
 	}
 
@@ -173,10 +168,10 @@ class OpfsBlobWriter implements BlobWriter {
 				this.host.quota.release(this.#reserved);
 				this.#reserved = 0;
 			});
-			this.#state = 'committed';
+			this.#steps.state = 'committed';
 			return { ...actual, deduplicated };
 		} catch (error) {
-			throw this.#fail(this.host.convert(error, 0));
+			throw this.#steps.fail(this.host.convert(error, 0));
 		}
 	}
 
@@ -225,28 +220,6 @@ class OpfsBlobWriter implements BlobWriter {
 		this.host.quota.release(this.#reserved);
 		this.#reserved = 0;
 		this.host.liveTemp.delete(this.id);
-	}
-
-	#enqueue<T>(step: () => Promise<T>): Promise<T> {
-		const run = this.#tail.then(step);
-		this.#tail = run.catch(() => {});
-		return run;
-	}
-
-	#assertOpen(): void {
-		if (this.#state === 'open') return;
-		if (this.#failure) throw this.#failure;
-		const code = this.#state === 'aborted' ? 'ABORTED' : 'INTERNAL';
-		throw new ShelfError(code, `This blob writer is ${this.#state}: start a new one with create().`);
-	}
-
-	/** Marks the writer unusable; its temporary bytes stay until abort(). */
-	#fail(error: ShelfError): ShelfError {
-		if (this.#state === 'open' || this.#state === 'committing') {
-			this.#state = 'failed';
-			this.#failure = error;
-		}
-		return this.#failure ?? error;
 	}
 }
 

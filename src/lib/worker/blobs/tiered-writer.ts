@@ -5,7 +5,7 @@
 import { ShelfError, toShelfError } from '../../core/errors.ts';
 import type { BlobDigest, BlobExpectation, BlobWriter } from '../../core/store-types.ts';
 import { digestBytes } from '../../core/digest.ts';
-import { checkExpectation } from './blob-shared.ts';
+import { checkExpectation, WriterSteps } from './blob-shared.ts';
 import type { StorageQuota } from './storage-quota.ts';
 
 /**
@@ -36,14 +36,12 @@ export function openTieredWriter(host: TierHost, expectedSize?: number): BlobWri
 }
 
 class _TieredWriter implements BlobWriter {
-	#state: 'open' | 'committing' | 'committed' | 'aborted' | 'failed' = 'open';
+	readonly #steps = new WriterSteps();
 	#committing: Promise<unknown> | null = null;
-	#failure: ShelfError | null = null;
 	#buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 	#filled = 0;
 	#reserved = 0;
 	#large: BlobWriter | null = null;
-	#tail: Promise<unknown> = Promise.resolve();
 	readonly #host: TierHost;
 	readonly #expectedSize: number | undefined;
 
@@ -53,14 +51,14 @@ class _TieredWriter implements BlobWriter {
 	}
 
 	write(chunk: Uint8Array): Promise<void> {
-		return this.#enqueue(async () => {
-			this.#assertOpen();
+		return this.#steps.enqueue(async () => {
+			this.#steps.assertOpen();
 			if (this.#large) return this.#large.write(chunk);
 			const size = chunk.byteLength;
 			try {
 				if (this.#filled + size > SMALL_BLOB_MAX) return await this.#spill(chunk);
 				await this.#host.quota.ready();
-				this.#assertOpen();
+				this.#steps.assertOpen();
 				this.#host.quota.reserve(size);
 				this.#reserved += size;
 				if (this.#filled + size > this.#buffer.byteLength) {
@@ -71,15 +69,15 @@ class _TieredWriter implements BlobWriter {
 				this.#buffer.set(chunk, this.#filled);
 				this.#filled += size;
 			} catch (error) {
-				throw this.#fail(toShelfError(error));
+				throw this.#steps.fail(toShelfError(error));
 			}
 		});
 	}
 
 	commit(expected?: BlobExpectation): Promise<BlobDigest & { deduplicated: boolean }> {
-		return this.#enqueue(() => {
-			this.#assertOpen();
-			this.#state = 'committing';
+		return this.#steps.enqueue(() => {
+			this.#steps.assertOpen();
+			this.#steps.state = 'committing';
 			const run = this.#commit(expected);
 			this.#committing = run;
 			return run;
@@ -90,7 +88,7 @@ class _TieredWriter implements BlobWriter {
 		try {
 			if (this.#large) {
 				const digest = await this.#large.commit(expected);
-				this.#state = 'committed';
+				this.#steps.state = 'committed';
 				return digest;
 			}
 			const bytes = this.#buffer.byteLength === this.#filled ? this.#buffer : this.#buffer.slice(0, this.#filled);
@@ -98,10 +96,10 @@ class _TieredWriter implements BlobWriter {
 			const mismatch = checkExpectation(expected, actual);
 			if (mismatch) throw mismatch;
 			const deduplicated = (await this.#host.storedLarge(actual)) || (await this.#host.putSmall(actual, bytes));
-			this.#state = 'committed';
+			this.#steps.state = 'committed';
 			return { ...actual, deduplicated };
 		} catch (error) {
-			throw this.#fail(toShelfError(error));
+			throw this.#steps.fail(toShelfError(error));
 		} finally {
 			this.#drop();
 		}
@@ -109,9 +107,9 @@ class _TieredWriter implements BlobWriter {
 
 	/** Not queued behind writes (a large writer may be waiting for room); waits for a commit already under way. */
 	async abort(): Promise<void> {
-		if (this.#state === 'committing') await this.#committing?.catch(() => {});
-		if (this.#state === 'committed') return;
-		if (this.#state === 'open') this.#state = 'aborted';
+		if (this.#steps.state === 'committing') await this.#committing?.catch(() => {});
+		if (this.#steps.state === 'committed') return;
+		if (this.#steps.state === 'open') this.#steps.state = 'aborted';
 		this.#drop();
 		await this.#large?.abort();
 	}
@@ -120,9 +118,9 @@ class _TieredWriter implements BlobWriter {
 	async #spill(chunk: Uint8Array): Promise<void> {
 		const large = await this.#host.openLarge(this.#expectedSize);
 		this.#large = large;
-		if (this.#state !== 'open') {
+		if (this.#steps.state !== 'open') {
 			await large.abort(); // aborted while it opened
-			this.#assertOpen();
+			this.#steps.assertOpen();
 		}
 		const kept = this.#buffer.slice(0, this.#filled);
 		this.#drop();
@@ -136,25 +134,5 @@ class _TieredWriter implements BlobWriter {
 		this.#filled = 0;
 		this.#host.quota.release(this.#reserved);
 		this.#reserved = 0;
-	}
-
-	#enqueue<T>(step: () => Promise<T>): Promise<T> {
-		const run = this.#tail.then(step);
-		this.#tail = run.catch(() => {});
-		return run;
-	}
-
-	#assertOpen(): void {
-		if (this.#state === 'open') return;
-		if (this.#failure) throw this.#failure;
-		throw new ShelfError(this.#state === 'aborted' ? 'ABORTED' : 'INTERNAL', `This blob writer is ${this.#state}: start a new one with create().`);
-	}
-
-	#fail(error: ShelfError): ShelfError {
-		if (this.#state === 'open' || this.#state === 'committing') {
-			this.#state = 'failed';
-			this.#failure = error;
-		}
-		return this.#failure ?? error;
 	}
 }
