@@ -83,6 +83,7 @@ export class WriterSteps {
 	state: WriterState = 'open';
 	#failure: ShelfError | null = null;
 	#tail: Promise<unknown> = Promise.resolve();
+	#committing: Promise<unknown> | null = null;
 
 	/** Runs `step` after every step queued before it (a failed step does not stop later ones from running). */
 	enqueue<T>(step: () => Promise<T>): Promise<T> {
@@ -94,6 +95,31 @@ export class WriterSteps {
 	/** Resolves once every step queued so far has settled. */
 	settled(): Promise<unknown> {
 		return this.#tail;
+	}
+
+	/**
+	 * Queues the commit: when its turn comes the writer must still be open, and is `committing` while `run` runs
+	 * (`run` sets `committed` or fails the writer).
+	 */
+	commit<T>(run: () => Promise<T>): Promise<T> {
+		return this.enqueue(() => {
+			this.assertOpen();
+			this.state = 'committing';
+			const committing = run();
+			this.#committing = committing;
+			return committing;
+		});
+	}
+
+	/**
+	 * The first half of an abort: waits for a commit already under way, then marks an open writer aborted.
+	 * @returns false when the blob was committed (an abort then leaves it alone), true when the writer must clean up
+	 */
+	async abortAfterCommit(): Promise<boolean> {
+		if (this.state === 'committing') await this.#committing?.catch(() => {});
+		if (this.state === 'committed') return false;
+		if (this.state === 'open') this.state = 'aborted';
+		return true;
 	}
 
 	/** Throws unless the writer is open: its failure, else `ABORTED` or `INTERNAL` naming its state. */

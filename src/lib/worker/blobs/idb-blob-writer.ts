@@ -83,9 +83,7 @@ export class IdbBlobWriter implements BlobWriter {
 
 	async abort(): Promise<void> {
 		await this.#steps.settled();
-		if (this.#steps.state === 'committed') return;
-		if (this.#steps.state === 'open') this.#steps.state = 'aborted';
-		await this.#cleanup();
+		if (await this.#steps.abortAfterCommit()) await this.#cleanup();
 	}
 
 	/** Sizes the buffer for what is coming: small blobs get a small buffer, streams RECORD_SIZE. */

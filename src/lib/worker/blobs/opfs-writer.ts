@@ -66,7 +66,6 @@ class OpfsBlobWriter implements BlobWriter {
 	readonly #expectedSize: number;
 	#reserved = 0;
 	#removed = false;
-	#committing: Promise<unknown> | null = null;
 	#aborting: Promise<void> | null = null;
 
 	private readonly host: WriterHost;
@@ -90,23 +89,14 @@ class OpfsBlobWriter implements BlobWriter {
 	}
 
 	commit(expected?: BlobExpectation): Promise<BlobDigest & { deduplicated: boolean }> {
-		return this.#steps.enqueue(() => {
-			this.#steps.assertOpen();
-			this.#steps.state = 'committing';
-			const run = this.#commit(expected);
-			this.#committing = run;
-			return run;
-		});
+		return this.#steps.commit(() => this.#commit(expected));
 	}
 
 	abort(): Promise<void> {
 		// Not queued behind writes: an abort must not wait for backpressure. It does wait for a commit
 		// already moving the file, then leaves a committed blob alone.
 		this.#aborting ??= (async () => {
-			if (this.#steps.state === 'committing') await this.#committing?.catch(() => {});
-			if (this.#steps.state === 'committed') return;
-			if (this.#steps.state === 'open') this.#steps.state = 'aborted';
-			await this.#cleanup();
+			if (await this.#steps.abortAfterCommit()) await this.#cleanup();
 		})();
 		return this.#aborting;
 	}

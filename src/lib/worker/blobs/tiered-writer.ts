@@ -37,7 +37,6 @@ export function openTieredWriter(host: TierHost, expectedSize?: number): BlobWri
 
 class _TieredWriter implements BlobWriter {
 	readonly #steps = new WriterSteps();
-	#committing: Promise<unknown> | null = null;
 	#buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 	#filled = 0;
 	#reserved = 0;
@@ -75,13 +74,7 @@ class _TieredWriter implements BlobWriter {
 	}
 
 	commit(expected?: BlobExpectation): Promise<BlobDigest & { deduplicated: boolean }> {
-		return this.#steps.enqueue(() => {
-			this.#steps.assertOpen();
-			this.#steps.state = 'committing';
-			const run = this.#commit(expected);
-			this.#committing = run;
-			return run;
-		});
+		return this.#steps.commit(() => this.#commit(expected));
 	}
 
 	async #commit(expected: BlobExpectation | undefined): Promise<BlobDigest & { deduplicated: boolean }> {
@@ -107,9 +100,7 @@ class _TieredWriter implements BlobWriter {
 
 	/** Not queued behind writes (a large writer may be waiting for room); waits for a commit already under way. */
 	async abort(): Promise<void> {
-		if (this.#steps.state === 'committing') await this.#committing?.catch(() => {});
-		if (this.#steps.state === 'committed') return;
-		if (this.#steps.state === 'open') this.#steps.state = 'aborted';
+		if (!(await this.#steps.abortAfterCommit())) return;
 		this.#drop();
 		await this.#large?.abort();
 	}
