@@ -24,7 +24,6 @@ export async function readStoredHeader(blobs: BlobStore, file: StoredFile, files
 	return _header(await blobs.read(file.sha256), file, files);
 }
 
-
 /**
  * Reads the header of every model file of a version (files of no model format are passed over).
  * @param blobs the blob store
