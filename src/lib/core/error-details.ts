@@ -170,6 +170,10 @@ export interface ErrorDetailsByCode {
 		/** An interrupted push: pushing again resumes from `offset`. */
 		resumable?: boolean;
 		offset?: number;
+		/** Why, when the registry was reached but did not finish: no answer in time, 5xx answers, a connection cut mid-transfer. */
+		reason?: 'timeout' | 'server-error' | 'connection-lost';
+		/** How many times the request was sent before giving up. */
+		attempts?: number;
 	};
 	REMOTE_CORS: { url: string; origin: string };
 	REMOTE_AUTH: Partial<RegistryAnswer> & { url: string };
@@ -177,8 +181,12 @@ export interface ErrorDetailsByCode {
 	REMOTE_REJECTED: Partial<RegistryAnswer> & {
 		repository?: string;
 		tag?: string;
-		/** The registry computed another digest for the bytes it was sent. */
-		reason?: 'digest-mismatch';
+		/** `digest-mismatch`: the registry computed another digest for the bytes it was sent; `rate-limited`: it kept answering 429. */
+		reason?: 'digest-mismatch' | 'rate-limited';
+		/** For `rate-limited`: the seconds the registry last asked to wait (`Retry-After`), when it said. */
+		retryAfter?: number;
+		/** How many times the request was sent before giving up. */
+		attempts?: number;
 	};
 	/** A pull refused by the registry's trust policy (`enforce`, issue 20): nothing stored. */
 	UNTRUSTED: {
