@@ -164,3 +164,45 @@ export async function reopenAndCheck(context: BrowserContext, attempts: Attempt[
 	expect(await storedBlobs(page), where).toEqual([...new Set([...all.flatMap((item) => item.files.map((file) => file.sha256)), ...trashedBlobs])].sort());
 	return { page, committed, trashed };
 }
+
+/** The quota a {@link browserQuota} origin starts with: room for a test's first versions, little enough for one probe write to exceed. */
+const START_QUOTA = 32 * MiB;
+
+/**
+ * The browser's own quota for the app's origin, set through CDP `Storage.overrideQuotaForOrigin` (issue 22):
+ * the app's own limit stays off, so what fails is the browser's `QuotaExceededError`. Call it before the app
+ * first opens: Chromium's IndexedDB remembers the room it last asked the quota manager for (up to 30 s,
+ * `BucketContext::kBucketSpaceCacheTimeLimit`) and asks again only for a write larger than that, so the test
+ * starts small and {@link limit} makes one such write.
+ * @param page a tab, before it opens the app
+ * @param origin the app's origin (the test's `baseURL`)
+ */
+export async function browserQuota(page: Page, origin: string) {
+	const cdp = await page.context().newCDPSession(page);
+	await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: START_QUOTA });
+	/** The origin's usage as the quota manager counts it (the number the override is compared with). */
+	const usage = async () => ((await cdp.send('Storage.getUsageAndQuota', { origin })) as { usage: number }).usage;
+	return {
+		usage,
+		/** Leaves `room` bytes free (negative: already over), and makes IndexedDB see it at once. */
+		async limit(room: number) {
+			await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: Math.max(1, (await usage()) + room) });
+			const refused = await page.evaluate(async (size) => {
+				const open = indexedDB.open('quota-probe');
+				open.onupgradeneeded = () => open.result.createObjectStore('probe');
+				const db = await new Promise<IDBDatabase>((resolve, reject) => ((open.onsuccess = () => resolve(open.result)), (open.onerror = () => reject(open.error))));
+				const tx = db.transaction('probe', 'readwrite');
+				tx.objectStore('probe').put(new Uint8Array(size), 1);
+				const outcome = await new Promise<string>((resolve) => ((tx.oncomplete = () => resolve('stored')), (tx.onabort = () => resolve(tx.error?.name ?? 'aborted'))));
+				db.close();
+				await new Promise((resolve) => (indexedDB.deleteDatabase('quota-probe').onsuccess = resolve));
+				return outcome;
+			}, START_QUOTA + MiB);
+			expect(refused, 'the probe write larger than any room IndexedDB remembers is refused').toBe('QuotaExceededError');
+		},
+		/** Back to the browser's normal quota. */
+		async lift() {
+			await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+		}
+	};
+}

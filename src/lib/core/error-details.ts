@@ -134,7 +134,16 @@ export interface ErrorDetailsByCode {
 		/** Which of sha256, size and crc32 differ. */
 		fields?: Array<keyof DigestFacts>;
 	};
-	STORAGE_FULL: { quotaBytes?: number | null; needed?: number; tag?: string };
+	STORAGE_FULL: {
+		/** The shelf's own limit, or null when the browser's quota for the site was reached. */
+		quotaBytes?: number | null;
+		needed?: number;
+		tag?: string;
+		/** The file being stored when the room ran out. */
+		path?: string;
+		/** What was being written (issue 22): a stored file's bytes, an export, or catalogue records. */
+		writing?: 'blob' | 'export' | 'catalogue';
+	};
 	BAD_BUNDLE: BundleLocation & { reason: BundleProblem };
 	/** A model file whose header cannot be read as its format says (issue 17): a fact about it, never a crash. */
 	BAD_MODEL_FILE: {

@@ -25,9 +25,13 @@ export interface StorageQuota {
 	 * The `STORAGE_FULL` error for the browser's `QuotaExceededError` during a write.
 	 * @param size bytes of the failed write not reserved yet (0 when it was reserved first)
 	 * @param cause the browser's error
+	 * @param writing what was being written (default: a stored file's bytes)
 	 */
-	full(size: number, cause: unknown): ShelfError;
+	full(size: number, cause: unknown, writing?: StorageWrite): ShelfError;
 }
+
+/** What a write that ran out of room was writing (`STORAGE_FULL` details `writing`). */
+export type StorageWrite = 'blob' | 'export' | 'catalogue';
 
 /**
  * Creates the budget of one store.
@@ -49,7 +53,7 @@ export function createStorageQuota(limit: number | null, stored: () => number, r
 			reserved -= size;
 		},
 		room: () => (limit === null ? null : Math.max(0, limit - stored() - reserved)),
-		full: (size, cause) => _storageFull(limit, stored() + reserved + size, cause)
+		full: (size, cause, writing = 'blob') => browserFull(writing, stored() + reserved + size, cause)
 	};
 }
 
@@ -62,19 +66,31 @@ export function isQuotaExceeded(error: unknown): boolean {
 	return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'QuotaExceededError';
 }
 
+/**
+ * The `STORAGE_FULL` error of the browser's own quota for the site (issue 22): not the shelf's limit, so the
+ * hint is about the site's share of the disk.
+ * @param writing what was being written
+ * @param needed bytes the store would hold with this write (stored blobs + writes in progress + the write)
+ * @param cause the browser's `QuotaExceededError`
+ */
+export function browserFull(writing: StorageWrite, needed: number, cause: unknown): ShelfError {
+	const what = writing === 'blob' ? 'the file being stored' : writing === 'export' ? 'the export being written' : 'the catalogue';
+	return new ShelfError(
+		'STORAGE_FULL',
+		`The browser's storage for this site is full: ${what} did not fit (the shelf would hold ${needed} bytes). Nothing of it was kept. ` +
+			'Hint: delete versions you no longer need and empty the trash (Storage page), or free disk space: the browser gives each site a share of the free disk.',
+		{ quotaBytes: null, needed, writing },
+		{ cause }
+	);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 /**
  * The `STORAGE_FULL` error of a write that does not fit.
- * @param quotaBytes the limit, or null when the browser's own quota was hit
+ * @param quotaBytes the shelf's own limit
  * @param needed bytes the store would hold with this write (stored blobs + writes in progress + the write)
- * @param cause the browser's `QuotaExceededError`, if that is what failed
  */
-function _storageFull(quotaBytes: number | null, needed: number, cause?: unknown): ShelfError {
-	return new ShelfError(
-		'STORAGE_FULL',
-		`Not enough storage for these bytes (${needed} needed, quota ${quotaBytes ?? 'set by the browser'}): delete models or free disk space.`,
-		{ quotaBytes, needed },
-		cause === undefined ? undefined : { cause }
-	);
+function _storageFull(quotaBytes: number, needed: number): ShelfError {
+	return new ShelfError('STORAGE_FULL', `Not enough storage for these bytes (${needed} needed, limit ${quotaBytes}): delete models or free disk space.`, { quotaBytes, needed });
 }

@@ -64,8 +64,11 @@ export async function opfsExportTarget(name: string, quota: StorageQuota): Promi
 			try {
 				written = access.write(chunk, { at: position });
 				position += written;
+				// Chromium writes what fits under the site's quota and returns the shorter count without
+				// throwing (issue 22: an export that filled the origin finished as a truncated zip).
+				if (written !== chunk.byteLength) throw new DOMException('Short write to the export file.', 'QuotaExceededError');
 			} catch (error) {
-				throw isQuotaExceeded(error) ? quota.full(0, error) : toShelfError(error);
+				throw isQuotaExceeded(error) ? quota.full(0, error, 'export') : toShelfError(error);
 			} finally {
 				quota.release(chunk.byteLength - written);
 			}

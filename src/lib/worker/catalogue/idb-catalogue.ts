@@ -284,7 +284,7 @@ function _toStoreError(error: unknown, details: { tag?: string }, adding: boolea
 		return new ShelfError('TAG_EXISTS', `Version ${tag} is already in the catalogue. Hint: versions are immutable; save a new version instead.`, { tag }, { cause: error });
 	}
 	if (name === 'QuotaExceededError') {
-		return new ShelfError('STORAGE_FULL', 'The browser refused to store more catalogue data (quota reached). Hint: delete unused models or free up disk space.', details, { cause: error });
+		return new ShelfError('STORAGE_FULL', "The browser's storage for this site is full: the catalogue could not be updated, so nothing changed. Hint: delete versions you no longer need and empty the trash (Storage page), or free disk space.", { ...details, writing: 'catalogue' }, { cause: error });
 	}
 	return toShelfError(error);
 }
