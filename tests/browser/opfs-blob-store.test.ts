@@ -5,6 +5,7 @@
 import { releaseProxy, wrap } from 'comlink';
 import '../../src/lib/bridge.ts';
 import type { BlobStore, BlobWriter } from '../../src/lib/core/store-types.ts';
+import { FLUSH_EVERY } from '../../src/lib/worker/blobs/opfs-writer.ts';
 import { describeBlobStoreContract } from '../unit/blob-store-contract.ts';
 import type { OpfsContractHost } from './opfs-contract-worker.ts';
 
@@ -55,4 +56,4 @@ for (const [name, kind] of [['OPFS (small blobs in IndexedDB)', 'opfs'], ['Index
 			}
 		}
 	};
-});
+}, kind === 'opfs' ? { flushEvery: FLUSH_EVERY } : {});

@@ -24,6 +24,13 @@ export interface WriterHost {
 /** One-chunk blobs from this size up are sized with truncate() before their one write. */
 const PRESIZE_MIN = 1024 * 1024;
 
+/**
+ * Written bytes flushed to disk at most this far behind the writes. The writer waits on the hash worker
+ * for much of an import (SHA-256 is the slower side); flushing as it goes puts the disk's work in that wait,
+ * where one flush at commit (1.4–1.7 s per GiB, per-chunk trace in docs/benchmarks.md) came after it.
+ */
+export const FLUSH_EVERY = 64 * 1024 * 1024;
+
 /** Largest step by which a temporary file is grown ahead of its writes. */
 const MAX_GROWTH = 256 * 1024 * 1024;
 
@@ -58,6 +65,8 @@ class OpfsBlobWriter implements BlobWriter {
 	readonly #steps = new WriterSteps();
 	#access: FileSystemSyncAccessHandle | null;
 	#offset = 0;
+	/** Bytes known to be on disk (flushed). */
+	#flushedAt = 0;
 	/** File size set ahead of the writes by #growFor() (0 until it first grows the file). */
 	#allocated = 0;
 	/** False once growing ahead hit the browser's quota. */
@@ -126,6 +135,10 @@ class OpfsBlobWriter implements BlobWriter {
 			// Only now may the buffer go: transferring detaches it.
 			this.crc.update(chunk);
 			this.stream.push(chunk);
+			if (this.#offset - this.#flushedAt >= FLUSH_EVERY) {
+				access.flush();
+				this.#flushedAt = this.#offset;
+			}
 		} catch (error) {
 			throw this.#steps.fail(this.host.convert(error, pending));
 		}
