@@ -136,9 +136,13 @@ export async function pullVersion(
 		if (!_sameVersion(existing, configText, artifact)) {
 			throw new ShelfError('TAG_EXISTS', `"${tag}" is already on the shelf with different content; tags are immutable. Nothing was pulled.`, { tag, digest });
 		}
-		await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now(), signature });
-		if (alias) await _followAlias(store, info, alias, repository);
-		return { status: 'unchanged', record: existing, digest, downloadedBytes: 0, skippedBytes: artifact.size, alias, signature };
+		// Issue 22: a version whose files were evicted is pulled again below, downloading only what is missing.
+		const whole = (await Promise.all(existing.files.map((file) => store.blobs.has(file.sha256)))).every(Boolean);
+		if (whole) {
+			await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now(), signature });
+			if (alias) await _followAlias(store, info, alias, repository);
+			return { status: 'unchanged', record: existing, digest, downloadedBytes: 0, skippedBytes: artifact.size, alias, signature };
+		}
 	}
 
 	let loaded = 0;
