@@ -4,6 +4,7 @@ import { shelf } from '../client/shelf.ts';
 import type { ImportResult, Progress, StoreResult } from '../worker/contract.ts';
 import { Operation } from './operation.svelte.ts';
 import type { StoreEvents } from './store-events.ts';
+import { keepStorageFor } from './storage-persistence.ts';
 
 /** One bundle on its way in. */
 export class ImportJob {
@@ -98,7 +99,9 @@ export class ImportQueue {
 	 * @param files the picked or dropped files
 	 */
 	add(files: Iterable<File>): void {
-		this.#jobs = [...this.#jobs, ...[...files].map((file) => new ImportJob(this.#nextId++, file))];
+		const added = [...files];
+		void keepStorageFor(added.reduce((sum, file) => sum + file.size, 0)); // issue 22: before a large import
+		this.#jobs = [...this.#jobs, ...added.map((file) => new ImportJob(this.#nextId++, file))];
 		void this.#pump();
 	}
 

@@ -12,13 +12,13 @@ import type { PullAs, PullResult, RemoteVersion } from './remote/pull.ts';
 import type { PushResult } from './remote/push.ts';
 import type { RemoteCopy } from './remote/remote-db.ts';
 import type { StoreChange } from './store/coordination.ts';
-import type { FsckReport, IntegrityProblem, UsageReport, VerifyReport } from './store/maintenance.ts';
+import type { DamagedVersion, FsckReport, IntegrityProblem, UsageReport, VerifyReport } from './store/maintenance.ts';
 import type { SaveRequest, StoreResult } from './store/model-store.ts';
 
 export type { ErrorCode, ErrorDetails, ErrorDetailsByCode };
 export type { FileProblem, ModelFormat, ModelIo, PickleFacts, TensorChange, TensorChangeKind, TensorDiff, VersionFacts, VersionTensor };
 export type { Alias, AliasEvent, FileHeader, LastUse, MetricOrder, PlannedRemoval, RetentionPlan, RetentionRule };
-export type { FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
+export type { DamagedVersion, FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
 
 /**
  * What a long operation is doing. `loaded` and `total` count bytes in every phase: bytes of files stored
@@ -448,6 +448,11 @@ export interface ShelfApi {
 	rememberedFolder(): Promise<RememberedFolder | null>;
 	/** Removes crash leftovers. */
 	fsck(): Promise<FsckReports>;
+	/**
+	 * Whether a version's files are all still stored (issue 22: eviction, cleared site data): one presence check
+	 * per file, no hashing. Null when every file is there.
+	 */
+	damage(request: { tag: string }): Promise<DamagedVersion | null>;
 	/** Shelf usage, dedup savings and the browser's own estimate of usage and quota. */
 	usage(): Promise<Usage>;
 	/** Caps the bytes the shelf may hold (null: only the browser's quota). */

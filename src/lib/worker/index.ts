@@ -267,6 +267,10 @@ const api = {
 		beginStartup();
 		return { startup: await startup, now: await fsck(store) };
 	},
+	async damage({ tag }) {
+		const [store, { damagedVersions }] = await Promise.all([open(), load.maintenance()]);
+		return (await damagedVersions(store, undefined, tag))[0] ?? null;
+	},
 	async verify(request = {}, onProgress) {
 		const [store, { verify }] = await Promise.all([open(), load.maintenance()]);
 		return runLongOperation(request.opId, onProgress, (controls) => verify(store, request.tag, controls));

@@ -40,6 +40,23 @@ export function blobNotFound(sha256: string): ShelfError {
 }
 
 /**
+ * The `NOT_FOUND` error of a version's file whose blob is gone while the catalogue still lists it (issue 22:
+ * evicted by the browser, or site data partly cleared).
+ * @param tag the version
+ * @param path the file in it
+ * @param sha256 its digest
+ * @param cause the store's own NOT_FOUND
+ */
+export function fileBytesGone(tag: string, path: string, sha256: string, cause?: unknown): ShelfError {
+	return new ShelfError(
+		'NOT_FOUND',
+		`The bytes of "${path}" in ${tag} are gone from this browser's storage (evicted, or site data cleared). Hint: the version's page says how to repair it: pull it again from a registry, or import its bundle again.`,
+		{ tag, path, sha256 },
+		cause === undefined ? undefined : { cause }
+	);
+}
+
+/**
  * The `INTEGRITY` error of a stored blob whose bytes no longer hash to its name (damaged on disk).
  * @param sha256 the blob's name
  * @param actual what its bytes hash to now

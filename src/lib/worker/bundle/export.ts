@@ -12,6 +12,7 @@ import { versionFolder } from '../../core/bundle/version-folders.ts';
 import { digestBytes } from '../../core/digest.ts';
 import { throwIfAborted } from '../operations.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
+import { fileBytesGone } from '../blobs/blob-shared.ts';
 
 /** Per-entry zip overhead above the path, counted generously: local and central headers, SHA-256 and ZIP64 extras. */
 const ENTRY_OVERHEAD = 200;
@@ -122,6 +123,8 @@ export async function* verifiedFileChunks(store: ModelStore, record: VersionReco
 			yield chunk;
 		}
 	} catch (error) {
+		// Issue 22: a blob evicted under a kept catalogue names the file, like a damaged one.
+		if (error instanceof ShelfError && error.code === 'NOT_FOUND') throw fileBytesGone(record.tag, file.path, file.sha256, error);
 		if (!(error instanceof ShelfError) || error.code !== 'INTEGRITY') throw error;
 		const actual = error.details?.actual;
 		throw new ShelfError('INTEGRITY', `"${file.path}" of ${record.tag} is damaged on disk (its SHA-256 changed), ${stopped}. Hint: run "Check integrity" on the Storage page.`, {

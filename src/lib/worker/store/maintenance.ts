@@ -14,6 +14,21 @@ export interface FsckReport {
 	orphanBlobsRemoved: string[];
 	/** Digests some version references but the blob store lacks: those versions cannot be exported. */
 	missingBlobs: string[];
+	/**
+	 * The versions those digests belong to (issue 22: what a partial eviction or cleared site storage leaves),
+	 * on the shelf or in the trash, with the files whose bytes are gone. Present only when `missingBlobs` is not
+	 * empty, so a clean report stays `{ tempFilesRemoved, orphanBlobsRemoved, missingBlobs }`.
+	 */
+	damaged?: DamagedVersion[];
+}
+
+/** A version whose catalogue record remains but some of whose files' bytes are gone from storage. */
+export interface DamagedVersion {
+	tag: string;
+	/** True when the version is in the trash (restoring it would not bring its bytes back). */
+	trashed: boolean;
+	/** The files whose bytes are missing. */
+	files: Array<{ path: string; sha256: string; size: number }>;
 }
 
 /** One file whose stored bytes are not what its version says. */
@@ -73,8 +88,37 @@ export async function fsck(store: ModelStore, options: FsckOptions = {}): Promis
 		for (const sha of orphanBlobsRemoved) await store.blobs.delete(sha);
 		const missingBlobs = [...referenced].filter((sha) => !stored.has(sha)).sort();
 		if (tempFilesRemoved + orphanBlobsRemoved.length > 0) store.coordination.announce({ kind: 'maintenance' });
-		return { tempFilesRemoved, orphanBlobsRemoved, missingBlobs };
+		const report: FsckReport = { tempFilesRemoved, orphanBlobsRemoved, missingBlobs };
+		if (missingBlobs.length > 0) report.damaged = await damagedVersions(store, new Set(missingBlobs));
+		return report;
 	});
+}
+
+/**
+ * The versions (shelf and trash) with files among `missing`, or whose blobs the store does not hold when
+ * `missing` is absent (one presence check per distinct digest, no hashing: cheap enough for a page view).
+ * @param store the model store
+ * @param missing digests known to be gone, or undefined to look them up
+ * @param tagText only this version (exact or latest), or undefined for all
+ */
+export async function damagedVersions(store: ModelStore, missing?: ReadonlySet<string>, tagText?: string): Promise<DamagedVersion[]> {
+	const shelf = tagText === undefined ? await _allVersions(store) : [await store.get(tagText)];
+	const trashed = tagText === undefined ? (await store.catalogue.trash()).map((item) => item.record) : [];
+	const present = new Map<string, boolean>();
+	const gone = async (sha256: string) => {
+		if (missing) return missing.has(sha256);
+		if (!present.has(sha256)) present.set(sha256, await store.blobs.has(sha256));
+		return !present.get(sha256);
+	};
+	const damaged: DamagedVersion[] = [];
+	for (const [records, inTrash] of [[shelf, false], [trashed, true]] as const) {
+		for (const record of records) {
+			const files = [];
+			for (const file of record.files) if (await gone(file.sha256)) files.push({ path: file.path, sha256: file.sha256, size: file.size });
+			if (files.length > 0) damaged.push({ tag: record.tag, trashed: inTrash, files });
+		}
+	}
+	return damaged;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The model store: BentoML's semantics (immutable tags, latest by creation time) over two ports,
 // a catalogue and a content-addressed blob store. Bytes are committed first, the catalogue record
 // last, so a crash at any point leaves the whole version or nothing (plus orphans fsck removes).
-import { ShelfError } from '../../core/errors.ts';
+import { isShelfError, ShelfError } from '../../core/errors.ts';
 import { newModelInfo, serializeModelYaml, type ModelInfo, type NewModelInfo } from '../../core/manifest.ts';
 import { normalizeModelPath, normalizeModelPaths } from '../../core/paths.ts';
 import { parseSelector } from '../../core/selector.ts';
@@ -10,6 +10,7 @@ import { formatReference, formatTag, isAliasReference, isLatest, newVersion, par
 import type { BlobExpectation, BlobStore, Catalogue, ListPage, StoredFile, VersionRecord } from '../../core/store-types.ts';
 import type { DeleteResult, ListRequest, Progress } from '../contract.ts';
 import { throwIfAborted } from '../operations.ts';
+import { fileBytesGone } from '../blobs/blob-shared.ts';
 import { knownSize, readChunks, type ByteSource } from './chunks.ts';
 import type { Coordination } from './coordination.ts';
 import { BYTES_IN_FLIGHT, runBounded } from './bounded-tasks.ts';
@@ -258,7 +259,9 @@ export class ModelStore {
 		if (!file) {
 			throw new ShelfError('NOT_FOUND', `Version "${record.tag}" has no file "${path}".`, { tag: record.tag, path });
 		}
-		const blob = await this.blobs.read(file.sha256);
+		const blob = await this.blobs.read(file.sha256).catch((error: unknown) => {
+			throw isShelfError(error, 'NOT_FOUND') ? fileBytesGone(record.tag, path, file.sha256, error) : error;
+		});
 		noteUse(this, record.tag, 'read');
 		return new File([blob], path.split('/').at(-1) ?? path, { type: 'application/octet-stream' });
 	}
