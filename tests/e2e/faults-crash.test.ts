@@ -1,8 +1,10 @@
 // Issue 8, faults: a tab closed (its workers killed) at many points of a save, an import, an export and
 // a delete. After reopening, each version is whole or absent, latest is right, verify finds every byte
 // and fsck leaves exactly the referenced blobs. `npm test` tries a few points; `npm run test:faults`
-// (SHELF_FAULTS=full) tries every MiB, both archive kinds and more delete timings.
+// (SHELF_FAULTS=full) tries every MiB, both archive kinds and more delete timings. Every sweep must see both
+// outcomes (issue 22): one whose kills all landed too early, or all too late, proves nothing and fails.
 import { expect, test, type Page } from '@playwright/test';
+import { crashTab, holdCatalogueWrites } from './catalogue-hold.ts';
 import { FULL, MiB, closeTabAt, manifestText, reopenAndCheck, seededFile, serveFile, startOperation, writeBundle, type Attempt } from './fault-helpers.ts';
 import { openShelf, save } from './shelf-page.ts';
 import { storedBlobs } from './stored-blobs.ts';
@@ -13,7 +15,9 @@ test.setTimeout(FULL ? 1_800_000 : 180_000);
 /** Four files of 3 MiB: kill points inside each file, on each boundary and after the last byte (move, commit). */
 const FILE_SIZE = 3 * MiB;
 const TOTAL = 4 * FILE_SIZE;
-const killPoints = FULL ? Array.from({ length: TOTAL / MiB }, (_, index) => (index + 1) * MiB).flatMap((point) => [point, point]) : [MiB, 2 * FILE_SIZE, TOTAL];
+/** The last kill of a sweep comes as soon as the operation reported its end: the commit must outlive the tab. */
+const ENDED = Number.POSITIVE_INFINITY;
+const killPoints = [...(FULL ? Array.from({ length: TOTAL / MiB }, (_, index) => (index + 1) * MiB).flatMap((point) => [point, point]) : [MiB, 2 * FILE_SIZE, TOTAL]), ENDED];
 
 const tally = { tried: 0, passed: 0, committed: 0 };
 test.afterAll(() => console.log(`fault kill points: ${tally.tried} tried, ${tally.passed} passed (${tally.committed} ended committed, the rest absent)`));
@@ -22,18 +26,26 @@ function filesFor(round: number) {
 	return Array.from({ length: 4 }, (_, index) => seededFile(`part-${index}.bin`, FILE_SIZE, round * 10 + index + 1));
 }
 
-/** Runs `crash` at each point with a fresh tab, then reopens and checks the whole store. */
-async function crashAt(page: Page, points: number[], run: (page: Page, point: number, round: number) => Promise<Attempt[]>, label: string) {
+/**
+ * Runs `crash` at each point with a fresh tab, then reopens and checks the whole store.
+ * @param outcomes whether a kill can leave the attempted version committed: the sweep must then see both
+ * outcomes, committed and absent (an export stores nothing, so it has none)
+ */
+async function crashAt(page: Page, points: number[], run: (page: Page, point: number, round: number) => Promise<Attempt[]>, label: string, outcomes = true) {
 	let current = page;
 	const attempts: Attempt[] = [];
+	const seen = new Set<'committed' | 'absent'>();
 	for (const [round, point] of points.entries()) {
 		tally.tried++;
 		attempts.push(...(await run(current, point, round)));
 		const { page: reopened, committed } = await reopenAndCheck(current.context(), attempts, `${label} at ${point} bytes, round ${round}`);
 		tally.passed++;
-		tally.committed += committed.includes(attempts.at(-1)?.tag ?? '') ? 1 : 0;
+		const ended = committed.includes(attempts.at(-1)?.tag ?? '');
+		tally.committed += ended ? 1 : 0;
+		seen.add(ended ? 'committed' : 'absent');
 		current = reopened;
 	}
+	if (outcomes) expect([...seen].sort(), `${label}: the sweep saw both outcomes`).toEqual(['absent', 'committed']);
 	return current;
 }
 
@@ -75,7 +87,7 @@ test('an export killed at any point changes nothing stored, and the next export 
 		await startOperation(tab, 'export', { tag: 'crash_export:v1' });
 		await closeTabAt(tab, point);
 		return attempts;
-	}, 'export');
+	}, 'export', false);
 	const exported = await last.evaluate(async () => {
 		const { file, bytes } = await window.modelShelf!.api.exportBundle({ tag: 'crash_export:v1' });
 		return { size: file!.size, bytes };
@@ -88,6 +100,7 @@ test('a delete killed at once or after leaves the version on the shelf or whole 
 	await openShelf(page);
 	const rounds = FULL ? 12 : 3;
 	const attempts: Attempt[] = [];
+	const seen = new Set<string>();
 	let current = page;
 	for (let round = 0; round < rounds; round++) {
 		// Twenty small files: emptying the trash has twenty blob removals after its catalogue commit to be cut in.
@@ -96,11 +109,16 @@ test('a delete killed at once or after leaves the version on the shelf or whole 
 		await save(current, { name: 'crash_delete', version: `r${round}`, creationTime: `2025-01-01T00:00:${String(round).padStart(2, '0')}+00:00`, files: files.map(({ path, size, seed }) => ({ path, size, seed })) });
 		attempts.push({ tag, files });
 		tally.tried++;
-		await startOperation(current, 'delete', { tag });
-		if (round % 3 !== 0) await current.waitForFunction(() => (window as unknown as { __outcome?: string }).__outcome !== undefined);
 		if (round % 3 === 0) {
-			await current.close();
+			// Killed with its move to the trash waiting for the catalogue: the version must stay on the shelf.
+			const { holder, release } = await holdCatalogueWrites(current);
+			await startOperation(current, 'delete', { tag });
+			await crashTab(current);
+			await release();
+			await holder.close();
 		} else {
+			await startOperation(current, 'delete', { tag });
+			await current.waitForFunction(() => (window as unknown as { __outcome?: string }).__outcome !== undefined);
 			// Where the kill lands in emptying: after the first blob left OPFS (the record is gone by then, the
 			// other blobs not yet); or after it finished.
 			const blobsBefore = (await storedBlobs(current)).length;
@@ -109,10 +127,13 @@ test('a delete killed at once or after leaves the version on the shelf or whole 
 			else await current.waitForFunction(() => (window as unknown as { __outcome?: string }).__outcome !== undefined);
 			await current.close();
 		}
-		const { page: reopened } = await reopenAndCheck(current.context(), attempts, `delete round ${round}`);
+		const { page: reopened, committed, trashed } = await reopenAndCheck(current.context(), attempts, `delete round ${round}`);
+		seen.add(committed.includes(tag) ? 'on the shelf' : 'deleted'); // in the trash, or gone with it once emptied
 		tally.passed++;
 		current = reopened;
 	}
+	// Kills before the move (held) and after it: both outcomes, each checked whole by reopenAndCheck.
+	expect([...seen].sort(), 'the delete sweep saw both outcomes').toEqual(['deleted', 'on the shelf']);
 });
 
 test('a bulk delete of 2,000 versions killed part way leaves every version whole in one place, latest and aliases consistent', async ({ page }) => {
@@ -183,44 +204,16 @@ test('a save killed exactly between its last blob move and its catalogue commit 
 	// blobs are written and moved, but the commit (versions + names, one transaction) must wait: the save
 	// is stopped at exactly the point between the last blob move and the catalogue commit.
 	tally.tried++;
-	const holder = await page.context().newPage();
-	await holder.goto('/__hold-names.txt'); // the origin's 404 page: not the app, so no second shelf worker
-	await holder.evaluate(
-		() =>
-			new Promise<void>((resolve, reject) => {
-				const open = indexedDB.open('model-shelf');
-				open.onerror = () => reject(open.error);
-				open.onsuccess = () => {
-					const db = open.result;
-					const store = db.transaction('names', 'readwrite').objectStore('names');
-					const state = window as unknown as { __release?: boolean; __db: IDBDatabase };
-					state.__db = db;
-					// Keep the transaction alive with one request after another until released.
-					const keepAlive = () => {
-						if (!state.__release) store.get('').onsuccess = keepAlive;
-					};
-					keepAlive();
-					resolve();
-				};
-			})
-	);
+	const { holder, release } = await holdCatalogueWrites(page);
 	await startOperation(page, 'save', { name: 'crash_commit', version: 'r1', creationTime: '2025-02-01T00:00:00+00:00', files: files.map(({ path, size, seed }) => ({ path, size, seed })) });
 	await expect.poll(async () => (await storedBlobs(holder)).filter((name) => files.some((file) => file.sha256 === name)).length, { timeout: 30_000 }).toBe(2);
 	// Both blobs are in place and the save has not ended: its commit is waiting for the catalogue.
 	expect(await page.evaluate(() => (window as unknown as { __outcome?: string }).__outcome)).toBeUndefined();
 	// (The commit cannot have happened: it needs `names`, held since before the save began. Even a read of
 	// `versions` from here would now queue behind the waiting commit.)
-	// Crash the renderer (a closed tab would close its connection gracefully, which lets a commit already
-	// queued finish): the waiting transaction is aborted with the process, as in a real crash.
-	const crashed = page.waitForEvent('crash');
-	void (await page.context().newCDPSession(page)).send('Page.crash').catch(() => undefined);
-	await crashed;
-	await page.close();
-	await holder.evaluate(() => {
-		const state = window as unknown as { __release?: boolean; __db: IDBDatabase };
-		state.__release = true;
-		state.__db.close();
-	});
+	// Crash the renderer: the waiting transaction is aborted with the process, as in a real crash.
+	await crashTab(page);
+	await release();
 
 	const { page: reopened, committed } = await reopenAndCheck(holder.context(), [{ tag: 'crash_commit:r1', files }], 'between blob move and commit');
 	expect(committed).toEqual([]);
