@@ -2,6 +2,8 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { playwright } from '@vitest/browser-playwright';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 import { buildDir } from './scripts/build-dir.mjs';
 import { precompressDir } from './scripts/compress.mjs';
@@ -29,7 +31,22 @@ function precompress(): Plugin {
 	};
 }
 
+/**
+ * Which build a page runs, shown in its footer: the package version and commit (SHELF_BUILD_LABEL overrides it,
+ * as the update test does to make a second build of the same commit). No clock in it: builds stay reproducible.
+ */
+function buildLabel(): string {
+	if (process.env.SHELF_BUILD_LABEL) return process.env.SHELF_BUILD_LABEL;
+	const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+	try {
+		return `${version}+${execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()}`;
+	} catch {
+		return version; // not a git checkout (an unpacked tarball)
+	}
+}
+
 export default defineConfig({
+	define: { __SHELF_BUILD__: JSON.stringify(buildLabel()) },
 	plugins: [
 		sveltekit(),
 		SvelteKitPWA({
