@@ -25,9 +25,19 @@ export const MAX_YAML_ALIASES = 20;
 export function loadYaml(text: string, typed = false): unknown {
 	const doc = parseDocument(text, typed ? _TYPED : _PLAIN);
 	const problem = doc.errors[0] ?? doc.warnings[0];
-	if (problem !== undefined) throw _yamlProblem(doc, problem);
 	try {
-		_checkKeys(doc);
+		let keys: _KeyProblems;
+		try {
+			keys = _checkKeys(doc, text);
+		} catch (error) {
+			if (problem !== undefined) throw _yamlProblem(problem);
+			throw error;
+		}
+		// The yaml package reported a duplicate key among its own errors, in document order: so do we.
+		const firstError = doc.errors[0]?.pos[0];
+		if (keys.duplicate !== undefined && (firstError === undefined || keys.duplicate.offset < firstError)) throw keys.duplicate.error;
+		if (problem !== undefined) throw _yamlProblem(problem);
+		if (keys.complex !== undefined) throw keys.complex;
 		return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
 	} catch (error) {
 		if (error instanceof ShelfError) throw error;
@@ -108,7 +118,9 @@ const _OPTIONS = {
 	version: '1.1',
 	schema: 'yaml-1.1',
 	resolveKnownTags: false,
-	uniqueKeys: true,
+	// Duplicate keys are refused by _checkKeys: the yaml package's own check compares each key with every earlier
+	// key of its mapping, and a 400 KB model.yaml of 40,000 keys took half a minute (issue 22, found by fuzzing).
+	uniqueKeys: false,
 	merge: false, // `<<` still merges: _pyYamlTags keeps the 1.1 schema's merge tag, and true would add the stock one again
 	logLevel: 'error', // not 'silent': that also drops the error for a second document (PyYAML refuses one too)
 	aliasDuplicateObjects: false
@@ -119,14 +131,10 @@ const _TYPED = { ..._OPTIONS, customTags: _pyYamlTags(true), intAsBigInt: true }
 
 type _Doc = ReturnType<typeof parseDocument>;
 
-function _yamlProblem(doc: _Doc, problem: YAMLError): ShelfError {
+function _yamlProblem(problem: YAMLError): ShelfError {
 	const at = problem.linePos?.[0];
 	const where = at === undefined ? {} : { line: at.line, column: at.col };
 	const summary = (problem.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-	if (problem.code === 'DUPLICATE_KEY') {
-		const field = _duplicateField(doc, problem.pos[0]);
-		return manifestError(field, 'duplicate-key', `model.yaml: "${field}" is given twice. Hint: keep one.`, where, problem);
-	}
 	const reason = problem.code === 'TAG_RESOLVE_FAILED' ? 'unknown-tag' : 'syntax';
 	const message = `model.yaml is not valid BentoML YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}: ${summary}.`;
 	return manifestError(DOCUMENT_FIELD, reason, message, { ...where, yamlCode: problem.code }, problem);
@@ -141,26 +149,42 @@ function _fieldOf(nodes: readonly unknown[]): string {
 	return parts.length === 0 ? DOCUMENT_FIELD : parts.join('.');
 }
 
-function _duplicateField(doc: _Doc, offset: number): string {
-	let field = DOCUMENT_FIELD;
-	visit(doc, {
-		Pair(_, pair, path) {
-			if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined;
-			field = _fieldOf([...path, pair]);
-			return visit.BREAK;
-		}
-	});
-	return field;
+interface _KeyProblems {
+	duplicate?: { offset: number; error: ShelfError };
+	complex?: ShelfError;
 }
 
-/** PyYAML cannot load a list or mapping as a key (it is unhashable), so neither do we. */
-function _checkKeys(doc: _Doc): void {
+/**
+ * Finds what PyYAML cannot load as a key (a list or a mapping: unhashable) and, as the yaml package's `uniqueKeys`
+ * did, a key given twice in one mapping (by value; the first one in the text is named), in linear time.
+ */
+function _checkKeys(doc: _Doc, text: string): _KeyProblems {
+	let duplicate: { offset: number; pair: unknown; path: readonly unknown[] } | undefined;
+	let complex: string | undefined;
 	visit(doc, {
+		Map(_, map, path) {
+			const seen = new Set<unknown>();
+			for (const pair of map.items) {
+				if (!isScalar(pair.key)) continue; // a complex key, below
+				const value = pair.key.value;
+				// NaN is never equal to itself, so the yaml package's `===` never found `.nan` twice.
+				if (typeof value === 'number' && Number.isNaN(value)) continue;
+				const offset = pair.key.range?.[0] ?? 0;
+				if (seen.has(value) && (duplicate === undefined || offset < duplicate.offset)) duplicate = { offset, pair, path: [...path, map] };
+				seen.add(value);
+			}
+		},
 		Pair(_, pair, path) {
-			if (isScalar(pair.key)) return;
-			const field = _fieldOf(path);
-			const message = `model.yaml: "${field}" has a key that is a list, a mapping or missing. Hint: use text keys.`;
-			throw manifestError(field, 'complex-key', message);
+			if (!isScalar(pair.key)) complex ??= _fieldOf(path);
 		}
 	});
+	const found: _KeyProblems = {};
+	if (duplicate !== undefined) {
+		const field = _fieldOf([...duplicate.path, duplicate.pair]);
+		const before = text.slice(0, duplicate.offset);
+		const where = { line: before.split('\n').length, column: duplicate.offset - before.lastIndexOf('\n') };
+		found.duplicate = { offset: duplicate.offset, error: manifestError(field, 'duplicate-key', `model.yaml: "${field}" is given twice. Hint: keep one.`, where) };
+	}
+	if (complex !== undefined) found.complex = manifestError(complex, 'complex-key', `model.yaml: "${complex}" has a key that is a list, a mapping or missing. Hint: use text keys.`);
+	return found;
 }

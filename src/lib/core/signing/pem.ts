@@ -50,10 +50,32 @@ export interface PemBlock {
 
 /** The PEM blocks of a text in order (a block whose body is not base64 is left out). */
 export function readPem(text: string): PemBlock[] {
+	// One pass for the END lines, one for the BEGIN lines. A single regex with a back-reference to the label
+	// (`BEGIN (…)-----[\s\S]*?-----END \1`) rescans the rest of the text from every BEGIN without an END: a pasted
+	// 1 MiB of BEGIN lines took minutes (issue 22, found by fuzzing).
+	const ends = new Map<string, { at: number[]; next: number }>();
+	// A lookahead, so that END lines sharing dashes (`-----END A-----END B-----`) are all found, as the regex found them.
+	for (const match of text.matchAll(/(?=-----END ([A-Z0-9 ]+)-----)/g)) {
+		const list = ends.get(match[1]!) ?? { at: [], next: 0 };
+		ends.set(match[1]!, list);
+		list.at.push(match.index);
+	}
 	const blocks: PemBlock[] = [];
-	for (const match of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
-		const der = fromBase64(match[2]!);
-		if (der && der.length > 0) blocks.push({ label: match[1]!, der });
+	const begin = /-----BEGIN ([A-Z0-9 ]+)-----/g;
+	for (let match = begin.exec(text); match !== null; match = begin.exec(text)) {
+		const label = match[1]!;
+		const bodyStart = match.index + match[0].length;
+		const list = ends.get(label) ?? { at: [], next: 0 };
+		// A label's END lines are passed in order, never revisited: linear overall.
+		while (list.next < list.at.length && list.at[list.next]! < bodyStart) list.next++;
+		const end = list.at[list.next];
+		if (end === undefined) {
+			begin.lastIndex = match.index + 1; // a BEGIN line may start inside this one's closing dashes
+			continue;
+		}
+		const der = fromBase64(text.slice(bodyStart, end));
+		if (der && der.length > 0) blocks.push({ label, der });
+		begin.lastIndex = end + `-----END ${label}-----`.length;
 	}
 	return blocks;
 }

@@ -1,0 +1,87 @@
+// Issue 22, item 6: each defect the parser fuzzing found, as a named, deterministic test (the fuzz files
+// find new ones; these keep the old ones fixed). The assertion is the fuzzing property (fuzz-kit.ts
+// `checkInput`: an answer or a ShelfError of the documented codes, within HANG_MS), plus what the fix
+// must preserve, checked against the code it replaced.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseDocument } from 'yaml';
+import { newModelInfo, parseModelYaml, serializeModelYaml } from '../../src/lib/core/manifest.ts';
+import { ShelfError } from '../../src/lib/core/errors.ts';
+import { fromBase64, readPem, writePem, type PemBlock } from '../../src/lib/core/signing/pem.ts';
+import { FUZZ_SEED, checkInput, fixtureText, textFrom } from './fuzz-kit.ts';
+
+/** The PEM reader before issue 22: one regex with a back-reference, rescanning the text from every BEGIN. */
+function regexReadPem(text: string): { label: string; der: number[] }[] {
+	const blocks: { label: string; der: number[] }[] = [];
+	for (const match of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
+		const der = fromBase64(match[2]!);
+		if (der && der.length > 0) blocks.push({ label: match[1]!, der: [...der] });
+	}
+	return blocks;
+}
+const plain = (blocks: PemBlock[]) => blocks.map((block) => ({ label: block.label, der: [...block.der] }));
+
+describe('issue 22: PEM text with many BEGIN lines', () => {
+	it('1 MiB of BEGIN lines without an END is read in linear time (the regex took minutes)', async () => {
+		await checkInput('-----BEGIN P-----'.repeat(60_000), [], readPem);
+		await checkInput(Array.from({ length: 40_000 }, (_, i) => `-----BEGIN K${i}-----`).join('\n'), [], readPem);
+	}, 60_000);
+
+	it('still reads the blocks the regex read: labels, bodies, nesting, unmatched BEGIN and END lines', () => {
+		const key = writePem('PUBLIC KEY', Uint8Array.of(1, 2, 3, 4, 5));
+		const seeds = [key, `-----BEGIN A-----\n${key}-----END A-----\n${key}`, `x-----END PUBLIC KEY-----${key}-----BEGIN PUBLIC KEY-----`, writePem('EC PRIVATE KEY', Uint8Array.of(9)) + key];
+		fc.assert(
+			fc.property(textFrom(seeds, fc.constantFrom('-----BEGIN PUBLIC KEY-----', '-----END PUBLIC KEY-----', '-----END A-----', 'AAAA', '\n', '=')), (text) => {
+				expect(plain(readPem(text))).toEqual(regexReadPem(text));
+			}),
+			{ numRuns: 500, seed: FUZZ_SEED }
+		);
+	}, 60_000);
+});
+
+describe('issue 22: model.yaml mappings with many keys', () => {
+	const manyKeys = (count: number) => serializeModelYaml(newModelInfo({ name: 'iris', version: 'v1' })).replace('metadata: {}\n', `metadata:\n${Array.from({ length: count }, (_, i) => `  k${i}: ${i}\n`).join('')}`);
+
+	it('60,000 metadata keys load in linear time (the yaml package compared every key with every earlier one)', async () => {
+		let keys = 0;
+		await checkInput(manyKeys(60_000), ['INVALID_MANIFEST'], (text) => (keys = Object.keys(parseModelYaml(text).metadata).length));
+		expect(keys).toBe(60_000);
+	}, 60_000);
+
+	it('a key given twice is refused where the yaml package found it: the same field, line and column', () => {
+		const seeds = [fixtureText('manifests/text_classifier.model.yaml'), 'name: a\nversion: b\nlabels: {x: 1, y: 2}\nmetadata:\n  runs:\n    - {a: 1, b: 2}\n    - c: 3\n      d: 4\n'];
+		const lines = seeds.flatMap((seed) => seed.split('\n').filter((line) => line.includes(':')));
+		let compared = 0;
+		fc.assert(
+			fc.property(fc.nat({ max: seeds.length - 1 }), fc.nat(), fc.nat({ max: lines.length - 1 }), (seed, at, line) => {
+				// A line of a seed inserted at the start of another line: often a duplicate key, at some depth.
+				const text = seeds[seed]!;
+				const starts = [0, ...[...text.matchAll(/\n/g)].map((match) => match.index + 1)];
+				const cut = starts[at % starts.length]!;
+				const mutated = `${text.slice(0, cut)}${lines[line]}\n${text.slice(cut)}`;
+				// Only documents whose sole problems are duplicates: in a broken one, which problem is named first may differ.
+				const errors = parseDocument(mutated, { version: '1.1', uniqueKeys: true }).errors;
+				const stock = errors[0];
+				if (stock === undefined || errors.some((error) => error.code !== 'DUPLICATE_KEY')) return;
+				compared++;
+				const error = (() => {
+					try {
+						parseModelYaml(mutated);
+					} catch (caught) {
+						return caught;
+					}
+				})();
+				expect(error).toBeInstanceOf(ShelfError);
+				const { reason, field, line: row = 0, column = 0 } = (error as ShelfError<'INVALID_MANIFEST'>).details!;
+				expect(reason).toBe('duplicate-key');
+				// The key named is at the line and column given: where the yaml package pointed, or (for a key after an
+				// empty value, where it pointed at the end of the line before) the key itself.
+				expect(mutated.split('\n')[row - 1]!.slice(column - 1).startsWith(`${field.split('.').at(-1)}:`)).toBe(true);
+				const [stockAt] = stock.linePos!;
+				expect(row === stockAt.line ? column === stockAt.col : row === stockAt.line + 1).toBe(true);
+			}),
+			{ numRuns: 400, seed: FUZZ_SEED }
+		);
+		expect(compared).toBeGreaterThan(30);
+	}, 60_000);
+});
