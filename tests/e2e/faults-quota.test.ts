@@ -108,7 +108,7 @@ test('the browser quota running out in the small-blob tier (many small files in 
 	expect(await quota.usage()).toBeLessThanOrEqual(usage + USAGE_SLACK);
 });
 
-test('the browser quota already spent: restore from trash and a bulk delete fail with STORAGE_FULL and change nothing; the shelf still opens', async ({ page, baseURL }) => {
+test('the browser quota already spent: restore from trash, a bulk delete and a save of bytes stored already fail with STORAGE_FULL (catalogue) and change nothing; the shelf still opens', async ({ page, baseURL }) => {
 	const quota = await browserQuota(page, baseURL!);
 	await openShelf(page);
 	for (const version of ['v1', 'v2', 'v3']) await save(page, { name: 'm', version, files: [{ path: 'a.txt', text: version }] });
@@ -121,6 +121,9 @@ test('the browser quota already spent: restore from trash and a bulk delete fail
 	await expect(page.getByRole('link', { name: 'm:v3', exact: true })).toBeVisible();
 	expectFull(await attempt(page, 'restore', { tags: ['m:v1'] }), 'restore', 'catalogue');
 	expectFull(await attempt(page, 'deleteMany', { tags: ['m:v2', 'm:v3'] }), 'bulk delete', 'catalogue');
+	// A save whose bytes are all stored already writes only its catalogue record, and that is refused too.
+	const dedup = await page.evaluate(() => window.modelShelf!.api.save({ name: 'm', version: 'v4', files: [{ path: 'a.txt', data: new Blob(['v2']) }] }).then(() => 'ok', (error: { code: string; details?: unknown }) => ({ code: error.code, details: error.details })));
+	expect(dedup).toMatchObject({ code: 'STORAGE_FULL', details: { writing: 'catalogue' } });
 	expect(await storeState(page)).toEqual(before);
 	await quota.lift();
 	expect(await attempt(page, 'restore', { tags: ['m:v1'] })).toBe('ok');
