@@ -79,3 +79,19 @@ export function uploadedBytes(header: string | null): number | undefined {
 	if (!match) return undefined;
 	return Number(match[1]) + 1;
 }
+
+/**
+ * Token scopes with the actions on one resource merged: `repository:a:pull` + `repository:a:pull,push` → one entry.
+ * @param scopes `resource:actions` entries as a challenge and the client name them; empty entries are skipped
+ */
+export function mergeScopes(scopes: string[]): string[] {
+	const actions = new Map<string, Set<string>>();
+	for (const scope of scopes.filter(Boolean)) {
+		const cut = scope.lastIndexOf(':');
+		const [resource, list] = cut > 0 ? [scope.slice(0, cut), scope.slice(cut + 1)] : [scope, ''];
+		const set = actions.get(resource) ?? new Set<string>();
+		for (const action of list.split(',').filter(Boolean)) set.add(action);
+		actions.set(resource, set);
+	}
+	return [...actions].map(([resource, set]) => `${resource}:${[...set].sort().join(',')}`);
+}

@@ -7,6 +7,8 @@ import { ShelfError, isShelfError } from '../../core/errors.ts';
 import { uploadedBytes } from '../../core/oci/http-headers.ts';
 import { throwIfAborted } from '../operations.ts';
 import { CHUNK_SIZE } from '../../core/byte-streams.ts';
+import { retryDelay } from '../../core/oci/retry.ts';
+import { pause } from './http-timing.ts';
 import type { RegistryClient } from './registry-client.ts';
 import type { RemoteDb } from './remote-db.ts';
 
@@ -18,8 +20,6 @@ export const MONOLITHIC_MAX = CHUNK_SIZE;
  * (issue 21, quick bench at load 3–4). The body is a slice of the stored file, never held in memory.
  */
 export const UPLOAD_CHUNK = 4 * CHUNK_SIZE;
-/** Waits before retrying a chunk after a network error; then the push fails, resumable later. */
-const RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 
 /** Where a blob goes: the registry, the repository, the shelf's memory of registries, and the push's signal. */
 export interface BlobTarget {
@@ -128,8 +128,15 @@ async function _chunkedUpload(target: BlobTarget, digest: string, data: Blob, op
 			retries = 0;
 			await remoteDb.saveUpload({ key, ...session, updatedAt: Date.now() });
 		} catch (error) {
-			if (!isShelfError(error, 'REMOTE_UNREACHABLE')) throw error;
-			if (retries >= RETRY_DELAYS_MS.length) {
+			// The first PATCH of a session cut mid-body looks like CORS to the client (the registry answers a probe, the
+			// request got no answer): retried alike, and reported as CORS if it never goes through. After a cut PATCH
+			// (which Chromium may send again by itself), Distribution answers the next one 404 BLOB_UPLOAD_INVALID:
+			// the session is lost, which the status check below finds ('gone').
+			if (!isShelfError(error, 'REMOTE_UNREACHABLE') && !isShelfError(error, 'REMOTE_CORS') && !isShelfError(error, 'NOT_FOUND')) throw error;
+			// Waits under the client's policy before retrying a chunk; then the push fails, resumable later.
+			const delay = retryDelay(client.policy, retries++);
+			if (delay === undefined) {
+				if (!isShelfError(error, 'REMOTE_UNREACHABLE')) throw error;
 				throw new ShelfError(
 					'REMOTE_UNREACHABLE',
 					`${error.message} ${_mib(offset)} of ${_mib(data.size)} of this file are on the registry; push again to continue from there.`,
@@ -137,7 +144,8 @@ async function _chunkedUpload(target: BlobTarget, digest: string, data: Blob, op
 					{ cause: error }
 				);
 			}
-			await _sleep(RETRY_DELAYS_MS[retries++]!, signal);
+			await pause(delay, signal);
+			throwIfAborted(signal);
 			// Ask where the upload stands. Distribution appends whatever part of a cut-off PATCH arrived and
 			// then no longer knows the last location ('gone'): that blob starts again in a new session.
 			const status = await _uploadStatus(target, location).catch((problem) => {
@@ -200,11 +208,4 @@ function _digestRejected(error: unknown, digest: string): unknown {
 
 function _mib(bytes: number): string {
 	return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-function _sleep(ms: number, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve) => {
-		const timer = setTimeout(resolve, ms);
-		signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-	});
 }

@@ -1,10 +1,14 @@
 // Worker: HTTP to an OCI registry (distribution spec v1.1) with fetch. Authentication (anonymous, basic,
 // and the bearer-token challenge flow), and every failure turned into a ShelfError a person can act on.
 // Credentials live in this object only; they never appear in URLs, errors or logs.
-import { ShelfError, isShelfError, type ErrorCode } from '../../core/errors.ts';
-import { parseAuthChallenges } from '../../core/oci/http-headers.ts';
+import { ShelfError, isShelfError } from '../../core/errors.ts';
+import { mergeScopes, parseAuthChallenges } from '../../core/oci/http-headers.ts';
 import type { RemoteConfig } from '../../core/oci/remote.ts';
+import { DEFAULT_NETWORK_POLICY, headersTimeout, isRetryableStatus, parseRetryAfter, retryDelay, type NetworkPolicy } from '../../core/oci/retry.ts';
+import { throwIfAborted } from '../operations.ts';
+import { fetchWithin, pause, watchBody } from './http-timing.ts';
 import { networkReachable } from './network-probe.ts';
+import { registryErrors, retriedError, withAttempts } from './registry-errors.ts';
 
 /** A user name and password (or access token as password, as GHCR and Docker Hub take). */
 export interface Credentials {
@@ -27,9 +31,6 @@ export interface RegistryRequest {
 	signal?: AbortSignal;
 }
 
-/** Longest registry error body the shelf reads for its message. */
-const MAX_ERROR_BODY = 64 * 1024;
-
 /** One registry, one user. */
 export class RegistryClient {
 	readonly #basic: string | undefined;
@@ -39,14 +40,18 @@ export class RegistryClient {
 	readonly #tokenFetches = new Map<string, Promise<string>>();
 	/** Set once the registry asked for basic credentials: later requests send them up front. */
 	#basicChallenged = false;
+	/** Requests (method, header names, route) the registry answered readably: CORS allows them, so a later failure of one is the connection. */
+	readonly #answered = new Set<string>();
 
 	/**
 	 * @param remote the registry's base URL and namespace
 	 * @param credentials optional; without them the shelf tries anonymous access (and anonymous bearer tokens)
+	 * @param policy retries, backoff and stall timeouts (core/oci/retry.ts)
 	 */
 	constructor(
 		readonly remote: RemoteConfig,
-		readonly credentials?: Credentials
+		readonly credentials?: Credentials,
+		readonly policy: NetworkPolicy = DEFAULT_NETWORK_POLICY
 	) {
 		this.#basic = credentials ? `Basic ${_base64(`${credentials.username}:${credentials.password}`)}` : undefined;
 	}
@@ -57,50 +62,100 @@ export class RegistryClient {
 	}
 
 	/**
-	 * Sends a request, answering one authentication challenge if the registry sends one.
+	 * Sends a request, answering one authentication challenge if the registry sends one (an expired token
+	 * is such a challenge: a new token is fetched and the request sent again). 429 and 5xx answers and stalls
+	 * are retried under the client's policy (see `isRetryableStatus`); the body of the answer fails with
+	 * REMOTE_UNREACHABLE `timeout` when it stops coming.
 	 * @param target a path under `/v2/` or an absolute URL (an upload location)
 	 * @throws ShelfError `REMOTE_UNREACHABLE`, `REMOTE_CORS`, `REMOTE_AUTH`, `REMOTE_QUOTA`, `REMOTE_REJECTED`,
 	 * `NOT_FOUND`, `ABORTED`
 	 */
 	async request(target: string, request: RegistryRequest): Promise<Response> {
 		const url = /^https?:\/\//.test(target) ? target : this.url(target);
+		const method = request.method ?? 'GET';
+		for (let retry = 0; ; retry++) {
+			let exchange: { response: Response; abort: () => void };
+			try {
+				exchange = await this.#authorized(url, target, request);
+			} catch (error) {
+				// A stall before the headers: the registry did nothing it would not do again (PATCH: the upload loop asks first).
+				const delay = isShelfError(error, 'REMOTE_UNREACHABLE') && error.details?.reason === 'timeout' && method !== 'PATCH' ? retryDelay(this.policy, retry) : undefined;
+				if (delay === undefined) throw isShelfError(error, 'REMOTE_UNREACHABLE') && retry > 0 ? withAttempts(error, retry + 1) : error;
+				await this.#wait(delay, request.signal);
+				continue;
+			}
+			const { response, abort } = exchange;
+			if (request.accept.includes(response.status)) return watchBody(response, url, this.policy.idleTimeoutMs, abort);
+			if (isRetryableStatus(response.status, method)) {
+				const retryAfter = response.status === 429 ? parseRetryAfter(response.headers.get('Retry-After'), Date.now()) : undefined;
+				const delay = retryDelay(this.policy, retry, retryAfter);
+				if (delay !== undefined) {
+					await response.body?.cancel().catch(() => undefined);
+					await this.#wait(delay, request.signal);
+					continue;
+				}
+				throw await this.#httpError(response, url, { attempts: retry + 1, retryAfter });
+			}
+			throw await this.#httpError(response, url);
+		}
+	}
+
+	/** The wait before a retry; ABORTED when the operation is cancelled during it. */
+	async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+		await pause(ms, signal);
+		throwIfAborted(signal);
+	}
+
+	// ---------------------------------------------------------------------------
+
+	/** One send, and one more when the registry challenges it (or the token it was sent has expired). */
+	async #authorized(url: string, target: string, request: RegistryRequest): Promise<{ response: Response; abort: () => void }> {
 		const scope = request.repository
 			? `repository:${request.repository}:${request.access === 'push' ? 'pull,push' : 'pull'}`
 			: target.startsWith('_catalog')
 				? 'registry:catalog:*'
 				: ''; // `/v2/` needs a signed-in user, no access
 		const sent = this.#tokens.get(scope);
-		let response = await this.#send(url, request, scope);
-		if (response.status === 401) {
+		let exchange = await this.#send(url, request, scope);
+		if (exchange.response.status === 401) {
 			// Another request got a token for this scope while this one was on its way: use it, do not fetch another.
-			const answered = (this.#tokens.get(scope) ?? sent) !== sent || (await this.#answerChallenge(response, scope, request.signal));
-			if (answered) response = await this.#send(url, request, scope);
-			if (response.status === 401) throw await this.#authError(response, url);
+			const answered = (this.#tokens.get(scope) ?? sent) !== sent || (await this.#answerChallenge(exchange.response, scope, request.signal));
+			if (answered) exchange = await this.#send(url, request, scope);
+			if (exchange.response.status === 401) throw await this.#authError(exchange.response, url);
 		}
-		if (request.accept.includes(response.status)) return response;
-		throw await this.#httpError(response, url);
+		return exchange;
 	}
 
-	// ---------------------------------------------------------------------------
-
-	async #send(url: string, request: RegistryRequest, scope: string): Promise<Response> {
+	async #send(url: string, request: RegistryRequest, scope: string): Promise<{ response: Response; abort: () => void }> {
 		const headers = new Headers(request.headers);
 		const token = this.#tokens.get(scope);
 		if (token) headers.set('Authorization', `Bearer ${token}`);
 		else if (this.#basicChallenged && this.#basic) headers.set('Authorization', this.#basic);
+		const body = request.body ?? null;
+		const bodyBytes = body === null ? 0 : typeof body === 'string' ? body.length : body instanceof Blob ? body.size : body.byteLength;
+		// Distribution adds CORS headers to routed answers only: a shape is method, header names and route (the URL's folder).
+		const shape = `${request.method ?? 'GET'} ${[...headers.keys()].sort().join()} ${new URL(url).pathname.replace(/[^/]*$/, '')}`;
 		try {
-			return await fetch(url, {
-				method: request.method ?? 'GET',
-				headers,
-				body: request.body ?? null,
-				// The shelf never sends cookies to a registry, and never serves it from the HTTP cache.
-				credentials: 'omit',
-				cache: 'no-store',
-				redirect: 'follow',
-				signal: request.signal ?? null
-			});
+			const exchange = await fetchWithin(
+				url,
+				{
+					method: request.method ?? 'GET',
+					headers,
+					body,
+					// The shelf never sends cookies to a registry, and never serves it from the HTTP cache. A redirect to
+					// another origin (a blob on S3) is followed without Authorization: the fetch standard strips it, and
+					// Chromium does (tests/e2e/registry-faults.test.ts checks what the other origin receives).
+					credentials: 'omit',
+					cache: 'no-store',
+					redirect: 'follow',
+					signal: request.signal ?? null
+				},
+				headersTimeout(this.policy, bodyBytes)
+			);
+			this.#answered.add(shape);
+			return exchange;
 		} catch (error) {
-			throw await this.#networkError(error, url, request.signal);
+			throw await this.#networkError(error, url, request.signal, this.#answered.has(shape));
 		}
 	}
 
@@ -111,7 +166,7 @@ export class RegistryClient {
 		if (bearer?.params.realm) {
 			// Ask for what the registry named (a mount names two repositories) and for what this client will do
 			// next, so that one token serves the whole push.
-			const scopes = _mergeScopes([...(bearer.params.scope ?? '').split(' '), scope]);
+			const scopes = mergeScopes([...(bearer.params.scope ?? '').split(' '), scope]);
 			let fetching = this.#tokenFetches.get(scope);
 			if (!fetching) {
 				fetching = this.#fetchToken(bearer.params.realm, bearer.params.service, scopes, signal).finally(() => this.#tokenFetches.delete(scope));
@@ -154,7 +209,7 @@ export class RegistryClient {
 	}
 
 	async #authError(response: Response, url: string): Promise<ShelfError> {
-		const registry = await _registryErrors(response);
+		const registry = await registryErrors(response);
 		// A token without the asked access: signed in, but not allowed (Distribution's `insufficient_scope`).
 		const insufficient = parseAuthChallenges(response.headers.get('WWW-Authenticate')).some((challenge) => challenge.params.error === 'insufficient_scope');
 		const denied = response.status === 403 || (insufficient && this.credentials !== undefined);
@@ -166,8 +221,9 @@ export class RegistryClient {
 		return new ShelfError('REMOTE_AUTH', message, { status: response.status, url: _withoutQuery(url), registry });
 	}
 
-	async #httpError(response: Response, url: string): Promise<ShelfError> {
-		const registry = await _registryErrors(response);
+	/** @param retried set when the request was sent several times: how often, and the last `Retry-After` (ms) */
+	async #httpError(response: Response, url: string, retried?: { attempts: number; retryAfter?: number }): Promise<ShelfError> {
+		const registry = await registryErrors(response);
 		const codes = registry.map((error) => error.code);
 		const details = { status: response.status, url: _withoutQuery(url), registry };
 		const said = registry[0]?.message ? ` It said: ${registry[0].message}` : '';
@@ -182,21 +238,23 @@ export class RegistryClient {
 		if (codes.includes('DIGEST_INVALID') || codes.includes('BLOB_UPLOAD_INVALID') && said.includes('digest')) {
 			return new ShelfError('REMOTE_REJECTED', `The registry rejected the uploaded bytes: their digest does not match.${said}`, { ...details, reason: 'digest-mismatch' });
 		}
-		if (response.status === 429) return new ShelfError('REMOTE_REJECTED', `The registry asks to slow down (HTTP 429). Hint: try again in a minute.${said}`, details);
-		const code: ErrorCode = response.status >= 500 ? 'REMOTE_UNREACHABLE' : 'REMOTE_REJECTED';
-		return new ShelfError(code, `The registry answered HTTP ${response.status}.${said}`, details);
+		if (response.status === 429 || response.status >= 500) return retriedError(response.status, details, said, this.policy, retried);
+		return new ShelfError('REMOTE_REJECTED', `The registry answered HTTP ${response.status}.${said}`, details);
 	}
 
 	/**
 	 * fetch rejects alike when the server is down and when CORS forbids reading its answer. A `no-cors`
 	 * request tells them apart: it succeeds (opaque) when the server answered at all.
 	 */
-	async #networkError(error: unknown, url: string, signal: AbortSignal | undefined): Promise<ShelfError> {
+	async #networkError(error: unknown, url: string, signal: AbortSignal | undefined, allowed = false): Promise<ShelfError> {
 		if (isShelfError(error)) return error;
 		if (signal?.aborted) return new ShelfError('ABORTED', 'The transfer was cancelled.', {}, { cause: error });
 		const where = _withoutQuery(url);
 		if (!(await networkReachable())) {
 			return new ShelfError('REMOTE_UNREACHABLE', 'You are offline: the registry cannot be reached. Everything on the shelf still works.', { url: where, offline: true });
+		}
+		if (allowed) {
+			return new ShelfError('REMOTE_UNREACHABLE', `The connection to the registry at ${this.remote.url} broke. Hint: try again; a push continues where it stopped.`, { url: where, reason: 'connection-lost' }, { cause: error });
 		}
 		let answered = false;
 		try {
@@ -214,32 +272,6 @@ export class RegistryClient {
 		}
 		return new ShelfError('REMOTE_UNREACHABLE', `The registry at ${this.remote.url} cannot be reached. Hint: check the address, and that it is running.`, { url: where }, { cause: error });
 	}
-}
-
-/** The `errors` array of a registry's JSON error body, trimmed to what is safe to show. */
-async function _registryErrors(response: Response): Promise<{ code: string; message: string }[]> {
-	try {
-		const length = Number(response.headers.get('Content-Length') ?? 0);
-		if (length > MAX_ERROR_BODY) return [];
-		const text = (await response.text()).slice(0, MAX_ERROR_BODY);
-		const body = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
-		return (body.errors ?? []).slice(0, 5).map((error) => ({ code: String(error.code ?? ''), message: String(error.message ?? '').slice(0, 300) }));
-	} catch {
-		return [];
-	}
-}
-
-/** Token scopes with the actions on one resource merged: `repository:a:pull` + `repository:a:pull,push` → one entry. */
-function _mergeScopes(scopes: string[]): string[] {
-	const actions = new Map<string, Set<string>>();
-	for (const scope of scopes.filter(Boolean)) {
-		const cut = scope.lastIndexOf(':');
-		const [resource, list] = cut > 0 ? [scope.slice(0, cut), scope.slice(cut + 1)] : [scope, ''];
-		const set = actions.get(resource) ?? new Set<string>();
-		for (const action of list.split(',').filter(Boolean)) set.add(action);
-		actions.set(resource, set);
-	}
-	return [...actions].map(([resource, set]) => `${resource}:${[...set].sort().join(',')}`);
 }
 
 function _withoutQuery(url: string): string {

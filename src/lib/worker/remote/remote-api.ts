@@ -1,6 +1,7 @@
 // Worker: the registry half of the worker API (see ../index.ts): configure a remote, browse it, push, pull.
 import { ShelfError } from '../../core/errors.ts';
 import { normalizeNamespace, normalizeRegistryUrl } from '../../core/oci/remote.ts';
+import { DEFAULT_NETWORK_POLICY, networkPolicy, type NetworkPolicy } from '../../core/oci/retry.ts';
 import type { ProgressListener, RemoteRequest, RemoteSettings } from '../contract.ts';
 import type { ModelStore, OperationControls } from '../store/model-store.ts';
 import { inspectRemote, listRemoteModels, listRemoteTags, pullVersion, type PullAs, type PullResult, type RemoteVersion } from './pull.ts';
@@ -19,6 +20,8 @@ type LongOperation = <T>(opId: string | undefined, listener: ProgressListener | 
  */
 export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOperation, openRemote: () => Promise<RemoteDb> = () => openRemoteDb()) {
 	let cached: { key: string; client: RegistryClient } | undefined;
+	/** Retries and stall timeouts for this worker's clients; not saved (a test or a slow link sets it per session). */
+	let policy: NetworkPolicy = DEFAULT_NETWORK_POLICY;
 	let opened: Promise<RemoteDb> | undefined;
 	/** One adapter for the worker's life: it also holds the credentials typed without "remember". */
 	const remoteDb = () => (opened ??= openRemote());
@@ -30,7 +33,7 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 		if (!saved) throw new ShelfError('INVALID_REMOTE', 'No registry is set up. Hint: enter its address on the Remote page.', { field: 'url' });
 		const credentials = await db.credentials(saved.url);
 		const key = JSON.stringify([saved.url, saved.namespace, credentials?.username, credentials?.password]);
-		if (cached?.key !== key) cached = { key, client: new RegistryClient({ url: saved.url, namespace: saved.namespace }, credentials) };
+		if (cached?.key !== key) cached = { key, client: new RegistryClient({ url: saved.url, namespace: saved.namespace }, credentials, policy) };
 		return cached.client;
 	}
 
@@ -55,9 +58,12 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 		},
 		/**
 		 * Sets the registry. Credentials are kept in this worker's memory, or on disk with `remember`.
+		 * `network` changes retries and stall timeouts for this worker's life (core/oci/retry.ts; unset fields keep
+		 * the defaults): the fault tests make every wait short with it.
 		 * @throws ShelfError `INVALID_REMOTE` for a bad address or namespace
 		 */
-		async setRemote(request: RemoteRequest): Promise<RemoteSettings> {
+		async setRemote(request: RemoteRequest & { network?: Partial<NetworkPolicy> }): Promise<RemoteSettings> {
+			policy = networkPolicy(request.network ?? {});
 			const url = normalizeRegistryUrl(request.url);
 			const namespace = normalizeNamespace(request.namespace);
 			// Saving the form again without retyping the password keeps the one known for this user and registry.
