@@ -11,7 +11,10 @@
 // first ends or is cancelled, so every reader here is cancelled in `finally`.
 // bzip2: refused. npm has no small, maintained streaming decoder that runs in a worker
 // (unbzip2-stream needs Node streams and a Buffer polyfill; @foxglove/wasm-bz2 is one-shot).
+// zstd (a pull's tar+zstd layers): fzstd (by fflate's author; pure JS, streaming, 8 kB). The browser's
+// DecompressionStream has no zstd in Chromium 150, and zstddec's WASM build is one-shot only.
 
+import { Decompress } from 'fzstd';
 import xz from 'xz-decompress';
 import { badBundle } from '../../core/bundle/bundle-errors.ts';
 import { ShelfError } from '../../core/errors.ts';
@@ -81,7 +84,133 @@ export async function* decompressedChunks(
 	}
 }
 
+/**
+ * The largest window a zstd frame may need: libzstd's own default decoding limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT,
+ * 2^27), which every level below `--ultra -22` and `--long=27` stays within. fzstd allocates the window a frame
+ * header declares, up to 2 GiB, before reading any data.
+ */
+export const MAX_ZSTD_WINDOW = 128 * 1024 * 1024;
+
+/**
+ * Decompresses a zstd stream (a pull's tar+zstd layer), refusing any frame that declares a window over
+ * {@link MAX_ZSTD_WINDOW} before the decoder allocates it (a 29-byte frame asked fzstd for 1.9 GB; issue 22).
+ * @param bytes the compressed bytes, in chunks of any size
+ * @param what the stream in messages, e.g. `Layer 2`
+ * @throws ShelfError `BAD_BUNDLE`: 'corrupt' (cause: fzstd's error), 'too-large' (the window)
+ * @example
+ * for await (const entry of readTar(zstdChunks(download, 'Layer 0'))) console.log(entry.path);
+ */
+export async function* zstdChunks(bytes: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array, void, undefined> {
+	let out: Uint8Array[] = [];
+	const decoder = new Decompress((chunk) => void out.push(chunk));
+	const frames = new _ZstdFrames(what);
+	const push = (chunk: Uint8Array, final: boolean) => {
+		try {
+			decoder.push(chunk, final);
+		} catch (error) {
+			throw badBundle('corrupt', `${what} is not a valid zstd stream.`, { kind: 'tar+zstd' }, error);
+		}
+	};
+	for await (const chunk of bytes) {
+		frames.check(chunk);
+		push(chunk, false);
+		yield* out;
+		out = [];
+	}
+	push(new Uint8Array(0), true);
+	yield* out;
+}
+
 // ---------------------------------------------------------------------------
+
+/**
+ * Walks the frames of a zstd stream by their headers and block sizes (RFC 8878 §3.1), without decoding, to read
+ * each frame's window size before the decoder sees its header. Stops at anything that is not a frame: the
+ * decoder refuses that itself.
+ */
+class _ZstdFrames {
+	readonly #what: string;
+	/** Header bytes read so far (at most 18 for a frame header, 3 for a block header). */
+	#head: number[] = [];
+	/** Bytes to pass over before the next header: a block's content, a checksum, a skippable frame. */
+	#skip = 0;
+	#in: 'frame' | 'block' | 'done' = 'frame';
+	#checksum = false;
+
+	constructor(what: string) {
+		this.#what = what;
+	}
+
+	/** Reads the headers in the next chunk. @throws ShelfError `BAD_BUNDLE` 'too-large' */
+	check(chunk: Uint8Array): void {
+		for (let at = 0; at < chunk.length && this.#in !== 'done'; ) {
+			if (this.#skip > 0) {
+				const passed = Math.min(this.#skip, chunk.length - at);
+				this.#skip -= passed;
+				at += passed;
+				continue;
+			}
+			this.#head.push(chunk[at++]!);
+			if (this.#in === 'frame') this.#frameHeader();
+			else this.#blockHeader();
+		}
+	}
+
+	#frameHeader(): void {
+		const h = this.#head;
+		if (h.length < 4) return;
+		const magic = (h[0]! | (h[1]! << 8) | (h[2]! << 16) | (h[3]! << 24)) >>> 0;
+		if (magic >>> 4 === 0x184d2a5) {
+			// A skippable frame: 4 bytes of size, then that many bytes.
+			if (h.length < 8) return;
+			this.#skip = (h[4]! | (h[5]! << 8) | (h[6]! << 16) | (h[7]! << 24)) >>> 0;
+			this.#head = [];
+			return;
+		}
+		if (magic !== 0xfd2fb528 || h.length < 5) {
+			if (magic !== 0xfd2fb528) this.#in = 'done';
+			return;
+		}
+		const descriptor = h[4]!;
+		const single = (descriptor >> 5) & 1;
+		const sizeBytes = [single, 2, 4, 8][descriptor >> 6]!;
+		const length = 5 + (single ? 0 : 1) + [0, 1, 2, 4][descriptor & 3]! + sizeBytes;
+		if (h.length < length) return;
+		let window: number;
+		if (single) {
+			// The window is the frame's content size (a 2-byte size counts from 256).
+			window = h.slice(length - sizeBytes, length).reduceRight((sum, byte) => sum * 256 + byte, 0) + (sizeBytes === 2 ? 256 : 0);
+		} else {
+			const base = 2 ** (10 + (h[5]! >> 3));
+			window = base + (base / 8) * (h[5]! & 7);
+		}
+		if (window > MAX_ZSTD_WINDOW) {
+			const message = `${this.#what} is a zstd stream that needs a ${window}-byte window; at most ${MAX_ZSTD_WINDOW} are accepted. Hint: compress it without --long or --ultra.`;
+			throw badBundle('too-large', message, { kind: 'tar+zstd', size: window, limit: MAX_ZSTD_WINDOW });
+		}
+		this.#checksum = ((descriptor >> 2) & 1) === 1;
+		this.#head = [];
+		this.#in = 'block';
+	}
+
+	#blockHeader(): void {
+		const h = this.#head;
+		if (h.length < 3) return;
+		const header = h[0]! | (h[1]! << 8) | (h[2]! << 16);
+		const type = (header >> 1) & 3;
+		if (type === 3) {
+			this.#in = 'done'; // reserved: the decoder refuses it
+			return;
+		}
+		// An RLE block holds one byte, repeated; raw and compressed blocks hold their size in bytes.
+		this.#skip = type === 1 ? 1 : header >>> 3;
+		this.#head = [];
+		if (header & 1) {
+			this.#skip += this.#checksum ? 4 : 0;
+			this.#in = 'frame';
+		}
+	}
+}
 
 /**
  * `DecompressionStream('gzip')` fed one chunk at a time, each write awaited. `pipeThrough` would do

@@ -3,16 +3,13 @@
 // uncompressed tar is hashed for ModelPack's `diffIds`; entries go through the bundle importer's tar reader
 // (traversal, links, duplicates refused). A mismatch found at the end fails the draft, so nothing is stored.
 //
-// zstd: fzstd (by fflate's author; pure JS, streaming, 8 kB). The browser's DecompressionStream has no zstd in
-// Chromium 150, and zstddec's WASM build is one-shot only.
-import { Decompress } from 'fzstd';
+// Decoders (gzip, zstd with its window limit) live in worker/bundle/decompress.ts.
 import { readTar } from '../../core/bundle/tar-reader.ts';
-import { badBundle } from '../../core/bundle/bundle-errors.ts';
 import { createDigest } from '../../core/digest.ts';
 import { ShelfError } from '../../core/errors.ts';
 import { MANIFEST_PATH } from '../../core/paths.ts';
 import type { ForeignLayer } from '../../core/oci/model-formats.ts';
-import { decompressedChunks } from '../bundle/decompress.ts';
+import { decompressedChunks, zstdChunks } from '../bundle/decompress.ts';
 import type { VersionDraft } from '../store/model-store.ts';
 
 /** Paths stored so far in this pull, lower-cased (two layers must not write one file). */
@@ -79,28 +76,9 @@ async function* _tap(source: AsyncIterable<Uint8Array>, see: (chunk: Uint8Array)
 }
 
 function _decompress(bytes: AsyncIterable<Uint8Array>, layer: ForeignLayer): AsyncIterable<Uint8Array> {
-	if (layer.packing === 'tar+zstd') return _unzstd(bytes, layer);
+	if (layer.packing === 'tar+zstd') return zstdChunks(bytes, `Layer ${layer.index}`);
 	if (layer.packing === 'tar') return bytes;
 	return decompressedChunks(_stream(bytes), 'tar.gz');
-}
-
-async function* _unzstd(bytes: AsyncIterable<Uint8Array>, layer: ForeignLayer): AsyncGenerator<Uint8Array, void, undefined> {
-	let out: Uint8Array[] = [];
-	const decoder = new Decompress((chunk) => void out.push(chunk));
-	const push = (chunk: Uint8Array, final: boolean) => {
-		try {
-			decoder.push(chunk, final);
-		} catch (error) {
-			throw badBundle('corrupt', `Layer ${layer.index} is not a valid zstd stream.`, { kind: 'tar+zstd' }, error);
-		}
-	};
-	for await (const chunk of bytes) {
-		push(chunk, false);
-		yield* out;
-		out = [];
-	}
-	push(new Uint8Array(0), true);
-	yield* out;
 }
 
 /** An async iterable as a ReadableStream (what decompress.ts's gzip path reads). */
