@@ -1,6 +1,7 @@
 // Fuzzing the bundle readers (issue 22, item 6): zip (central directory, local headers, ZIP64, inflate), tar
-// (ustar, PAX, GNU) and the gzip/xz streams in front of it. Each input is read to the end, every entry's data
+// (ustar, PAX, GNU), the gzip/xz streams in front of it, and a pull's tar+zstd/tar+gzip layers. Each input is read to the end, every entry's data
 // included, the way an import reads it. See fuzz-kit.ts for the property.
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
@@ -8,6 +9,9 @@ import { readTar } from '../../src/lib/core/bundle/tar-reader.ts';
 import { readZipDirectory } from '../../src/lib/core/bundle/zip-directory.ts';
 import { readZipEntry } from '../../src/lib/core/bundle/zip-reader.ts';
 import { deflateSmall } from '../../src/lib/core/bundle/zip-writer.ts';
+import type { LayerPacking } from '../../src/lib/core/oci/modelpack-types.ts';
+import { unpackTarLayer } from '../../src/lib/worker/remote/pull-tar.ts';
+import type { VersionDraft } from '../../src/lib/worker/store/model-store.ts';
 import { decompressedChunks, detectArchive, type ArchiveKind } from '../../src/lib/worker/bundle/decompress.ts';
 import { xz } from '../fixtures/bundles/codecs.ts';
 import { FUZZ_RUNS, bytesFrom, bytesSource, drain, fixture, fuzzParser, reportInputs, testTimeout } from './fuzz-kit.ts';
@@ -106,6 +110,27 @@ describe('fuzzed bundles never crash, hang or believe a length field', () => {
 			testTimeout()
 		);
 	}
+
+	it(
+		'tar+zstd and tar+gzip layers, as a pull unpacks them',
+		async () => {
+			const layers: [LayerPacking, Uint8Array][] = [
+				['tar+zstd', fixture('oci-layouts/kitops/blobs/sha256/ce4ec538fa3424c0896fbd8974e50bdc4b674e2865ee572945b62b0aeccfad8b')],
+				['tar+gzip', fixture('oci-layouts/kitops/blobs/sha256/e297d61d2253f33ccfe38cff34a7b4c63616f64dcdca96957b9cf709e4583a18')]
+			];
+			for (const [packing, seed] of layers) await fuzzParser(packing, bytesFrom([seed]), ['BAD_BUNDLE', 'INVALID_PATH'], (bytes) => unpackLayer(bytes, packing));
+		},
+		testTimeout(FUZZ_RUNS * 2)
+	);
 });
+
+/** Unpacks `bytes` as layer 0 of a pull (its digest made to match, so only the unpacking can refuse it), draining each file. */
+async function unpackLayer(bytes: Uint8Array, packing: LayerPacking): Promise<void> {
+	const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+	const layer = { index: 0, descriptor: { mediaType: `application/vnd.kitops.modelkit.docs.v1.${packing}`, digest, size: bytes.length }, packing, path: '' };
+	// The draft's side (storing files) is not under test: this one reads every byte the tar reader yields.
+	const draft = { addFile: async ({ data }: { data: AsyncIterable<Uint8Array> }) => void (await drain(data)) } as unknown as VersionDraft;
+	await unpackTarLayer(draft, layer, inPieces(bytes, 64), new Map(), undefined, () => {});
+}
 
 reportInputs('archives');

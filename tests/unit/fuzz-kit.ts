@@ -101,6 +101,20 @@ export function textFrom(seeds: readonly string[], alphabet: fc.Arbitrary<string
 	return fc.oneof({ arbitrary: edited, weight: 2 }, { arbitrary: spliced, weight: 2 }, { arbitrary: alphabet, weight: 1 });
 }
 
+/**
+ * A seed's slice (up to 40 characters) repeated to `maxSize / 16`–`maxSize`, whole or after the seed's start: a
+ * quadratic scan or a backtracking regex shows up there as a hang.
+ */
+export function repeatedFrom(seeds: readonly string[], maxSize: number): fc.Arbitrary<string> {
+	return fc.tuple(fc.nat({ max: seeds.length - 1 }), fc.nat(), fc.integer({ min: 1, max: 40 }), fc.integer({ min: maxSize / 16, max: maxSize }), fc.boolean()).map(([i, at, span, size, prefixed]) => {
+		const seed = seeds[i]!;
+		const start = seed.length === 0 ? 0 : at % seed.length;
+		const slice = seed.slice(start, start + span) || 'a';
+		const body = slice.repeat(Math.ceil(size / slice.length));
+		return prefixed ? seed.slice(0, start) + body : body;
+	});
+}
+
 /** Hostile JSON leaves: huge, negative, fractional and non-finite-looking numbers, path tricks, wrong types. */
 const _hostileLeaf: fc.Arbitrary<unknown> = fc.oneof(
 	fc.constantFrom(-1, 0, 1.5, 2 ** 53, 2 ** 64, -(2 ** 63), 1e308, 4294967295, '', '../../etc/passwd', '/abs', 'a\u0000b', 'sha256:zz', null, true, [], {}),

@@ -1,4 +1,4 @@
-// Issue 22, item 6: each defect the parser fuzzing found, as a named, deterministic test (the fuzz files
+// Issue 22, item 6: each defect the parser fuzzing (and reading the parsers it drives) found, as a named, deterministic test (the fuzz files
 // find new ones; these keep the old ones fixed). The assertion is the fuzzing property (fuzz-kit.ts
 // `checkInput`: an answer or a ShelfError of the documented codes, within HANG_MS), plus what the fix
 // must preserve, checked against the code it replaced.
@@ -8,7 +8,10 @@ import { parseDocument } from 'yaml';
 import { newModelInfo, parseModelYaml, serializeModelYaml } from '../../src/lib/core/manifest.ts';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import { fromBase64, readPem, writePem, type PemBlock } from '../../src/lib/core/signing/pem.ts';
-import { FUZZ_SEED, checkInput, fixtureText, textFrom } from './fuzz-kit.ts';
+import { concatBytes } from '../../src/lib/core/byte-streams.ts';
+import { MAX_ZSTD_WINDOW, zstdChunks } from '../../src/lib/worker/bundle/decompress.ts';
+import { FUZZ_SEED, checkInput, drain, fixtureText, textFrom } from './fuzz-kit.ts';
+import { inPieces } from './zip-craft.ts';
 
 /** The PEM reader before issue 22: one regex with a back-reference, rescanning the text from every BEGIN. */
 function regexReadPem(text: string): { label: string; der: number[] }[] {
@@ -84,4 +87,24 @@ describe('issue 22: model.yaml mappings with many keys', () => {
 		);
 		expect(compared).toBeGreaterThan(30);
 	}, 60_000);
+});
+
+describe('issue 22: zstd frames that declare a huge window', () => {
+	/** A frame header: magic, descriptor (no single segment, no checksum), window descriptor, then one empty last raw block. */
+	const frame = (window: number) => Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0x00, window, 0x01, 0x00, 0x00);
+	const read = (bytes: Uint8Array) => drain(zstdChunks(inPieces(bytes, 5), 'Layer 0'));
+
+	it('a 1.9 GB window is refused before it is allocated (fzstd allocated it from 29 bytes)', async () => {
+		const before = process.memoryUsage().arrayBuffers;
+		await checkInput(concatBytes([frame(0xa7), new Uint8Array(20)]), ['BAD_BUNDLE'], read);
+		expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+		await expect(read(frame(0xa7))).rejects.toMatchObject({ code: 'BAD_BUNDLE', details: { reason: 'too-large', size: 2013265920, limit: MAX_ZSTD_WINDOW } });
+	});
+
+	it('a huge window in a later frame, after a skippable one, is refused too; 128 MiB windows are read', async () => {
+		const skippable = Uint8Array.of(0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 7, 7, 7);
+		await expect(read(concatBytes([frame(0x00), skippable, frame(0x98)]))).rejects.toMatchObject({ details: { reason: 'too-large', limit: MAX_ZSTD_WINDOW } });
+		// 2^27 bytes (exponent 17), libzstd's default limit, is accepted (and allocated by fzstd: the frames are empty).
+		expect(await read(concatBytes([frame(0x88), frame(0x00)]))).toBe(0);
+	});
 });

@@ -18,20 +18,9 @@ import { cosignPayload, cosignSignatureManifest, derToP1363, p1363ToDer, parseCo
 import { pkcs8FromPem, readPem, spkiFromPem, utf8Bytes, writePem } from '../../src/lib/core/signing/pem.ts';
 import { parseSigstoreBundle, sigstoreBundle, signStatement, statementSubjects } from '../../src/lib/core/signing/sigstore-bundle.ts';
 import { formatReference, parseExactTag, parseReference, parseTag } from '../../src/lib/core/tags.ts';
-import { FUZZ_RUNS, bytesFrom, fixtureText, fuzzParser, jsonFrom, reportInputs, testTimeout, textFrom } from './fuzz-kit.ts';
+import { FUZZ_RUNS, bytesFrom, fuzzParser, jsonFrom, repeatedFrom, reportInputs, testTimeout, textFrom } from './fuzz-kit.ts';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
-
-/** A seed's slice (up to 40 characters) repeated to `maxSize / 16`–`maxSize`, whole or after the seed's start. */
-function repeatedFrom(seeds: readonly string[], maxSize: number): fc.Arbitrary<string> {
-	return fc.tuple(fc.nat({ max: seeds.length - 1 }), fc.nat(), fc.integer({ min: 1, max: 40 }), fc.integer({ min: maxSize / 16, max: maxSize }), fc.boolean()).map(([i, at, span, size, prefixed]) => {
-		const seed = seeds[i]!;
-		const start = seed.length === 0 ? 0 : at % seed.length;
-		const slice = seed.slice(start, start + span) || 'a';
-		const body = slice.repeat(Math.ceil(size / slice.length));
-		return prefixed ? seed.slice(0, start) + body : body;
-	});
-}
 
 /**
  * Mutated text, and now and then one slice of a seed repeated up to `maxSize`: 1 MiB for what comes from files and
