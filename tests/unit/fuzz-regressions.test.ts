@@ -8,9 +8,10 @@ import { parseDocument } from 'yaml';
 import { newModelInfo, parseModelYaml, serializeModelYaml } from '../../src/lib/core/manifest.ts';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import { fromBase64, readPem, writePem, type PemBlock } from '../../src/lib/core/signing/pem.ts';
+import { badBundle } from '../../src/lib/core/bundle/bundle-errors.ts';
 import { concatBytes } from '../../src/lib/core/byte-streams.ts';
 import { MAX_ZSTD_WINDOW, zstdChunks } from '../../src/lib/worker/bundle/decompress.ts';
-import { FUZZ_SEED, checkInput, drain, fixtureText, textFrom } from './fuzz-kit.ts';
+import { FUZZ_SEED, checkInput, drain, fixtureText, fuzzParser, textFrom } from './fuzz-kit.ts';
 import { inPieces } from './zip-craft.ts';
 
 /** The PEM reader before issue 22: one regex with a back-reference, rescanning the text from every BEGIN. */
@@ -106,5 +107,25 @@ describe('issue 22: zstd frames that declare a huge window', () => {
 		await expect(read(concatBytes([frame(0x00), skippable, frame(0x98)]))).rejects.toMatchObject({ details: { reason: 'too-large', limit: MAX_ZSTD_WINDOW } });
 		// 2^27 bytes (exponent 17), libzstd's default limit, is accepted (and allocated by fzstd: the frames are empty).
 		expect(await read(concatBytes([frame(0x88), frame(0x00)]))).toBe(0);
+	});
+});
+
+describe('the fuzzing property itself fails on what it is meant to catch', () => {
+	it('another exception type, an undocumented code, a CPU-bound loop, a promise that never settles', async () => {
+		await expect(checkInput(1, ['BAD_BUNDLE'], () => JSON.parse('{'))).rejects.toThrow(/threw SyntaxError/);
+		await expect(checkInput(1, ['BAD_BUNDLE'], () => Promise.reject(new ShelfError('INTERNAL', 'x')))).rejects.toThrow(/ShelfError INTERNAL/);
+		const spin = () => {
+			const start = process.cpuUsage();
+			while (process.cpuUsage(start).user < 300_000);
+		};
+		await expect(checkInput(1, [], spin, 100)).rejects.toThrow(/of CPU/);
+		await expect(checkInput(1, [], () => new Promise(() => {}), 20)).rejects.toThrow(/stalled/);
+		expect(await checkInput(1, ['BAD_BUNDLE'], () => Promise.reject(badBundle('corrupt', 'x')))).toBe('BAD_BUNDLE/corrupt');
+	});
+
+	it('a parser that keeps a buffer a length field asked for', async () => {
+		const kept: Uint8Array[] = [];
+		await expect(fuzzParser('allocator', fc.constant(300 * 1024 * 1024), [], (size) => void kept.push(new Uint8Array(size)), 1)).rejects.toThrow(/ArrayBuffers still held/);
+		kept.length = 0;
 	});
 });
