@@ -14,9 +14,9 @@ import { unpackTarLayer } from '../../src/lib/worker/remote/pull-tar.ts';
 import type { VersionDraft } from '../../src/lib/worker/store/model-store.ts';
 import { decompressedChunks, detectArchive, type ArchiveKind } from '../../src/lib/worker/bundle/decompress.ts';
 import { xz } from '../fixtures/bundles/codecs.ts';
-import { FUZZ_RUNS, bytesFrom, bytesSource, drain, fixture, fuzzParser, reportInputs, testTimeout } from './fuzz-kit.ts';
+import { FUZZ_RUNS, bytesFrom, bytesSource, drain, fixture, fuzzParser, pieces, reportInputs, testTimeout } from './fuzz-kit.ts';
 import { END, concat, paxEntry, tarEntry } from './tar-fixtures.ts';
-import { craftZip, inPieces } from './zip-craft.ts';
+import { craftZip } from './zip-craft.ts';
 
 const corpus = (name: string) => fixture(`bundles/corpus/${name}`);
 const text = (s: string) => new TextEncoder().encode(s);
@@ -44,6 +44,42 @@ const TAR_SEEDS = [
 	concat(tarEntry({ name: '././@LongLink', type: 'L', magic: 'gnu' }, 'deep/'.repeat(30) + 'w.bin\0'), tarEntry({ name: 'short', magic: 'gnu' }, 'data'), END),
 	concat(tarEntry({ name: 'big', sizeField: Uint8Array.of(0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3) }, 'abc'), tarEntry({ name: 'v7', magic: 'v7' }, 'old'), END)
 ];
+
+/** Lying values for a size or offset field: small, off by one, sentinels, huge. */
+const sizeField = fc.oneof(fc.nat({ max: 5000 }), fc.constantFrom(0, 1, 0xffff, 0xfffffffe, 0xffffffff, 2 ** 32, 2 ** 40, Number.MAX_SAFE_INTEGER));
+
+/** Structure-aware zips: craftZip with every header field free to lie (sizes, CRC, method, flags, ZIP64, shared headers, counts). */
+const craftedZips = fc
+	.tuple(
+		fc.array(
+			fc.record(
+				{
+					name: fc.oneof(fc.constantFrom('model.yaml', 'w/a.bin', 'w/', '../x', 'A.BIN', 'a.bin'), fc.string({ maxLength: 12 })),
+					data: fc.uint8Array({ maxLength: 300 }),
+					method: fc.constantFrom(0, 0, 8, 8, 8, 12, 99),
+					flags: fc.constantFrom(0x800, 0x800, 0x800, 0, 0x808, 0x801, 0x2000),
+					crc32: fc.nat({ max: 0xffffffff }),
+					compressedSize: sizeField,
+					uncompressedSize: sizeField,
+					zip64: fc.boolean(),
+					localHeaderOf: fc.nat({ max: 3 }),
+					externalAttributes: fc.constantFrom((0o100644 << 16) >>> 0, (0o100644 << 16) >>> 0, (0o120777 << 16) >>> 0, (0o040755 << 16) >>> 0)
+				},
+				{ requiredKeys: ['name'] }
+			),
+			{ minLength: 1, maxLength: 5 }
+		),
+		fc.record({ declaredEntries: fc.nat({ max: 0xffff }), zip64End: fc.boolean(), comment: fc.string({ maxLength: 8 }) }, { requiredKeys: [] })
+	)
+	.map(([entries, options]) => {
+		// A shared local header must point at an earlier entry's; an entry that deflates gets real deflate bytes half the time.
+		const fixed = entries.map((entry, i) => ({
+			...entry,
+			localHeaderOf: entry.localHeaderOf !== undefined && entry.localHeaderOf < i ? entry.localHeaderOf : undefined,
+			data: entry.method === 8 && entry.data && entry.data.length % 2 === 0 ? deflateSmall(entry.data) ?? entry.data : entry.data
+		}));
+		return craftZip(fixed, options);
+	});
 
 /** Recomputes the checksum of every ustar header block, so that edits to header fields get past the checksum. */
 function withTarChecksums(bytes: Uint8Array): Uint8Array {
@@ -77,15 +113,16 @@ describe('fuzzed bundles never crash, hang or believe a length field', () => {
 		'zip: central directory, local headers, ZIP64 records and inflate',
 		async () => {
 			await fuzzParser('zip', bytesFrom(ZIP_SEEDS), ['BAD_BUNDLE'], readWholeZip, FUZZ_RUNS * 2);
+			await fuzzParser('zip-crafted', craftedZips, ['BAD_BUNDLE'], readWholeZip, FUZZ_RUNS * 2);
 		},
-		testTimeout(FUZZ_RUNS * 2)
+		testTimeout(FUZZ_RUNS * 4)
 	);
 
 	it(
 		'tar: ustar, PAX and GNU headers, fed in chunks of any size',
 		async () => {
 			const input = fc.tuple(tarBytes, fc.integer({ min: 1, max: 2048 }));
-			await fuzzParser('tar', input, ['BAD_BUNDLE'], ([bytes, piece]) => readWholeTar(inPieces(bytes, piece)), FUZZ_RUNS * 2);
+			await fuzzParser('tar', input, ['BAD_BUNDLE'], ([bytes, piece]) => readWholeTar(pieces(bytes, piece)), FUZZ_RUNS * 2);
 		},
 		testTimeout(FUZZ_RUNS * 2)
 	);
@@ -118,7 +155,12 @@ describe('fuzzed bundles never crash, hang or believe a length field', () => {
 				['tar+zstd', fixture('oci-layouts/kitops/blobs/sha256/ce4ec538fa3424c0896fbd8974e50bdc4b674e2865ee572945b62b0aeccfad8b')],
 				['tar+gzip', fixture('oci-layouts/kitops/blobs/sha256/e297d61d2253f33ccfe38cff34a7b4c63616f64dcdca96957b9cf709e4583a18')]
 			];
-			for (const [packing, seed] of layers) await fuzzParser(packing, bytesFrom([seed]), ['BAD_BUNDLE', 'INVALID_PATH'], (bytes) => unpackLayer(bytes, packing));
+			// A zstd frame header declares the window the decoder allocates (byte 5 of this frame): mutated on its own too.
+			const window = fc.nat({ max: 255 }).map((value) => Uint8Array.from(layers[0]![1], (byte, at) => (at === 5 ? value : byte)));
+			for (const [packing, seed] of layers) {
+				const inputs = packing === 'tar+zstd' ? fc.oneof({ arbitrary: bytesFrom([seed]), weight: 4 }, { arbitrary: window, weight: 1 }) : bytesFrom([seed]);
+				await fuzzParser(packing, inputs, ['BAD_BUNDLE', 'INVALID_PATH'], (bytes) => unpackLayer(bytes, packing));
+			}
 		},
 		testTimeout(FUZZ_RUNS * 2)
 	);
@@ -130,7 +172,7 @@ async function unpackLayer(bytes: Uint8Array, packing: LayerPacking): Promise<vo
 	const layer = { index: 0, descriptor: { mediaType: `application/vnd.kitops.modelkit.docs.v1.${packing}`, digest, size: bytes.length }, packing, path: '' };
 	// The draft's side (storing files) is not under test: this one reads every byte the tar reader yields.
 	const draft = { addFile: async ({ data }: { data: AsyncIterable<Uint8Array> }) => void (await drain(data)) } as unknown as VersionDraft;
-	await unpackTarLayer(draft, layer, inPieces(bytes, 64), new Map(), undefined, () => {});
+	await unpackTarLayer(draft, layer, pieces(bytes, 64), new Map(), undefined, () => {});
 }
 
 reportInputs('archives');

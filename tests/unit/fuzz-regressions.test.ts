@@ -125,7 +125,7 @@ describe('the fuzzing property itself fails on what it is meant to catch', () =>
 
 	it('a parser that keeps a buffer a length field asked for', async () => {
 		const kept: Uint8Array[] = [];
-		await expect(fuzzParser('allocator', fc.constant(300 * 1024 * 1024), [], (size) => void kept.push(new Uint8Array(size)), 1)).rejects.toThrow(/ArrayBuffers still held/);
+		await expect(fuzzParser('allocator', fc.constant(300 * 1024 * 1024), [], (size) => void kept.push(new Uint8Array(size)), 1)).rejects.toThrow(/ArrayBuffers held while reading/);
 		kept.length = 0;
 	});
 });
