@@ -20,7 +20,9 @@ export type Fault =
 	/** Every bearer token seen so far is refused from now on with Distribution's `invalid_token` challenge. */
 	| { kind: 'expire-token' }
 	/** 307 to the blob origin, which serves the blob and logs what it was sent. */
-	| { kind: 'redirect' };
+	| { kind: 'redirect' }
+	/** The registry does the request, and its answer never reaches the app (held until the client gives up). */
+	| { kind: 'lose-answer' };
 
 /** Which requests a rule applies to: `after` matches pass first, then `times` matches get the fault. */
 export interface FaultRule {
@@ -130,6 +132,8 @@ export async function startFaultProxy(registry: Registry, origin: string): Promi
 			redirects.set(id, { path, headers: request.headers });
 			request.resume();
 			request.on('end', () => _answer(response, 307, { ...cors, location: `${blobOrigin}/blob/${id}` }, ''));
+		} else if (fault.kind === 'lose-answer') {
+			request.pipe(forward(request, path, request.headers, (reply) => reply.resume()));
 		} else if (fault.kind === 'stall' && fault.afterBytes === undefined) {
 			void hold().then(() => request.pipe(forward(request, path, request.headers, (reply) => _relay(reply, response))));
 		} else if (fault.kind === 'reset' && entry.method !== 'GET') {

@@ -13,8 +13,8 @@ const USER = 'alice';
 const PASSWORD = 'faulty network';
 const MiB = 1 << 20;
 const registry = useRegistry({ auth: { kind: 'token', user: USER, password: PASSWORD } });
-/** Short waits: a stall is called after 1.5 s, retries come within 0.2 s, 4 attempts in all. */
-const NETWORK = { attempts: 4, baseDelayMs: 50, maxDelayMs: 200, maxRetryAfterMs: 5_000, headersTimeoutMs: 1_500, idleTimeoutMs: 1_500 };
+/** Short waits: a stall is called after 2.5 s, retries come within 0.2 s, 4 attempts in all (a slow answer on a loaded machine is retried too). */
+const NETWORK = { attempts: 4, baseDelayMs: 50, maxDelayMs: 200, maxRetryAfterMs: 5_000, headersTimeoutMs: 2_500, idleTimeoutMs: 2_500 };
 /** The version on the registry every pull case fetches: a 3 MiB weights file and a small one. */
 const WEIGHTS = { path: 'model.bin', size: 3 * MiB, seed: 22 };
 const WEIGHTS_SHA = createHash('sha256').update(seededBytes(WEIGHTS.size, WEIGHTS.seed)).digest('hex');
@@ -179,5 +179,18 @@ test('a bearer token that expires mid-push is renewed and the push finishes; a P
 		await expectIntact(other.page);
 	} finally {
 		await other.context.close();
+	}
+});
+
+test('an upload whose completing PUT the registry did but never answered is retried, found stored, and the push finishes', async ({ browser }) => {
+	const shelf = await shelfBehindProxy(browser);
+	try {
+		await save(shelf.page, { name: 'iris', version: 'v3', files: [{ path: 'model.bin', size: 64 * 1024, seed: 24 }] });
+		const lost = proxy.add({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'lose-answer' } });
+		expect(await shelf.page.evaluate(() => window.modelShelf!.api.push({ tag: 'iris:v3' }))).toMatchObject({ status: 'pushed' });
+		expect(lost.fired).toBe(1);
+		await expectIntact(shelf.page);
+	} finally {
+		await shelf.context.close();
 	}
 });

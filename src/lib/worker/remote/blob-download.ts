@@ -88,7 +88,7 @@ async function _fill(client: RegistryClient, repository: string, file: BlobToFet
 				if (signal.aborted) throw new ShelfError('ABORTED', 'The pull was cancelled; nothing was stored.');
 				if (!isShelfError(error, 'REMOTE_UNREACHABLE') || error.details?.path !== file.path) throw error; // the client's own, already retried
 				const delay = retryDelay(client.policy, retry);
-				if (delay === undefined) throw new ShelfError('REMOTE_UNREACHABLE', `${error.message} Tried ${retry + 1} times.`, { ...error.details, attempts: retry + 1 }, { cause: error });
+				if (delay === undefined) throw new ShelfError('REMOTE_UNREACHABLE', `${error.message} Tried ${retry === 0 ? 'once' : `${retry + 1} times`}.`, { ...error.details, attempts: retry + 1 }, { cause: error });
 				await pause(delay, signal);
 			}
 		}

@@ -77,15 +77,7 @@ export async function sendBlob(target: BlobTarget, digest: string, data: Blob, a
 	}
 	if (data.size <= MONOLITHIC_MAX) {
 		location ??= await _startUpload(target);
-		await client.request(_withDigest(location, digest), {
-			method: 'PUT',
-			repository,
-			access: 'push',
-			headers: { 'Content-Type': 'application/octet-stream' },
-			body: data,
-			accept: [201],
-			signal
-		}).catch((error) => Promise.reject(_digestRejected(error, digest)));
+		await _finish(target, location, digest, data);
 		advance(data.size);
 		return { sent: 'uploaded', uploadedBytes: data.size, skippedBytes: 0 };
 	}
@@ -161,11 +153,26 @@ async function _chunkedUpload(target: BlobTarget, digest: string, data: Blob, op
 			}
 		}
 	}
-	await client.request(_withDigest(session.location, digest), { method: 'PUT', repository, access: 'push', accept: [201], signal }).catch((error) =>
-		Promise.reject(_digestRejected(error, digest))
-	);
+	await _finish(target, session.location, digest);
 	await remoteDb.dropUpload(key);
 	return sent;
+}
+
+/**
+ * The PUT that completes an upload. When the client sent it again (a stall or a 5xx after the registry had in
+ * fact stored the blob), the session is gone and the registry answers 404: the blob being there is success.
+ */
+async function _finish({ client, repository, signal }: BlobTarget, location: string, digest: string, body?: Blob): Promise<void> {
+	const headers = body ? { 'Content-Type': 'application/octet-stream' } : undefined;
+	try {
+		await client.request(_withDigest(location, digest), { method: 'PUT', repository, access: 'push', headers, body, accept: [201], signal });
+	} catch (error) {
+		if (isShelfError(error, 'NOT_FOUND')) {
+			const head = await client.request(`${repository}/blobs/${digest}`, { method: 'HEAD', repository, access: 'push', accept: [200, 404], signal });
+			if (head.status === 200) return;
+		}
+		throw _digestRejected(error, digest);
+	}
 }
 
 /** Where an upload session stands: GET on its location answers 204 with `Range`; 'gone' when the registry dropped it. */

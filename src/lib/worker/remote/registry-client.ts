@@ -78,8 +78,11 @@ export class RegistryClient {
 			try {
 				exchange = await this.#authorized(url, target, request);
 			} catch (error) {
-				// A stall before the headers: the registry did nothing it would not do again (PATCH: the upload loop asks first).
-				const delay = isShelfError(error, 'REMOTE_UNREACHABLE') && error.details?.reason === 'timeout' && method !== 'PATCH' ? retryDelay(this.policy, retry) : undefined;
+				// A stall before the headers: the registry did nothing it would not do again (PATCH: the upload loop asks
+				// first). A connection lost before the headers: safe to send again when reading.
+				const reason = isShelfError(error, 'REMOTE_UNREACHABLE') ? error.details?.reason : undefined;
+				const again = (reason === 'timeout' && method !== 'PATCH') || (reason === 'connection-lost' && (method === 'GET' || method === 'HEAD'));
+				const delay = again ? retryDelay(this.policy, retry) : undefined;
 				if (delay === undefined) throw isShelfError(error, 'REMOTE_UNREACHABLE') && retry > 0 ? withAttempts(error, retry + 1) : error;
 				await this.#wait(delay, request.signal);
 				continue;
