@@ -73,6 +73,14 @@ function button(id: string, action: () => Promise<unknown>): void {
 	});
 }
 
+declare global {
+	interface Window {
+		example?: { shelf: typeof shelf; createSession: typeof createSession };
+	}
+}
+// For scripting from DevTools (and the test): `await example.shelf.list()`.
+window.example = { shelf, createSession };
+
 button('import', importSamples);
 button('run', runSamples);
 button('files', describeFiles);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { resolve } from 'node:path';
 import { serveStatic } from '../../scripts/serve.mjs';
 
 const EXAMPLE = 'examples/onnx-app';
@@ -24,8 +25,9 @@ test.beforeAll(async () => {
 	mkdirSync(`${EXAMPLE}/node_modules`);
 	symlinkSync('../../..', `${EXAMPLE}/node_modules/model-shelf`);
 	// The example type-checks against the package's declarations, then builds.
-	execFileSync('npx', ['tsc', '-p', `${EXAMPLE}/tsconfig.json`], { stdio: 'inherit' });
-	execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: EXAMPLE, stdio: 'inherit' });
+	// The repository's own binaries, by path: npx could otherwise go to the registry from the example's folder.
+	execFileSync(resolve('node_modules/.bin/tsc'), ['-p', `${EXAMPLE}/tsconfig.json`], { stdio: 'inherit' });
+	execFileSync(resolve('node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: EXAMPLE, stdio: 'inherit' });
 	cpSync('tests/fixtures/onnx', `${EXAMPLE}/dist/samples`, { recursive: true });
 	({ server, url: origin } = await serveStatic({ root: `${EXAMPLE}/dist`, port: 0 }));
 });
@@ -75,6 +77,24 @@ test('an app loads versioned models from its own shelf through the onnxruntime-w
 		revoked: true,
 		listed: ['mlp-external:1', 'mlp:1']
 	});
+
+	// Versions the adapter cannot load say why, as ShelfErrors with details, through the package.
+	const refusals = await page.evaluate(async () => {
+		const { shelf, createSession } = window.example!;
+		const graph = await (await fetch('./samples/external/mlp.onnx')).blob();
+		await shelf.save({ name: 'lonely', version: '1', files: [{ path: 'mlp.onnx', data: graph }] });
+		await shelf.save({ name: 'two', version: '1', files: [{ path: 'a.onnx', data: graph }, { path: 'b.onnx', data: graph }] });
+		const attempt = (reference: string) => createSession(shelf, reference).then(
+			() => 'loaded',
+			(error: { code?: string; details?: unknown; message: string }) => ({ code: error.code, details: error.details, message: error.message })
+		);
+		return { lonely: await attempt('lonely'), two: await attempt('two'), nothing: await attempt('mlp@nope') };
+	});
+	expect(refusals.lonely).toMatchObject({ code: 'NOT_FOUND', details: { tag: 'lonely:1', path: 'mlp.onnx.data' } });
+	expect(refusals.lonely).toHaveProperty('message', expect.stringContaining('save the external-data files with the model'));
+	expect(refusals.two).toMatchObject({ code: 'UNSUPPORTED', details: { kind: 'several-onnx' } });
+	expect(refusals.two).toHaveProperty('message', expect.stringContaining('pass the one to load as { path }'));
+	expect(refusals.nothing).toMatchObject({ code: 'NOT_FOUND' });
 
 	// Offline: the samples cannot be fetched any more, and both models still load from the shelf and run.
 	await context.setOffline(true);

@@ -27,9 +27,18 @@ export async function createSession(shelf: Shelf, reference: string, options: Sh
 	}
 	const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
 	const locations = [...new Set(header.header.externalData.map((reference) => reference.location))];
+	const missing = locations.filter((location) => !record.files.some((file) => file.path === folder + location));
+	if (missing.length > 0) {
+		throw new ShelfError('NOT_FOUND', `${path} in ${record.tag} keeps weights in ${missing.join(', ')}, which the version does not hold: save the external-data files with the model.`, { tag: record.tag, path: folder + missing[0] });
+	}
 	const externalData = await Promise.all(locations.map(async (location) => ({ path: location, data: await shelf.file(record.tag, folder + location) })));
 	const model = new Uint8Array(await (await shelf.file(record.tag, path)).arrayBuffer());
-	return InferenceSession.create(model, { ...sessionOptions, ...(externalData.length > 0 ? { externalData } : {}) });
+	try {
+		return await InferenceSession.create(model, { ...sessionOptions, ...(externalData.length > 0 ? { externalData } : {}) });
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : String(error);
+		throw new ShelfError('BAD_MODEL_FILE', `onnxruntime-web could not load ${path} from ${record.tag}: ${reason} (check the model's opset and operators against this onnxruntime-web build).`, { format: 'onnx', reason: 'runtime-refused', path }, { cause: error });
+	}
 }
 
 function _onlyOnnxFile(tag: string, paths: string[]): string {
