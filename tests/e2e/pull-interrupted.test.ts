@@ -34,7 +34,11 @@ test.beforeAll(async ({ browser }) => {
 	}
 	await seed.close();
 });
-test.afterAll(async () => proxy?.close());
+const tally = { tried: 0, absent: 0 };
+test.afterAll(async () => {
+	console.log(`pull kill points: ${tally.tried} tried, ${tally.absent} ended with the version absent and pulled again whole`);
+	await proxy?.close();
+});
 test.afterEach(() => proxy.clear());
 
 /** A fresh profile that pulled rose:v1 through the proxy (no faults), so A and B are stored whole. */
@@ -92,6 +96,7 @@ for (const point of points) {
 			await kill(shelf.page, point.how);
 			proxy.clear();
 
+			tally.tried++;
 			const { page, committed } = await reopenAndCheck(shelf.context, [V1, V2], point.name);
 			expect(committed).toEqual(['rose:v1']);
 			const from = proxy.requests().length;
@@ -99,6 +104,7 @@ for (const point of points) {
 			// A and B were on the shelf whole: never asked for. C and D once each.
 			expect(layerGets(from).map((request) => request.path).sort()).toEqual([C, D].map((file) => `/v2/team/rose/blobs/sha256:${file.sha256}`).sort());
 			await reopenAndCheck(shelf.context, [V1, V2], `${point.name}, pulled again`);
+			tally.absent++;
 		} finally {
 			await shelf.context.close();
 		}

@@ -32,7 +32,13 @@ test.beforeAll(async ({ browser }) => {
 	expect(await seed.page.evaluate(() => window.modelShelf!.api.push({ tag: 'iris:v1' }))).toMatchObject({ status: 'pushed' });
 	await seed.context.close();
 });
-test.afterAll(async () => proxy?.close());
+test.afterAll(async () => {
+	// The issue's closing figures: faults injected per kind in this run.
+	const kinds = new Map<string, number>();
+	for (const request of proxy?.requests() ?? []) if (request.fault) kinds.set(request.fault, (kinds.get(request.fault) ?? 0) + 1);
+	console.log(`network faults injected: ${[...kinds].map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
+	await proxy?.close();
+});
 test.afterEach(() => proxy.clear());
 
 /** A fresh profile whose registry is the proxy, holding one version of its own that no fault may touch. */
