@@ -8,6 +8,8 @@ import { parseDocument } from 'yaml';
 import { newModelInfo, parseModelYaml, serializeModelYaml } from '../../src/lib/core/manifest.ts';
 import { ShelfError } from '../../src/lib/core/errors.ts';
 import { fromBase64, readPem, writePem, type PemBlock } from '../../src/lib/core/signing/pem.ts';
+import { readPickle } from '../../src/lib/core/inspect/pickle-vm.ts';
+import { scanPickle } from '../../src/lib/core/inspect/pickle-scan.ts';
 import { badBundle } from '../../src/lib/core/bundle/bundle-errors.ts';
 import { concatBytes } from '../../src/lib/core/byte-streams.ts';
 import { MAX_ZSTD_WINDOW, zstdChunks } from '../../src/lib/worker/bundle/decompress.ts';
@@ -121,11 +123,25 @@ describe('the fuzzing property itself fails on what it is meant to catch', () =>
 		await expect(checkInput(1, [], spin, 100)).rejects.toThrow(/of CPU/);
 		await expect(checkInput(1, [], () => new Promise(() => {}), 20)).rejects.toThrow(/stalled/);
 		expect(await checkInput(1, ['BAD_BUNDLE'], () => Promise.reject(badBundle('corrupt', 'x')))).toBe('BAD_BUNDLE/corrupt');
-	});
+	}, 60_000);
 
 	it('a parser that keeps a buffer a length field asked for', async () => {
 		const kept: Uint8Array[] = [];
 		await expect(fuzzParser('allocator', fc.constant(300 * 1024 * 1024), [], (size) => void kept.push(new Uint8Array(size)), 1)).rejects.toThrow(/ArrayBuffers held while reading/);
 		kept.length = 0;
+	});
+});
+
+describe('issue 22: a protocol-0 pickle with a \\U escape past U+10FFFF', () => {
+	const unicode = (escape: string) => new TextEncoder().encode(`V${escape}\n.`);
+
+	it('is refused as a damaged argument (String.fromCodePoint threw a RangeError), as Python refuses it', async () => {
+		await checkInput(unicode('\\U10020000'), ['BAD_MODEL_FILE'], readPickle);
+		expect(() => readPickle(unicode('\\U00110000'))).toThrow(expect.objectContaining({ code: 'BAD_MODEL_FILE', details: expect.objectContaining({ reason: 'bad-value', offset: 0 }) }));
+		expect(scanPickle(unicode('\\U00110000'))).toMatchObject({ verdict: 'unreadable', error: { reason: 'bad-value' } });
+	});
+
+	it('still reads the escapes Python reads, up to U+10FFFF', () => {
+		expect(readPickle(unicode('a\\u00e9\\U0001F600\\U0010FFFF')).value).toBe('aé😀\u{10FFFF}');
 	});
 });

@@ -134,11 +134,18 @@ export function unquotePythonString(quoted: string): string | null {
 /**
  * Decodes protocol 0's UNICODE argument (Python's `raw-unicode-escape`: only `\uXXXX` and `\UXXXXXXXX`).
  * @param raw the line without its newline, as Latin-1 text
+ * @returns the text, or null for a `\U` escape past U+10FFFF (Python: "\Uxxxxxxxx out of range"; it threw a
+ *   RangeError here before issue 22's fuzzing)
  */
-export function decodeRawUnicodeEscape(raw: string): string {
-	return raw.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_match, short: string | undefined, long: string | undefined) =>
-		String.fromCodePoint(Number.parseInt(short ?? long ?? '0', 16))
-	);
+export function decodeRawUnicodeEscape(raw: string): string | null {
+	let valid = true;
+	const text = raw.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_match, short: string | undefined, long: string | undefined) => {
+		const code = Number.parseInt(short ?? long ?? '0', 16);
+		if (code <= 0x10ffff) return String.fromCodePoint(code);
+		valid = false;
+		return '';
+	});
+	return valid ? text : null;
 }
 
 /**

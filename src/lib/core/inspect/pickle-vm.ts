@@ -112,7 +112,7 @@ class _Machine {
 			case 0x43: return this.push(this.in.blob(this.in.take(this.in.u8()), false)); // SHORT_BINBYTES 'C'
 			case 0x8e: return this.push(this.in.blob(this.in.take(this.in.u64()), false)); // BINBYTES8
 			case 0x96: return this.push(this.in.blob(this.in.take(this.in.u64()), true)); // BYTEARRAY8
-			case 0x56: return this.push(decodeRawUnicodeEscape(this.in.line())); // UNICODE 'V'
+			case 0x56: return this.push(this.unicode(this.in.line())); // UNICODE 'V'
 			case 0x8c: return this.push(utf8(this.in.take(this.in.u8()))); // SHORT_BINUNICODE
 			case 0x58: return this.push(utf8(this.in.take(this.in.length(this.in.view(4).getUint32(0, true))))); // BINUNICODE 'X'
 			case 0x8d: return this.push(utf8(this.in.take(this.in.u64()))); // BINUNICODE8
@@ -180,6 +180,12 @@ class _Machine {
 			throw badPickle('unsupported-version', `The pickle uses protocol ${protocol}; protocols 0 to ${HIGHEST_PICKLE_PROTOCOL} are read.`, { format: this.format, offset: this.in.opStart, found: String(protocol) });
 		}
 		this.protocol = protocol;
+	}
+
+	private unicode(line: string): string {
+		const text = decodeRawUnicodeEscape(line);
+		if (text === null) throw this.in.badValue('UNICODE', line);
+		return text;
 	}
 
 	private global(module: string, name: string): PickleGlobal {
