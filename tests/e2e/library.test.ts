@@ -80,7 +80,9 @@ test('an app loads versioned models from its own shelf through the onnxruntime-w
 
 	// Versions the adapter cannot load say why, as ShelfErrors with details, through the package.
 	const refusals = await page.evaluate(async () => {
-		const { shelf, createSession } = window.example!;
+		// The example's `window.example`, typed here as far as this test uses it (the test does not compile the example).
+		type Shelf = { save(request: { name: string; version: string; files: { path: string; data: Blob }[] }): Promise<unknown> };
+		const { shelf, createSession } = (window as unknown as { example: { shelf: Shelf; createSession(shelf: Shelf, reference: string): Promise<unknown> } }).example;
 		const graph = await (await fetch('./samples/external/mlp.onnx')).blob();
 		await shelf.save({ name: 'lonely', version: '1', files: [{ path: 'mlp.onnx', data: graph }] });
 		await shelf.save({ name: 'two', version: '1', files: [{ path: 'a.onnx', data: graph }, { path: 'b.onnx', data: graph }] });
