@@ -192,12 +192,13 @@ export class RegistryClient {
 		for (const scope of scopes) url.searchParams.append('scope', scope); // one parameter per scope, as the token spec says
 		let response: Response;
 		try {
-			response = await fetch(url, {
-				headers: this.#basic ? { Authorization: this.#basic } : {},
-				credentials: 'omit',
-				cache: 'no-store',
-				signal: signal ?? null
-			});
+			// A token service that stalls is a stall of the request waiting for it (retried by `request`).
+			const { response: answer, abort } = await fetchWithin(
+				url.href,
+				{ headers: this.#basic ? { Authorization: this.#basic } : {}, credentials: 'omit', cache: 'no-store', signal: signal ?? null },
+				this.policy.headersTimeoutMs
+			);
+			response = watchBody(answer, url.href, this.policy.idleTimeoutMs, abort);
 		} catch (error) {
 			throw await this.#networkError(error, url.origin + url.pathname, signal);
 		}
