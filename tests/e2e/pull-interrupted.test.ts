@@ -2,9 +2,11 @@
 // makes deterministic by holding a blob download (before its headers, or mid-body): before any blob, inside
 // a large blob, and between blobs. After reopening, the version is absent (never partial), fsck finds no temp
 // file and no orphan, verify passes, and pulling again finishes without downloading any blob the shelf held
-// whole (counted at the proxy).
+// whole (counted at the proxy): A and B from rose:v1, and C when the crashed pull had stored it whole (fsck
+// keeps it for the pull, from the pull's journal).
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { MiB, reopenAndCheck, seededFile, type Attempt } from './fault-helpers.ts';
+import { storedBlobs } from './stored-blobs.ts';
 import { startFaultProxy, type FaultProxy, type FaultRule } from './fault-proxy.ts';
 import { appOrigin, useRegistry } from './registry-harness.ts';
 import { openShelf, save } from './shelf-page.ts';
@@ -72,37 +74,40 @@ const layerGets = (from: number) =>
 		.filter((request) => request.method === 'GET' && [A, B, C, D].some((file) => blobPath(file).test(request.path)));
 
 /** The point of the pull at which the tab dies: rules that hold it there, and what must have happened first. */
-const points: { name: string; how: 'crash' | 'close'; rules: FaultRule[]; before?: () => Promise<void> }[] = [
-	{ name: 'before any blob arrived', how: 'close', rules: [C, D].map((file) => ({ method: 'GET', path: blobPath(file), fault: { kind: 'stall' } })) },
-	{ name: 'inside a large blob (1 MiB of C sent)', how: 'crash', rules: [{ method: 'GET', path: blobPath(C), fault: { kind: 'stall', afterBytes: MiB } }] },
+const points: { name: string; how: 'crash' | 'close'; rules: FaultRule[]; before?: (page: Page) => Promise<void>; storedWhole: (typeof C)[] }[] = [
+	{ name: 'before any blob arrived', how: 'close', rules: [C, D].map((file) => ({ method: 'GET', path: blobPath(file), fault: { kind: 'stall' } })), storedWhole: [] },
+	{ name: 'inside a large blob (1 MiB of C sent)', how: 'crash', rules: [{ method: 'GET', path: blobPath(C), fault: { kind: 'stall', afterBytes: MiB } }], storedWhole: [] },
 	{
 		name: 'between blobs (C whole, D not started)',
 		how: 'crash',
 		rules: [{ method: 'GET', path: blobPath(D), fault: { kind: 'stall' } }],
-		// C's answer went out whole; give the worker C's last bytes before the crash.
-		before: () => expect.poll(() => proxy.requests().some((request) => blobPath(C).test(request.path) && request.status === 200)).toBe(true)
+		// C stored whole (its blob in place, the version not committed: D is held) before the crash.
+		before: (page) => expect.poll(async () => (await storedBlobs(page)).includes(C.sha256)).toBe(true),
+		storedWhole: [C]
 	}
 ];
 
 for (const point of points) {
-	test(`a pull killed ${point.name} (${point.how}) leaves no partial version or temp file, and pulling again finishes reusing A and B`, async ({ browser }) => {
+	test(`a pull killed ${point.name} (${point.how}) leaves no partial version or temp file, and pulling again finishes reusing every blob stored whole`, async ({ browser }) => {
 		const shelf = await shelfWithV1(browser);
 		try {
 			const heldBefore = proxy.heldCount();
 			for (const rule of point.rules) proxy.add(rule);
 			await startPull(shelf.page);
 			await proxy.held(heldBefore + 1);
-			await point.before?.();
+			await point.before?.(shelf.page);
 			await kill(shelf.page, point.how);
 			proxy.clear();
 
 			tally.tried++;
-			const { page, committed } = await reopenAndCheck(shelf.context, [V1, V2], point.name);
+			const kept = point.storedWhole.map((file) => file.sha256);
+			const { page, committed } = await reopenAndCheck(shelf.context, [V1, V2], point.name, kept);
 			expect(committed).toEqual(['rose:v1']);
 			const from = proxy.requests().length;
-			expect(await page.evaluate(() => window.modelShelf!.api.pull({ reference: 'rose:v2' }))).toMatchObject({ status: 'created', skippedBytes: 2 * SIZE });
-			// A and B were on the shelf whole: never asked for. C and D once each.
-			expect(layerGets(from).map((request) => request.path).sort()).toEqual([C, D].map((file) => `/v2/team/rose/blobs/sha256:${file.sha256}`).sort());
+			expect(await page.evaluate(() => window.modelShelf!.api.pull({ reference: 'rose:v2' }))).toMatchObject({ status: 'created', skippedBytes: (2 + kept.length) * SIZE });
+			// A and B were on the shelf whole, and so was C when the crashed pull had stored it: never asked for. The rest once each.
+			const fetched = [C, D].filter((file) => !kept.includes(file.sha256));
+			expect(layerGets(from).map((request) => request.path).sort()).toEqual(fetched.map((file) => `/v2/team/rose/blobs/sha256:${file.sha256}`).sort());
 			await reopenAndCheck(shelf.context, [V1, V2], `${point.name}, pulled again`);
 			tally.absent++;
 		} finally {

@@ -147,6 +147,19 @@ describe('ModelStore', () => {
 		expect((await verify(store, 'm:a')).problems).toMatchObject([{ code: 'NOT_FOUND', tag: 'm:a', path: 'f' }]);
 	});
 
+	it('fsck keeps the unreferenced blobs an interrupted pull stored whole (issue 22), and removes the rest', async () => {
+		const store = await openStore({ volume: createMemoryVolume() });
+		const stored = async (text: string) => {
+			const writer = await store.blobs.create();
+			await writer.write(new TextEncoder().encode(text));
+			return (await writer.commit()).sha256;
+		};
+		const [pulled, orphan] = [await stored('pulled whole'), await stored('orphan')];
+		const report = await fsck(store, { keep: async () => new Set([pulled]) });
+		expect(report.orphanBlobsRemoved).toEqual([orphan]);
+		expect(await store.blobs.list()).toEqual([pulled]);
+	});
+
 	it('lists with a selector and reports bad selectors with their position', async () => {
 		const store = await openStore();
 		await store.save(request('a', 'v1', { f: '1' }, { labels: { stage: 'production', team: 'nlp' } }));

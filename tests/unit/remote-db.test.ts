@@ -47,14 +47,15 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('remote schema migrations', () => {
-	it('builds the first release’s stores and index from version 0, under the first release’s name', async () => {
+	it('builds the first release’s stores and index and the pull journal (issue 22) from version 0, under the first release’s name', async () => {
 		expect(REMOTE_DB_NAME).toBe('model-shelf-remote');
-		expect(REMOTE_DB_VERSION).toBe(1);
+		expect(REMOTE_DB_VERSION).toBe(2);
 		expect(REMOTE_MIGRATIONS).toHaveLength(REMOTE_DB_VERSION);
 		const db = await openRemoteDatabase({ factory: new IDBFactory() });
 		expect(db.name).toBe('model-shelf-remote');
-		expect([...db.objectStoreNames].sort()).toEqual(['blobs', 'copies', 'settings', 'uploads']);
-		const tx = db.transaction(['settings', 'uploads', 'copies', 'blobs']);
+		expect([...db.objectStoreNames].sort()).toEqual(['blobs', 'copies', 'pulls', 'settings', 'uploads']);
+		const tx = db.transaction(['settings', 'uploads', 'copies', 'blobs', 'pulls']);
+		expect(tx.objectStore('pulls').keyPath).toBe('key');
 		expect(tx.objectStore('settings').keyPath).toBeNull();
 		expect(tx.objectStore('uploads').keyPath).toBe('key');
 		expect(tx.objectStore('blobs').keyPath).toBe('key');
@@ -84,13 +85,14 @@ describe('remote schema migrations', () => {
 		await createFirstReleaseDatabase(factory);
 		const ran: number[] = [];
 		const addByRegistry: RemoteMigration = (_db, tx) => {
-			ran.push(2);
+			ran.push(3);
 			// A later schema would declare this index in its DBSchema; the cast stands in for that.
 			(tx.objectStore('copies') as unknown as { createIndex(name: string, keyPath: string): void }).createIndex('by-registry', 'registry');
 		};
 		const db = await openRemoteDatabase({ factory, migrations: [...REMOTE_MIGRATIONS, addByRegistry] });
-		expect(ran).toEqual([2]);
-		expect(db.version).toBe(2);
+		expect(ran).toEqual([3]);
+		expect(db.version).toBe(3);
+		expect(db.objectStoreNames.contains('pulls')).toBe(true); // step 1 → 2 ran too
 		expect([...db.transaction('copies').store.indexNames].sort()).toEqual(['by-registry', 'by-tag']);
 		expect((await db.get('settings', 'remote'))?.namespace).toBe('team');
 		db.close();
@@ -151,6 +153,26 @@ describe('remote settings and credentials', () => {
 		expect(await remoteDb.repositoryWithBlob(REGISTRY, 'sha256:a')).toBe('team/iris');
 		expect(await remoteDb.repositoryWithBlob(REGISTRY, 'sha256:b')).toBe('team/bert');
 		expect(await remoteDb.repositoryWithBlob('https://other.example', 'sha256:a')).toBeUndefined();
+		remoteDb.close();
+	});
+
+	it('keeps a pull’s journal across an interruption for a week, forgets it when the pull commits, and lists the blobs fsck must keep', async () => {
+		const remoteDb = await openRemoteDb({ factory: new IDBFactory() });
+		const key = `${REGISTRY}|team/rose@sha256:${'d'.repeat(64)}`;
+		const file = { sha256: 'e'.repeat(64), size: 3, crc32: 7 };
+		const day = 86_400_000;
+		expect(await remoteDb.startPull(key, 0)).toEqual([]);
+		await remoteDb.pulledFile(key, file);
+		expect(await remoteDb.pulledBlobs(day)).toEqual(new Set([file.sha256]));
+		// The same pull again, after a crash: it learns what the first run stored whole.
+		expect(await remoteDb.startPull(key, 2 * day)).toEqual([file]);
+		await remoteDb.endPull(key);
+		expect(await remoteDb.pulledBlobs(2 * day)).toEqual(new Set());
+		// Never retried: after a week the journal goes, and its blobs are orphans again.
+		await remoteDb.startPull(key, 0);
+		await remoteDb.pulledFile(key, file);
+		expect(await remoteDb.pulledBlobs(7 * day)).toEqual(new Set());
+		expect(await remoteDb.startPull(key, 7 * day)).toEqual([]);
 		remoteDb.close();
 	});
 });

@@ -70,7 +70,7 @@ function opening() {
 			const [{ clearOldExports }, { fsck }] = await Promise.all([load.exportTarget(), load.maintenance()]);
 			await clearOldExports();
 			await expireTrash(store).catch(() => undefined); // the next start tries again
-			return fsck(store);
+			return fsck(store, { keep: pulledBlobs });
 		});
 		startup.catch(() => undefined); // reported through api.fsck()
 		// After the clean-up, and without holding up writes: versions stored before facts existed get them.
@@ -129,6 +129,17 @@ async function exportInto(name: string, records: VersionRecord[], request: { tar
 }
 
 // The methods of the registry and signing halves, loaded with their code on the first call of any of them.
+/** Blobs interrupted pulls stored whole, which fsck keeps for the next pull of the same artifact. */
+async function pulledBlobs(): Promise<ReadonlySet<string>> {
+	const { openRemoteDb } = await import('./remote/remote-db.ts');
+	const db = await openRemoteDb();
+	try {
+		return await db.pulledBlobs(Date.now());
+	} finally {
+		db.close();
+	}
+}
+
 const REMOTE_METHODS = ['remote', 'setRemote', 'checkRemote', 'remoteModels', 'remoteTags', 'inspectRemote', 'push', 'pull', 'remoteCopies'] as const;
 const SIGNING_METHODS = ['signingKeys', 'createSigningKey', 'importSigningKey', 'deleteSigningKey', 'trustedKeys', 'trustKey', 'untrustKey', 'trustPolicy', 'setTrustPolicy'] as const;
 
@@ -265,7 +276,7 @@ const api = {
 	async fsck() {
 		const [{ store, startup, beginStartup }, { fsck }] = await Promise.all([opening(), load.maintenance()]);
 		beginStartup();
-		return { startup: await startup, now: await fsck(store) };
+		return { startup: await startup, now: await fsck(store, { keep: pulledBlobs }) };
 	},
 	async damage({ tag }) {
 		const [store, { damagedVersions }] = await Promise.all([open(), load.maintenance()]);

@@ -18,6 +18,7 @@ import type { SignatureCheck } from '../contract.ts';
 import { checkBeforePull, checkUnderPolicy } from './cosign-verify.ts';
 import type { RegistryClient } from './registry-client.ts';
 import type { RemoteDb } from './remote-db.ts';
+import type { PullJournal } from './remote-schema.ts';
 import { foreignFiles, foreignInfo, foreignLayers, pullForeign, type ForeignLayerView } from './pull-foreign.ts';
 import { downloadBlob } from './blob-download.ts';
 import { readAny } from './pull-read.ts';
@@ -149,13 +150,16 @@ export async function pullVersion(
 	let downloadedBytes = 0;
 	let skippedBytes = 0;
 	const report = (item: string) => controls.report?.({ phase: 'pulling', loaded, total: artifact.size, item });
+	// Files an interrupted run of this same pull stored whole: fsck kept their blobs for this (issue 22).
+	const journal = `${client.remote.url}|${repository}@${digest}`;
+	const earlier = await remoteDb.startPull(journal, Date.now());
 	const result = await store.draft(async (draft) => {
 		// A few files at once (bounded as a save is): their downloads and writes overlap; a large file alone
 		// also fetches its parts in parallel (blob-download.ts).
 		const tasks = artifact.files.map((file) => ({
 			bytes: Math.min(file.size, BYTES_IN_FLIGHT),
 			run: async () => {
-				const held = await _heldFile(store, file);
+				const held = await _heldFile(store, file, earlier);
 				if (held) {
 					draft.addStored({ path: file.path, sha256: held.sha256, size: held.size, crc32: held.crc32 });
 					loaded += file.size;
@@ -169,6 +173,7 @@ export async function pullVersion(
 						downloadedBytes += bytes;
 						report(file.path);
 					})
+					.then(({ sha256, size, crc32 }) => remoteDb.pulledFile(journal, { sha256, size, crc32 }))
 					.catch((error) => {
 						// The store's own mismatch says nothing of the registry; _download's (too many bytes) names it already.
 						if (!isShelfError(error, 'INTEGRITY') || error.details?.repository !== undefined) throw error;
@@ -184,6 +189,7 @@ export async function pullVersion(
 		await runBounded(tasks);
 		return draft.commit(info);
 	}, controls.signal);
+	await remoteDb.endPull(journal);
 	await remoteDb.recordBlobs(client.remote.url, repository, artifact.files.map((file) => `sha256:${file.sha256}`));
 	await remoteDb.recordCopy({ registry: client.remote.url, repository, tag, digest, how: 'pulled', at: Date.now(), signature });
 	if (alias) await _followAlias(store, info, alias, repository);
@@ -241,8 +247,9 @@ export async function listRemoteTags(client: RegistryClient, name: string, signa
 // ---------------------------------------------------------------------------
 
 /** The shelf's record of a blob it holds already, when sizes agree. */
-async function _heldFile(store: ModelStore, file: ArtifactFile) {
-	const held = await store.catalogue.fileByDigest(file.sha256);
+/** A file the store holds whole: referenced by a version, or stored by an interrupted run of this pull. */
+async function _heldFile(store: ModelStore, file: ArtifactFile, earlier: PullJournal['files']) {
+	const held = (await store.catalogue.fileByDigest(file.sha256)) ?? earlier.find((stored) => stored.sha256 === file.sha256);
 	return held && held.size === file.size && (await store.blobs.has(file.sha256)) ? held : undefined;
 }
 

@@ -4,7 +4,10 @@
 // run on fake-indexeddb in Node tests as well as on the browser's IndexedDB.
 import type { IDBPDatabase } from 'idb';
 import type { Credentials } from './registry-client.ts';
-import { openRemoteDatabase, type OpenRemoteDatabaseOptions, type RemoteCopy, type RemoteSchema, type SavedRemote, type UploadSession } from './remote-schema.ts';
+import { openRemoteDatabase, type OpenRemoteDatabaseOptions, type PullJournal, type RemoteCopy, type RemoteSchema, type SavedRemote, type UploadSession } from './remote-schema.ts';
+
+/** How long the blobs of an interrupted pull are kept for a pull of the same artifact to reuse. */
+export const PULL_JOURNAL_DAYS = 7;
 
 export type { RemoteCopy, SavedRemote, UploadSession } from './remote-schema.ts';
 
@@ -127,5 +130,46 @@ export class RemoteDb {
 	 */
 	async repositoryWithBlob(registry: string, digest: string): Promise<string | undefined> {
 		return (await this.#db.get('blobs', `${registry}|${digest}`))?.repository;
+	}
+
+	/**
+	 * Opens (or reopens, keeping what an interrupted run stored) the journal of a pull.
+	 * @param key `registry|repository@digest`
+	 * @returns the files an earlier, interrupted run of the same pull stored whole
+	 */
+	async startPull(key: string, now: number): Promise<PullJournal['files']> {
+		const tx = this.#db.transaction('pulls', 'readwrite');
+		const earlier = await tx.store.get(key);
+		const files = earlier && now - earlier.startedAt < PULL_JOURNAL_DAYS * 86_400_000 ? earlier.files : [];
+		await Promise.all([tx.store.put({ key, startedAt: now, files }), tx.done]);
+		return files;
+	}
+
+	/** Notes one file the pull has stored whole (its blob is in the store, not yet referenced by a version). */
+	async pulledFile(key: string, file: PullJournal['files'][number]): Promise<void> {
+		const tx = this.#db.transaction('pulls', 'readwrite');
+		const journal = await tx.store.get(key);
+		if (journal) await tx.store.put({ ...journal, files: [...journal.files.filter((known) => known.sha256 !== file.sha256), file] });
+		await tx.done;
+	}
+
+	/** Forgets a pull's journal once its version is committed (its blobs are referenced now). */
+	async endPull(key: string): Promise<void> {
+		await this.#db.delete('pulls', key);
+	}
+
+	/**
+	 * The blobs interrupted pulls stored whole, for fsck to keep; journals older than {@link PULL_JOURNAL_DAYS}
+	 * are forgotten, so their blobs become orphans it removes.
+	 */
+	async pulledBlobs(now: number): Promise<Set<string>> {
+		const tx = this.#db.transaction('pulls', 'readwrite');
+		const kept = new Set<string>();
+		for (const journal of await tx.store.getAll()) {
+			if (now - journal.startedAt >= PULL_JOURNAL_DAYS * 86_400_000) await tx.store.delete(journal.key);
+			else for (const file of journal.files) kept.add(file.sha256);
+		}
+		await tx.done;
+		return kept;
 	}
 }

@@ -49,6 +49,18 @@ export interface KnownBlob {
 }
 
 /** The remote database. */
+/**
+ * A pull under way or interrupted (issue 22): the files it has stored whole so far. fsck keeps those blobs,
+ * which no version references yet, so pulling the same artifact again reuses them instead of downloading
+ * them again; the entry goes when the pull commits, and is forgotten after {@link PULL_JOURNAL_DAYS}.
+ */
+export interface PullJournal {
+	/** `registry|repository@manifest digest`. */
+	key: string;
+	startedAt: number;
+	files: Array<{ sha256: string; size: number; crc32: number }>;
+}
+
 export interface RemoteSchema extends DBSchema {
 	/** One entry, under the out-of-line key `remote`. */
 	settings: { key: string; value: SavedRemote };
@@ -56,6 +68,7 @@ export interface RemoteSchema extends DBSchema {
 	copies: { key: string; value: RemoteCopy; indexes: { 'by-tag': string } };
 	/** Which repository of a registry already has a blob, for cross-repository mounts. */
 	blobs: { key: string; value: KnownBlob };
+	pulls: { key: string; value: PullJournal };
 }
 
 /** The `versionchange` transaction a migration runs in. */
@@ -75,6 +88,10 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
 		db.createObjectStore('uploads', { keyPath: 'key' });
 		db.createObjectStore('copies', { keyPath: 'key' }).createIndex('by-tag', 'tag');
 		db.createObjectStore('blobs', { keyPath: 'key' });
+	},
+	// 1 → 2: the journal of interrupted pulls (issue 22).
+	(db) => {
+		db.createObjectStore('pulls', { keyPath: 'key' });
 	}
 ];
 

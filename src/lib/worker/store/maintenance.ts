@@ -69,6 +69,11 @@ export interface FsckOptions {
 	exports?: () => Promise<ExportsFolder | null>;
 	/** The current time (ms since epoch), for tests. */
 	now?: number;
+	/**
+	 * Unreferenced blobs to keep all the same: those an interrupted pull stored whole, which pulling the same
+	 * artifact again reuses (issue 22). Asked only when there are unreferenced blobs.
+	 */
+	keep?: () => Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -84,7 +89,9 @@ export async function fsck(store: ModelStore, options: FsckOptions = {}): Promis
 		const tempFilesRemoved = (await store.blobs.clearTemp()) + halfWritten;
 		const referenced = await store.catalogue.referencedDigests();
 		const stored = new Set(await store.blobs.list());
-		const orphanBlobsRemoved = [...stored].filter((sha) => !referenced.has(sha)).sort();
+		const unreferenced = [...stored].filter((sha) => !referenced.has(sha));
+		const kept = unreferenced.length > 0 && options.keep ? await options.keep() : new Set<string>();
+		const orphanBlobsRemoved = unreferenced.filter((sha) => !kept.has(sha)).sort();
 		for (const sha of orphanBlobsRemoved) await store.blobs.delete(sha);
 		const missingBlobs = [...referenced].filter((sha) => !stored.has(sha)).sort();
 		if (tempFilesRemoved + orphanBlobsRemoved.length > 0) store.coordination.announce({ kind: 'maintenance' });
