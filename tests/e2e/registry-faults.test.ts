@@ -46,7 +46,7 @@ async function shelfBehindProxy(browser: Browser) {
 	const context = await browser.newContext();
 	const page = await context.newPage();
 	await openShelf(page);
-	await page.evaluate(({ url, user, password, network }) => window.modelShelf!.api.setRemote({ url, namespace: 'team', username: user, password, network } as never), {
+	await page.evaluate(({ url, user, password, network }) => window.modelShelf!.api.setRemote({ url, namespace: 'team', username: user, password, network }), {
 		url: proxy.url,
 		user: USER,
 		password: PASSWORD,

@@ -8,6 +8,7 @@ import type { FileHeader } from '../core/inspect/inspect-file.ts';
 import type { FileProblem, ModelFormat, ModelIo, PickleFacts, VersionFacts, VersionTensor } from '../core/inspect/facts.ts';
 import type { TensorChange, TensorChangeKind, TensorDiff } from '../core/inspect/tensor-diff.ts';
 import type { PlannedRemoval, RetentionPlan, RetentionRule } from '../core/lifecycle/retention.ts';
+import type { NetworkPolicy } from '../core/oci/retry.ts';
 import type { PullAs, PullResult, RemoteVersion } from './remote/pull.ts';
 import type { PushResult } from './remote/push.ts';
 import type { RemoteCopy } from './remote/remote-db.ts';
@@ -356,6 +357,8 @@ export interface RemoteRequest {
 	username?: string;
 	password?: string;
 	remember?: boolean;
+	/** Retries and stall timeouts for this worker's life; unset fields keep the defaults (core/oci/retry.ts). */
+	network?: Partial<NetworkPolicy>;
 }
 
 /** The worker's API. Long operations take a {@link Cancellable} request and a progress listener. */

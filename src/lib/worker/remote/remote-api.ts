@@ -62,7 +62,7 @@ export function remoteApi(open: () => Promise<ModelStore>, longOperation: LongOp
 		 * the defaults): the fault tests make every wait short with it.
 		 * @throws ShelfError `INVALID_REMOTE` for a bad address or namespace
 		 */
-		async setRemote(request: RemoteRequest & { network?: Partial<NetworkPolicy> }): Promise<RemoteSettings> {
+		async setRemote(request: RemoteRequest): Promise<RemoteSettings> {
 			policy = networkPolicy(request.network ?? {});
 			const url = normalizeRegistryUrl(request.url);
 			const namespace = normalizeNamespace(request.namespace);
