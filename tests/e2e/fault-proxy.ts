@@ -161,7 +161,9 @@ export async function startFaultProxy(registry: Registry, origin: string): Promi
 						if (sent >= limit) return;
 						const part = chunk.subarray(0, limit - sent);
 						sent += part.byteLength;
-						response.write(part);
+						// A cut comes after the bytes before it left (destroying at once dropped them unsent, so a
+						// fresh-clone run saw the cut before any byte and no Range request to resume from).
+						const written = new Promise<void>((resolve) => response.write(part, () => resolve()));
 						if (sent < limit) return;
 						if (fault.kind === 'length') {
 							// Declared more than sent: the connection closes short, as a server that lied would leave it.
@@ -176,7 +178,7 @@ export async function startFaultProxy(registry: Registry, origin: string): Promi
 							});
 						} else {
 							reply.destroy();
-							response.socket?.destroy();
+							void written.then(() => response.socket?.destroy());
 						}
 					});
 					reply.on('end', () => sent < limit && response.end());
