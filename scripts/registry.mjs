@@ -108,8 +108,11 @@ export async function startRegistry({ origin, auth, port, bin = process.env.REGI
 	const dir = mkdtempSync(join(tmpdir(), 'shelf-registry-'));
 	_folders.add(dir);
 	const storageDir = join(dir, 'storage');
-	const publicPort = port ?? (await _freePort());
-	const registryPort = auth ? await _freePort() : publicPort;
+	// Chosen together: a port closed by one pick is free again, and a second pick alone could return it (a
+	// fresh-clone run had the proxy's listen fail with EADDRINUSE on the port the registry had just taken).
+	const [freePublic, freeRegistry, freeToken] = await _freePorts(3);
+	const publicPort = port ?? freePublic;
+	const registryPort = auth ? freeRegistry : publicPort;
 	const configPath = join(dir, 'config.yml');
 	/** @type {{ htpasswdPath?: string, token?: { realm: string, certPath: string } }} */
 	const access = {};
@@ -120,7 +123,7 @@ export async function startRegistry({ origin, auth, port, bin = process.env.REGI
 	if (auth && 'kind' in auth && auth.kind === 'token') {
 		const { certPath, keyPem, certDer } = makeSigningCertificate(dir);
 		tokenServer = tokenService({ auth, origin, keyPem, certDer, log: tokenLog });
-		const tokenPort = await _freePort();
+		const tokenPort = freeToken;
 		await _listen(tokenServer, tokenPort);
 		access.token = { realm: `http://127.0.0.1:${tokenPort}/token`, certPath };
 	} else if (auth) {
@@ -357,16 +360,29 @@ function _close(server) {
 	return /** @type {Promise<void>} */ (closed);
 }
 
-/** @returns {Promise<number>} a port free on 127.0.0.1 right now */
-function _freePort() {
-	return new Promise((resolve, reject) => {
-		const server = createNetServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
+/**
+ * `count` distinct ports free right now: each is held open until all are picked, so none repeats.
+ * @param {number} count @returns {Promise<number[]>}
+ */
+async function _freePorts(count) {
+	/** @type {import('node:net').Server[]} */
+	const servers = [];
+	try {
+		for (let index = 0; index < count; index++) {
+			const server = createNetServer();
+			servers.push(server);
+			await new Promise((resolve, reject) => {
+				server.once('error', reject);
+				server.listen(0, '127.0.0.1', () => resolve(undefined));
+			});
+		}
+		return servers.map((server) => {
 			const address = server.address();
-			server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+			return typeof address === 'object' && address ? address.port : 0;
 		});
-	});
+	} finally {
+		await Promise.all(servers.map((server) => new Promise((resolve) => (server.listening ? server.close(() => resolve(undefined)) : resolve(undefined)))));
+	}
 }
 
 /** @param {string} url @returns {Promise<void>} */

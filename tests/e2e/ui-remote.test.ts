@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import { startRegistry } from '../../scripts/registry.mjs';
+import { startFaultProxy } from './fault-proxy.ts';
 import { appOrigin, useRegistry } from './registry-harness.ts';
 import { save } from './shelf-page.ts';
 import { expectNoSeriousAxeViolations, openApp, waitForServiceWorker } from './ui-helpers.ts';
@@ -222,40 +223,55 @@ test('without a registry, the version page explains why it cannot push', async (
 
 test('a push and a pull can be cancelled; pushing again finishes the push', async ({ page, browser }) => {
 	test.setTimeout(120_000);
-	await openApp(page);
-	await save(page, { name: 'big_model', version: 'v1', files: [{ path: 'weights.bin', size: 96 << 20, seed: 3 }] });
-	await page.goto('/remote');
-	await setUpRemote(page, registry().url, 'shelf-cancel');
-	await expect(page.getByTestId('remote-status')).toContainText('Connected');
-
-	await page.goto('/models/big_model/v1');
-	await page.getByRole('button', { name: 'Push to registry' }).click();
-	await expect(page.getByTestId('push-progress')).toBeVisible();
-	await expect(page.getByRole('progressbar', { name: 'Push of big_model:v1, all files' })).toBeVisible();
-	// The file being sent has its own bar: the ModelPack config and model.yaml go first (the page's default format), then the one file.
-	await expect(page.getByTestId('push-progress')).toContainText('File 3 of 3: weights.bin', { timeout: 30_000 });
-	await expect(page.getByRole('progressbar', { name: 'Push of weights.bin' })).toBeVisible();
-	await page.getByRole('button', { name: 'Cancel push' }).click();
-	await expect(page.getByRole('status').filter({ hasText: 'Push of big_model:v1 cancelled.' })).toBeVisible();
-	await expect(page.getByTestId('push-panel')).toHaveCount(0);
-	await page.getByRole('button', { name: 'Push to registry' }).click();
-	await expect(page.getByTestId('push-result')).toHaveAttribute('data-status', 'pushed', { timeout: 60_000 });
-
-	const context = await browser.newContext({ baseURL: appOrigin() });
+	// The weights' transfer is held by our fault proxy until the cancel, so the cancel always lands mid-transfer
+	// (on a quiet machine the whole 96 MiB went through before the page showed its file bar; a fresh clone saw it).
+	const proxy = await startFaultProxy(registry(), appOrigin());
 	try {
-		const other = await context.newPage();
-		await openApp(other, '/remote');
-		await setUpRemote(other, registry().url, 'shelf-cancel');
-		await expect(other.getByTestId('remote-status')).toContainText('Connected');
-		await other.getByLabel('Pull by reference').fill('big_model:v1');
-		await other.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true }).click();
-		await expect(other.getByTestId('pull-progress')).toBeVisible();
-		await other.getByRole('button', { name: 'Cancel pull' }).click();
-		await expect(other.getByTestId('pull-panel')).toContainText('Pull of big_model:v1 cancelled; nothing was stored.');
-		await other.goto('/models/big_model/v1');
-		await expect(other.getByRole('alert')).toBeVisible();
+		await openApp(page);
+		await save(page, { name: 'big_model', version: 'v1', files: [{ path: 'weights.bin', size: 96 << 20, seed: 3 }] });
+		await page.goto('/remote');
+		await setUpRemote(page, proxy.url, 'shelf-cancel');
+		await expect(page.getByTestId('remote-status')).toContainText('Connected');
+
+		// Large blobs go up in PATCH chunks, the config and model.yaml in one PUT each: the weights' second chunk is
+		// held, after the first has shown the file's bar (fetch reports an upload's progress only as chunks finish).
+		proxy.add({ method: 'PATCH', path: /\/blobs\/uploads\//, fault: { kind: 'stall' }, after: 1 });
+		await page.goto('/models/big_model/v1');
+		await page.getByRole('button', { name: 'Push to registry' }).click();
+		await expect(page.getByTestId('push-progress')).toBeVisible();
+		await expect(page.getByRole('progressbar', { name: 'Push of big_model:v1, all files' })).toBeVisible();
+		await proxy.held(1);
+		// The file being sent has its own bar: the ModelPack config and model.yaml go first (the page's default format), then the one file.
+		await expect(page.getByTestId('push-progress')).toContainText('File 3 of 3: weights.bin');
+		await expect(page.getByRole('progressbar', { name: 'Push of weights.bin' })).toBeVisible();
+		await page.getByRole('button', { name: 'Cancel push' }).click();
+		await expect(page.getByRole('status').filter({ hasText: 'Push of big_model:v1 cancelled.' })).toBeVisible();
+		await expect(page.getByTestId('push-panel')).toHaveCount(0);
+		proxy.clear();
+		await page.getByRole('button', { name: 'Push to registry' }).click();
+		await expect(page.getByTestId('push-result')).toHaveAttribute('data-status', 'pushed', { timeout: 60_000 });
+
+		const context = await browser.newContext({ baseURL: appOrigin() });
+		try {
+			const other = await context.newPage();
+			await openApp(other, '/remote');
+			await setUpRemote(other, proxy.url, 'shelf-cancel');
+			await expect(other.getByTestId('remote-status')).toContainText('Connected');
+			// The weights' download stops after its first MiB (the config and model.yaml are smaller, and pass).
+			proxy.add({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'stall', afterBytes: 1 << 20 }, times: 99 });
+			await other.getByLabel('Pull by reference').fill('big_model:v1');
+			await other.getByTestId('pull-panel').getByRole('button', { name: 'Pull', exact: true }).click();
+			await expect(other.getByTestId('pull-progress')).toBeVisible();
+			await proxy.held(2);
+			await other.getByRole('button', { name: 'Cancel pull' }).click();
+			await expect(other.getByTestId('pull-panel')).toContainText('Pull of big_model:v1 cancelled; nothing was stored.');
+			await other.goto('/models/big_model/v1');
+			await expect(other.getByRole('alert')).toBeVisible();
+		} finally {
+			await context.close();
+		}
 	} finally {
-		await context.close();
+		await proxy.close();
 	}
 });
 
