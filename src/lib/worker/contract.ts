@@ -2,6 +2,7 @@
 // crosses the boundary. Types only; pages import from here (or from core) and never from other worker
 // modules. The worker's `api` object (index.ts) `satisfies` {@link ShelfApi}; the page calls it through
 // the client (src/lib/client/shelf.ts), which is the only code that knows Comlink.
+import type { BrowserFeature, StorageKind } from '../core/browser-features.ts';
 import type { ErrorCode, ErrorDetails, ErrorDetailsByCode } from '../core/errors.ts';
 import type { Alias, AliasEvent, LastUse, ListOrder, ListPage, MetricOrder, NameSummary, VersionRecord } from '../core/store-types.ts';
 import type { FileHeader } from '../core/inspect/inspect-file.ts';
@@ -16,7 +17,7 @@ import type { StoreChange } from './store/coordination.ts';
 import type { DamagedVersion, FsckReport, IntegrityProblem, UsageReport, VerifyReport } from './store/maintenance.ts';
 import type { SaveRequest, StoreResult } from './store/model-store.ts';
 
-export type { ErrorCode, ErrorDetails, ErrorDetailsByCode };
+export type { BrowserFeature, ErrorCode, ErrorDetails, ErrorDetailsByCode, StorageKind };
 export type { FileProblem, ModelFormat, ModelIo, PickleFacts, TensorChange, TensorChangeKind, TensorDiff, VersionFacts, VersionTensor };
 export type { Alias, AliasEvent, FileHeader, LastUse, MetricOrder, PlannedRemoval, RetentionPlan, RetentionRule };
 export type { DamagedVersion, FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
@@ -337,6 +338,8 @@ export interface Usage extends UsageReport {
 	estimate: { usage: number; quota: number };
 	persisted: boolean;
 	limit: number | null;
+	/** Which blob store this browser holds (issue 24) and the worker-side capabilities it lacks. */
+	storage: { kind: StorageKind; missing: BrowserFeature[] };
 }
 
 /** The remote as the page shows it: never the password. */

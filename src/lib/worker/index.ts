@@ -4,7 +4,7 @@
 import { expose } from 'comlink';
 import '../bridge.ts';
 import { openCatalogue } from './catalogue/idb-catalogue.ts';
-import { openOpfsBlobStore } from './blobs/opfs-blob-store.ts';
+import { openBlobStorage, workerSupport } from './blobs/storage-backend.ts';
 import type { StorageQuota } from './blobs/storage-quota.ts';
 import type { Cancellable, FsckReport, ProgressListener, ShelfApi } from './contract.ts';
 import type { VersionRecord } from '../core/store-types.ts';
@@ -36,7 +36,7 @@ const load = {
 
 const coordination = browserCoordination();
 let storageLimit: number | undefined;
-let opened: Promise<{ store: ModelStore; quota: StorageQuota; startup: Promise<FsckReport>; beginStartup: () => void; backfill: () => Promise<FactsBackfill> }> | undefined;
+let opened: Promise<{ store: ModelStore; quota: StorageQuota; inOpfs: boolean; startup: Promise<FsckReport>; beginStartup: () => void; backfill: () => Promise<FactsBackfill> }> | undefined;
 /** This worker's own pages' `watch` listeners: the change feed reaches other tabs only. */
 const localWatchers = new Set<(change: StoreChange) => void>();
 
@@ -51,7 +51,9 @@ const STARTUP_FSCK_DELAY_MS = 2000;
  */
 function opening() {
 	opened ??= (async () => {
-		const [catalogue, blobs] = await Promise.all([openCatalogue(), openOpfsBlobStore({ quotaBytes: storageLimit })]);
+		// OPFS where the browser has it, else IndexedDB alone (issue 24): decided once, in storage-backend.ts.
+		const [catalogue, blobs, { kind }] = await Promise.all([openCatalogue(), openBlobStorage({ quotaBytes: storageLimit }), workerSupport()]);
+		const inOpfs = kind === 'opfs';
 		const store = new ModelStore(catalogue, blobs, coordination);
 		let backfilling: Promise<FactsBackfill> | undefined;
 		const backfill = () =>
@@ -68,14 +70,14 @@ function opening() {
 		const startup = gate.then(async () => {
 			clearTimeout(timer);
 			const [{ clearOldExports }, { fsck }] = await Promise.all([load.exportTarget(), load.maintenance()]);
-			await clearOldExports();
+			if (inOpfs) await clearOldExports();
 			await expireTrash(store).catch(() => undefined); // the next start tries again
 			return fsck(store, { keep: pulledBlobs });
 		});
 		startup.catch(() => undefined); // reported through api.fsck()
 		// After the clean-up, and without holding up writes: versions stored before facts existed get them.
 		void startup.finally(async () => (await backfill()).start());
-		return { store, quota: blobs.quota, startup, beginStartup, backfill };
+		return { store, quota: blobs.quota, inOpfs, startup, beginStartup, backfill };
 	})();
 	const current = opened;
 	current.catch(() => {
@@ -108,15 +110,15 @@ async function forWriting(): Promise<ModelStore> {
 }
 
 /**
- * Writes a bundle into the picked file or OPFS `exports/`: one version at the zip's root (as BentoML exports it),
- * or versions each in its `<name>/<version>/` folder.
+ * Writes a bundle into the picked file, OPFS `exports/`, or a Blob where there is no OPFS: one version at the
+ * zip's root (as BentoML exports it), or versions each in its `<name>/<version>/` folder.
  */
 async function exportInto(name: string, records: VersionRecord[], request: { target?: FileSystemFileHandle } & Cancellable, onProgress: ProgressListener | undefined, layout: 'root' | 'folders') {
-	const { store, quota } = await opening();
+	const { store, quota, inOpfs } = await opening();
 	return runLongOperation(request.opId, onProgress, async (controls) => {
 		// Issue 8: an export into the shelf's own storage counts against the storage limit like any write.
-		const [{ opfsExportTarget, pickedFileTarget }, { writeBundle, writeBundles }] = await Promise.all([load.exportTarget(), load.bundleExport()]);
-		const target = request.target ? await pickedFileTarget(request.target) : await opfsExportTarget(name, quota);
+		const [{ blobExportTarget, opfsExportTarget, pickedFileTarget }, { writeBundle, writeBundles }] = await Promise.all([load.exportTarget(), load.bundleExport()]);
+		const target = request.target ? await pickedFileTarget(request.target) : inOpfs ? await opfsExportTarget(name, quota) : blobExportTarget(name);
 		try {
 			const { bytes } = layout === 'root' ? await writeBundle(store, records[0]!, target, controls) : await writeBundles(store, records, target, controls);
 			for (const record of records) noteUse(store, record.tag, 'exported');
@@ -288,8 +290,9 @@ const api = {
 	},
 	async usage() {
 		const { usage } = await load.maintenance();
-		const [report, estimate, persisted] = await Promise.all([usage(await open()), navigator.storage.estimate(), navigator.storage.persisted()]);
-		return { ...report, estimate: { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 }, persisted, limit: storageLimit ?? null };
+		const storage = navigator.storage as Partial<StorageManager> | undefined;
+		const [report, estimate, persisted, support] = await Promise.all([usage(await open()), storage?.estimate?.() ?? ({} as StorageEstimate), storage?.persisted?.() ?? false, workerSupport()]);
+		return { ...report, estimate: { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 }, persisted, limit: storageLimit ?? null, storage: support };
 	},
 	/** A write past the limit is `STORAGE_FULL`; the store is reopened with it. */
 	async setStorageLimit({ bytes }) {

@@ -61,6 +61,9 @@ export interface IdbBlobStore extends BlobStore {
 	close(): void;
 }
 
+/** Chunk records read per transaction by read(): 16 MiB. */
+const READ_BATCH = 16;
+
 const MIGRATIONS = [
 	(db: IDBPDatabase<IdbBlobSchema>) => {
 		db.createObjectStore('blobs');
@@ -142,12 +145,22 @@ export async function openIdbBlobStore(options: IdbBlobStoreOptions = {}): Promi
 
 	const host: IdbWriterHost = { db, quota, liveTemp, finish };
 	const entryOf = async (sha256: string) => (isSha256(sha256) ? db.get('blobs', sha256) : undefined);
+	// Where this is the whole store (issue 24), blobs are GiBs: records are read READ_BATCH at a time and folded
+	// into the Blob, so this thread holds one batch (the browser's blob storage holds the rest; Chromium pages
+	// it to disk). A small blob is one transaction, entry and chunks together.
 	const read = async (sha256: string): Promise<Blob> => {
 		const tx = db.transaction(['blobs', 'chunks']);
 		const entry = isSha256(sha256) ? await tx.objectStore('blobs').get(sha256) : undefined;
 		if (!entry) throw blobNotFound(sha256);
-		const parts = entry.records === 0 ? [] : await tx.objectStore('chunks').getAll(_range(entry.id, entry.records));
-		return new Blob(parts);
+		const first = Math.min(entry.records, READ_BATCH);
+		let blob = new Blob(first === 0 ? [] : await tx.objectStore('chunks').getAll(_range(entry.id, first)));
+		for (let start = first; start < entry.records; start += READ_BATCH) {
+			const count = Math.min(READ_BATCH, entry.records - start);
+			const parts = await db.getAll('chunks', IDBKeyRange.bound([entry.id, start], [entry.id, start + count - 1]));
+			if (parts.length !== count) throw blobNotFound(sha256); // deleted meanwhile (ids are never reused)
+			blob = new Blob([blob, ...parts]);
+		}
+		return blob;
 	};
 
 	return {

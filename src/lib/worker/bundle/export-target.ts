@@ -1,9 +1,9 @@
 // Where an export is written: a file in the shelf's own OPFS folder `exports/` (handed to the page as a
-// disk-backed File for download), or a file the user chose with the save picker. This module is the one
-// owner of `exports/`: it writes there, and removes what is old or was left half-written.
+// disk-backed File for download), a Blob where there is no OPFS, or a file the user chose with the save
+// picker. This module is the one owner of `exports/`: it writes there, and removes what is old or half-written.
 import type { ByteSink } from '../../core/byte-streams.ts';
 import { isFinishedZip } from '../../core/bundle/zip-directory.ts';
-import { toShelfError } from '../../core/errors.ts';
+import { ShelfError, toShelfError } from '../../core/errors.ts';
 import { isQuotaExceeded, type StorageQuota } from '../blobs/storage-quota.ts';
 import { blobSource } from '../store/chunks.ts';
 
@@ -98,11 +98,50 @@ export async function opfsExportTarget(name: string, quota: StorageQuota): Promi
 	};
 }
 
+/** Bytes gathered in JS before they are folded into the export's Blob. */
+const FOLD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Assembles the export as a Blob, for browsers without OPFS (issue 24): every 8 MiB written are folded into
+ * it, so this thread holds at most that much; the browser's blob storage holds the rest (Chromium moves
+ * large blobs to disk; other engines may keep them in memory). Nothing is written into the site's storage,
+ * so nothing is left behind by a crash and the storage limit does not apply.
+ * @param name the file name
+ */
+export function blobExportTarget(name: string): ExportTarget {
+	let assembled = new Blob([]);
+	let pending: Uint8Array<ArrayBuffer>[] = [];
+	let pendingBytes = 0;
+	const fold = () => {
+		assembled = new Blob([assembled, ...pending]);
+		pending = [];
+		pendingBytes = 0;
+	};
+	return {
+		async write(chunk) {
+			pending.push(chunk.slice()); // the chunk is the caller's again once this resolves
+			pendingBytes += chunk.byteLength;
+			if (pendingBytes >= FOLD_BYTES) fold();
+		},
+		async finish() {
+			fold();
+			return new File([assembled], name, { type: 'application/zip' });
+		},
+		async discard() {
+			assembled = new Blob([]);
+			pending = [];
+		}
+	};
+}
+
 /**
  * Writes into a file the user picked (File System Access save picker), through a writable stream.
  * @param handle the picked file
  */
 export async function pickedFileTarget(handle: FileSystemFileHandle): Promise<ExportTarget> {
+	if (typeof (handle as Partial<FileSystemFileHandle>).createWritable !== 'function') {
+		throw new ShelfError('UNSUPPORTED', 'This browser cannot write into a file you picked. Hint: use Export bundle, which downloads the file.', { feature: 'save-file-picker' });
+	}
 	const writable = await handle.createWritable();
 	return {
 		write: (chunk) => writable.write(chunk as Uint8Array<ArrayBuffer>),

@@ -21,11 +21,18 @@ export interface Coordination {
 const LOCK_NAME = 'model-shelf:write';
 const CHANNEL_NAME = 'model-shelf:changes';
 
-/** Web Locks + BroadcastChannel: works across every tab and worker of the origin. */
+/**
+ * Web Locks + BroadcastChannel: works across every tab and worker of the origin. Where the browser lacks one
+ * (issue 24: reported in `usage().storage.missing`, said on the Storage page), this tab's own queue or no
+ * feed stands in: writes are still one at a time here, and every write is still one transaction.
+ */
 export function browserCoordination(): Coordination {
-	const channel = new BroadcastChannel(CHANNEL_NAME);
+	const local = localCoordination();
+	const locks = typeof navigator !== 'undefined' && typeof navigator.locks?.request === 'function' ? navigator.locks : null;
+	const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL_NAME) : null;
+	if (!channel) return { ...local, exclusive: locks ? (task) => locks.request(LOCK_NAME, { mode: 'exclusive' }, task) : local.exclusive };
 	return {
-		exclusive: (task) => navigator.locks.request(LOCK_NAME, { mode: 'exclusive' }, task),
+		exclusive: locks ? (task) => locks.request(LOCK_NAME, { mode: 'exclusive' }, task) : local.exclusive,
 		announce: (change) => channel.postMessage(change),
 		subscribe(listener) {
 			const onMessage = (event: MessageEvent<StoreChange>) => listener(event.data);
