@@ -5,7 +5,7 @@
 // native peers (skopeo, unzip + sha256sum: bench/native.mjs) timed in the same repetitions.
 // Flags (or env): --quick (64 MiB, 10,000 versions), --size=<MiB> (BENCH_SIZE_MIB, default 1024),
 // --reps=<n> (BENCH_REPS, default 3), --versions=<n> (BENCH_VERSIONS, default 100000),
-// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|catalogue|registry|inspect|folder|lighthouse, --no-build (reuse build-bench/),
+// --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|fallback|catalogue|registry|inspect|folder|lighthouse, --no-build (reuse build-bench/),
 // --registry-size=<MiB> (BENCH_REGISTRY_MIB, default 256; 64 with --quick) for push/pull through a local registry.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -22,6 +22,7 @@ import { updateDocs, writeSummary } from './output.mjs';
 import { makeBundles } from './make-bundles.mjs';
 import { evaluateMemory, evaluateSpeed } from './report.mjs';
 import { runCatalogue } from './suite-catalogue.mjs';
+import { runFallback } from './suite-fallback.mjs';
 import { runFolder } from './suite-folder.mjs';
 import { runLighthouse } from './suite-lighthouse.mjs';
 import { runRegistry } from './suite-registry.mjs';
@@ -78,6 +79,12 @@ try {
 		const transfers = await runTransfers(env, options, files);
 		add('transfer', 'persistent', transfers.rows);
 		Object.assign(result, { memory: transfers.memory, probe: transfers.probe, profiles: transfers.profiles });
+	}
+	if (options.only === null || options.only === 'fallback') {
+		// Issue 24: the IndexedDB-only store (browsers without OPFS) beside OPFS, the transfer suite's size.
+		const fallback = await runFallback(env, options, makeBundles(options.dataDir, options.size));
+		add('fallback', 'persistent', fallback.rows);
+		result.memory.push(...fallback.memory);
 	}
 	if (options.only === null || options.only === 'registry') {
 		const { payload } = makeBundles(options.dataDir, options.registrySize);
@@ -162,7 +169,7 @@ function parseOptions(argv, env) {
 	const versions = Math.round(number('versions', 'BENCH_VERSIONS', quick ? 10_000 : 100_000));
 	const reps = Math.max(1, Math.round(number('reps', 'BENCH_REPS', 3)));
 	const only = flags.get('only') ?? env.BENCH_ONLY ?? null;
-	if (only !== null && !['transfer', 'catalogue', 'registry', 'inspect', 'folder', 'lighthouse'].includes(only)) throw new Error('--only takes transfer, catalogue, registry, inspect, folder or lighthouse.');
+	if (only !== null && !['transfer', 'fallback', 'catalogue', 'registry', 'inspect', 'folder', 'lighthouse'].includes(only)) throw new Error('--only takes transfer, fallback, catalogue, registry, inspect, folder or lighthouse.');
 	return {
 		quick,
 		size,
