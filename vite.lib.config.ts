@@ -1,8 +1,9 @@
 // `npm run build:lib`: the shelf as an ES module package in dist-lib/ (see src/lib/library): the same client,
 // worker and contract the PWA is built from. The shelf worker and the hash worker are entries of their own,
 // started with `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`: the pattern an app's
-// bundler (Vite, webpack 5, esbuild) recognises and bundles, and that also works unbundled. onnxruntime-web stays
-// external: the adapter's peer dependency, the app's choice of build.
+// bundler (Vite, webpack 5, esbuild) recognises and bundles, and that also works unbundled. onnxruntime-web and
+// TensorFlow.js stay external: the adapters' peer dependencies, the app's choice of build (the transformers.js and
+// TF.js adapters import nothing of theirs at run time; transformers.js is not even a peer).
 import { defineConfig, type Plugin } from 'vite';
 
 /** Where the sources start each worker, and the file the library ships it as. */
@@ -43,13 +44,15 @@ export default defineConfig({
 			entry: {
 				index: 'src/lib/library/index.ts',
 				onnxruntime: 'src/lib/library/onnxruntime.ts',
+				transformers: 'src/lib/library/transformers.ts',
+				tfjs: 'src/lib/library/tfjs.ts',
 				worker: 'src/lib/worker/index.ts',
 				'hash-worker': 'src/lib/worker/blobs/hash-worker.ts'
 			},
 			formats: ['es']
 		},
 		rollupOptions: {
-			external: [/^onnxruntime-web(\/.*)?$/],
+			external: [/^onnxruntime-web(\/.*)?$/, /^@tensorflow\//],
 			// Every file in one folder, so each `./worker.js` URL resolves next to the file that holds it.
 			output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' }
 		}

@@ -1,8 +1,10 @@
-// Issue 23 (the library): a plain Vite app (examples/onnx-app) depends on the built package the way npm links a
-// `file:../..` dependency, keeps two tiny ONNX models (tests/fixtures/onnx, written by python3-onnx) on its own
-// shelf and runs them through the onnxruntime-web adapter on the WebAssembly backend, served by the app itself.
-// Outputs must match what numpy computed; the second run is offline; no request ever leaves localhost.
-import { expect, test } from '@playwright/test';
+// Issue 23 (the library): plain Vite apps depend on the built package the way npm links a `file:../..` dependency.
+// examples/onnx-app keeps two tiny ONNX models (tests/fixtures/onnx, written by python3-onnx) on its own shelf and
+// runs them through the onnxruntime-web adapter on the WebAssembly backend, served by the app itself.
+// examples/adapters-app loads a Hugging Face model through the transformers.js cache (model-shelf/transformers) and a
+// TF.js Layers model (tests/fixtures/tfjs, written with numpy) through the IOHandler (model-shelf/tfjs).
+// Outputs must match what numpy computed; second runs are offline; no request ever leaves localhost.
+import { expect, test, type BrowserContext } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, rmSync } from 'node:fs';
@@ -11,31 +13,34 @@ import { resolve } from 'node:path';
 import { serveStatic } from '../../scripts/serve.mjs';
 
 const EXAMPLE = 'examples/onnx-app';
+const ADAPTERS = 'examples/adapters-app';
 const expected = JSON.parse(readFileSync('tests/fixtures/onnx/expected.json', 'utf8')) as { y: number[][]; y_dims: number[] };
+/** The Hugging Face repository the adapters app's "hub" serves: a config.json and the ONNX fixture as onnx/model.onnx. */
+const HUB_FILES = { 'config.json': 'tests/fixtures/transformers/config.json', 'onnx/model.onnx': 'tests/fixtures/onnx/mlp.onnx' };
 
-let server: Server;
+const servers: Server[] = [];
 let origin: string;
+let adaptersOrigin: string;
 
-test.beforeAll(async () => {
-	test.setTimeout(300_000);
-	// What `npm run build:lib` and `npm install` in the example would do (the link is npm's for a file: dependency;
-	// onnxruntime-web and vite come from the repository's node_modules, found by walking up): offline, in seconds.
-	execFileSync('npm', ['run', 'build:lib', '--silent'], { stdio: 'inherit' });
-	rmSync(`${EXAMPLE}/node_modules`, { recursive: true, force: true });
-	mkdirSync(`${EXAMPLE}/node_modules`);
-	symlinkSync('../../..', `${EXAMPLE}/node_modules/model-shelf`);
+/** What `npm install` in an example would do (the link is npm's for a file: dependency; the rest is found by walking up), then tsc and vite build. */
+function buildExample(folder: string): void {
+	rmSync(`${folder}/node_modules`, { recursive: true, force: true });
+	mkdirSync(`${folder}/node_modules`);
+	symlinkSync('../../..', `${folder}/node_modules/model-shelf`);
 	// The example type-checks against the package's declarations, then builds.
 	// The repository's own binaries, by path: npx could otherwise go to the registry from the example's folder.
-	execFileSync(resolve('node_modules/.bin/tsc'), ['-p', `${EXAMPLE}/tsconfig.json`], { stdio: 'inherit' });
-	execFileSync(resolve('node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: EXAMPLE, stdio: 'inherit' });
-	cpSync('tests/fixtures/onnx', `${EXAMPLE}/dist/samples`, { recursive: true });
-	({ server, url: origin } = await serveStatic({ root: `${EXAMPLE}/dist`, port: 0 }));
-});
+	execFileSync(resolve('node_modules/.bin/tsc'), ['-p', `${folder}/tsconfig.json`], { stdio: 'inherit' });
+	execFileSync(resolve('node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: folder, stdio: 'inherit' });
+}
 
-test.afterAll(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
+async function serve(root: string): Promise<string> {
+	const { server, url } = await serveStatic({ root, port: 0 });
+	servers.push(server);
+	return url;
+}
 
-test('an app loads versioned models from its own shelf through the onnxruntime-web adapter, offline after the first load', async ({ page, context }) => {
-	test.setTimeout(180_000);
+/** Lets requests to this machine through and records (and aborts) every other. */
+async function localOnly(context: BrowserContext): Promise<string[]> {
 	const outside: string[] = [];
 	await context.route('**/*', (route) => {
 		const url = new URL(route.request().url());
@@ -43,6 +48,29 @@ test('an app loads versioned models from its own shelf through the onnxruntime-w
 		outside.push(url.href);
 		return route.abort();
 	});
+	return outside;
+}
+
+test.beforeAll(async () => {
+	test.setTimeout(300_000);
+	// Offline, in seconds: the library once, then both examples against it.
+	execFileSync('npm', ['run', 'build:lib', '--silent'], { stdio: 'inherit' });
+	buildExample(EXAMPLE);
+	cpSync('tests/fixtures/onnx', `${EXAMPLE}/dist/samples`, { recursive: true });
+	origin = await serve(`${EXAMPLE}/dist`);
+	buildExample(ADAPTERS);
+	cpSync('tests/fixtures/tfjs', `${ADAPTERS}/dist/samples/tfjs`, { recursive: true });
+	for (const model of ['shelf-tests/mlp', 'shelf-tests/unpinned']) {
+		for (const [file, from] of Object.entries(HUB_FILES)) cpSync(from, `${ADAPTERS}/dist/hub/${model}/resolve/main/${file}`);
+	}
+	adaptersOrigin = await serve(`${ADAPTERS}/dist`);
+});
+
+test.afterAll(() => Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done())))));
+
+test('an app loads versioned models from its own shelf through the onnxruntime-web adapter, offline after the first load', async ({ page, context }) => {
+	test.setTimeout(180_000);
+	const outside = await localOnly(context);
 	const status = page.locator('#status');
 	await page.goto(origin);
 	await page.getByRole('button', { name: 'Import the samples' }).click();
@@ -102,5 +130,130 @@ test('an app loads versioned models from its own shelf through the onnxruntime-w
 	await context.setOffline(true);
 	expect(await page.evaluate(() => fetch('./samples/mlp.onnx').then(() => 'fetched', () => 'offline'))).toBe('offline');
 	check(await run());
+	expect(outside).toEqual([]);
+});
+
+/** Clicks a button of the example and reads what it printed (`Done.`), or fails with the status it showed. */
+async function press(page: import('@playwright/test').Page, name: string): Promise<unknown> {
+	await page.getByRole('button', { name }).click();
+	await expect(page.locator('#status')).toHaveText('Done.', { timeout: 60_000 });
+	return JSON.parse((await page.locator('#output').textContent()) ?? 'null');
+}
+
+/** The adapters example's `window.example`, typed here as far as this test uses it (the test does not compile the example). */
+type AdaptersWindow = {
+	example: {
+		shelf: {
+			resolve(reference: string): Promise<{ files: { path: string }[]; info: { metadata?: unknown } }>;
+			save(request: { name: string; version: string; files: { path: string; data: Blob }[] }): Promise<unknown>;
+		};
+		cache: { match(request: string): Promise<Response | undefined>; put(request: string, response: Response): Promise<void>; staged(): Record<string, string[]> };
+		shelfCache(shelf: unknown, pins: Record<string, string>): unknown;
+		shelfIOHandler(shelf: unknown, reference: string): { load?(): Promise<unknown> };
+		loadHubModel(model?: string): Promise<unknown>;
+		env: { remoteHost: string };
+	};
+};
+
+type HubLoad = { files: { file: string; size: number; sha256: string; fromCache: boolean; contentLength: string | null }[]; committed: { model: string; tag: string; status: string }[] };
+
+test('transformers.js cache: the first load saves the downloaded files as the pinned version, later loads are answered by the shelf offline with the same bytes', async ({ page, context }) => {
+	test.setTimeout(120_000);
+	const outside = await localOnly(context);
+	const hub: string[] = [];
+	page.on('request', (request) => {
+		if (new URL(request.url()).pathname.startsWith('/hub/')) hub.push(request.url());
+	});
+	const files = Object.entries(HUB_FILES).map(([file, from]) => {
+		const bytes = readFileSync(from);
+		return { file, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+	});
+	await page.goto(adaptersOrigin);
+
+	// First load: both files come from the (local) hub and become hf-mlp:1, the pinned version, in one save.
+	const first = (await press(page, 'Load the Hugging Face model')) as HubLoad;
+	expect(first.files).toMatchObject(files.map((file) => ({ ...file, fromCache: false })));
+	expect(first.committed).toEqual([{ model: 'shelf-tests/mlp', tag: 'hf-mlp:1', status: 'created' }]);
+	expect(hub).toHaveLength(2);
+
+	const facts = await page.evaluate(async () => {
+		const { shelf, cache, shelfCache, env } = (window as unknown as AdaptersWindow).example;
+		const record = await shelf.resolve('hf-mlp:1');
+		// Both forms transformers.js asks for (the revision is not consulted: the pin decides), and a model it does not pin.
+		const remote = await cache.match(`${env.remoteHost}shelf-tests/mlp/resolve/v2/config.json`);
+		const local = await cache.match('/models/shelf-tests/mlp/onnx/model.onnx');
+		const unpinned = await cache.match(`${env.remoteHost}shelf-tests/unpinned/resolve/main/config.json`);
+		await cache.put(`${env.remoteHost}shelf-tests/unpinned/resolve/main/config.json`, new Response('{}'));
+		let refused: unknown = null;
+		try {
+			shelfCache(shelf, { 'a/b': 'b' });
+		} catch (error) {
+			refused = { code: (error as { code?: string }).code, details: (error as { details?: unknown }).details };
+		}
+		return {
+			files: record.files.map((file) => file.path),
+			metadata: record.info.metadata,
+			remote: remote && { type: remote.headers.get('content-type'), length: remote.headers.get('content-length'), text: await remote.text() },
+			localLength: local?.headers.get('content-length'),
+			unpinned: unpinned === undefined,
+			staged: cache.staged(),
+			refused
+		};
+	});
+	expect(facts).toMatchObject({ files: ['config.json', 'onnx/model.onnx'], metadata: { hf_model_id: 'shelf-tests/mlp' }, unpinned: true, staged: {} });
+	expect(facts.remote).toEqual({ type: 'application/json', length: String(files[0]!.size), text: readFileSync(HUB_FILES['config.json'], 'utf8') });
+	expect(facts.localLength).toBe(String(files[1]!.size));
+	expect(facts.refused).toMatchObject({ code: 'INVALID_TAG', details: { reason: 'version-required' } });
+
+	// A model it does not pin passes through: downloaded on every load, never stored.
+	for (let round = 0; round < 2; round++) {
+		const unpinned = (await page.evaluate(() => (window as unknown as AdaptersWindow).example.loadHubModel('shelf-tests/unpinned'))) as HubLoad;
+		expect(unpinned.files.map((file) => file.fromCache)).toEqual([false, false]);
+		expect(unpinned.committed).toEqual([]);
+	}
+	expect(hub).toHaveLength(6);
+
+	// A new page (a fresh cache object): the shelf answers both files, same bytes, Content-Length set, nothing fetched;
+	// then the same offline (the example has no service worker: its code is loaded before going offline).
+	await page.reload();
+	const answered = files.map((file) => ({ ...file, fromCache: true, contentLength: String(file.size) }));
+	const second = (await press(page, 'Load the Hugging Face model')) as HubLoad;
+	expect(second).toEqual({ files: answered, committed: [] });
+	await context.setOffline(true);
+	expect(await page.evaluate(() => fetch('./samples/tfjs/model.json').then(() => 'fetched', () => 'offline'))).toBe('offline');
+	const third = (await press(page, 'Load the Hugging Face model')) as HubLoad;
+	expect(third).toEqual({ files: answered, committed: [] });
+	expect(hub).toHaveLength(6);
+	expect(outside).toEqual([]);
+});
+
+test('TF.js IOHandler: a Layers model with two weight shards loads from the shelf and predicts what numpy computed; model.save stores a new version', async ({ page, context }) => {
+	test.setTimeout(120_000);
+	const outside = await localOnly(context);
+	const numpy = JSON.parse(readFileSync('tests/fixtures/tfjs/expected.json', 'utf8')) as { y: number[][] };
+	await page.goto(adaptersOrigin);
+	await press(page, 'Import the TF.js model');
+	const result = (await press(page, 'Predict with TF.js')) as { prod: number[][]; saved: string[]; copy: number[][] };
+	for (const [name, y] of [['dense@prod', result.prod], ['dense:2', result.copy]] as const) {
+		expect(y.length, name).toBe(numpy.y.length);
+		y.flat().forEach((value, index) => expect(value, `${name} y[${index}]`).toBeCloseTo(numpy.y.flat()[index]!, 5));
+	}
+	expect(result.saved).toContain('model.json');
+	expect(result.saved.filter((path) => path.endsWith('.bin')).length).toBeGreaterThan(0);
+
+	// A version missing a shard, or holding no model.json, says so with the file's name.
+	const refusals = await page.evaluate(async () => {
+		const { shelf, shelfIOHandler } = (window as unknown as AdaptersWindow).example;
+		const json = await (await fetch('./samples/tfjs/model.json')).blob();
+		const shard = await (await fetch('./samples/tfjs/group1-shard1of2.bin')).blob();
+		await shelf.save({ name: 'half', version: '1', files: [{ path: 'model.json', data: json }, { path: 'group1-shard1of2.bin', data: shard }] });
+		const attempt = (reference: string) => shelfIOHandler(shelf, reference).load!().then(
+			() => 'loaded',
+			(error: { code?: string; details?: unknown }) => ({ code: error.code, details: error.details })
+		);
+		return { half: await attempt('half:1'), none: await attempt('hf-nothing:1') };
+	});
+	expect(refusals.half).toMatchObject({ code: 'NOT_FOUND', details: { tag: 'half:1', path: 'group1-shard2of2.bin' } });
+	expect(refusals.none).toMatchObject({ code: 'NOT_FOUND' });
 	expect(outside).toEqual([]);
 });
