@@ -113,6 +113,17 @@ export default defineConfig({
 				clientsClaim: true,
 				cleanupOutdatedCaches: true,
 				maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+				// "Try it" (issue 23): onnxruntime-web's 15 MB .wasm is not precached (every install would download it for a
+				// feature many never use); it is cached at its first use and served from there ever after, offline too.
+				// Its URL is content-hashed (immutable), so cache-first never serves a stale one; the JS is precached.
+				globIgnores: ['client/**/ort-wasm*.wasm'],
+				runtimeCaching: [
+					{
+						urlPattern: /\/_app\/immutable\/.*ort-wasm[^/]*\.wasm$/,
+						handler: 'CacheFirst',
+						options: { cacheName: 'onnxruntime-wasm', expiration: { maxEntries: 2 }, cacheableResponse: { statuses: [200] } }
+					}
+				],
 				// The share target's POST handler, a static file next to sw.js.
 				importScripts: ['share-target-sw.js']
 			}

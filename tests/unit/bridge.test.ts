@@ -78,6 +78,7 @@ const DETAILS: { [C in ErrorCode]: ErrorDetails<C> } = {
 	REMOTE_QUOTA: { status: 413, url: 'http://127.0.0.1:5000/v2/team/iris/blobs/uploads/x', registry: [] },
 	REMOTE_REJECTED: { status: 400, url: 'http://127.0.0.1:5000/v2/team/iris/blobs/uploads/x', registry: [{ code: 'DIGEST_INVALID', message: 'digest invalid' }], reason: 'digest-mismatch' },
 	UNTRUSTED: { reason: 'wrong-digest', repository: 'team/iris', digest: `sha256:${'a'.repeat(64)}`, signedDigest: `sha256:${'b'.repeat(64)}` },
+	INVALID_INPUT: { input: 'x', reason: 'shape', expected: '[batch, 4]', found: '[2, 3]' },
 	INTERNAL: { tag: 'iris:v1', createdKey: '2025-11-03T10:15:00.250000~iris:v1' }
 };
 

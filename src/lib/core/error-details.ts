@@ -2,7 +2,6 @@
 //
 // What `ShelfError.details` holds for each code: the typed half of the error contract between worker and
 // page. Details are JSON-safe facts; they cross the worker boundary unchanged (src/lib/bridge.ts).
-import type { BrowserFeature } from './browser-features.ts';
 import type { BundleProblem } from './bundle/bundle-errors.ts';
 import type { ManifestProblem } from './manifest-schema.ts';
 import type { PathProblem } from './paths.ts';
@@ -158,8 +157,7 @@ export interface ErrorDetailsByCode {
 		found?: string;
 	};
 	ABORTED: Record<never, never>;
-	/** `feature`: the missing browser capability, when that is why (issue 24). */
-	UNSUPPORTED: { feature?: BrowserFeature; kind?: string; cursor?: string; name?: string; version?: number; artifactType?: string; configMediaType?: string; mediaType?: string; where?: string; digest?: string };
+	UNSUPPORTED: { kind?: string; cursor?: string; name?: string; version?: number; artifactType?: string; configMediaType?: string; mediaType?: string; where?: string; digest?: string };
 	INVALID_REMOTE: {
 		/** The setting or part of a reference at fault. */
 		field: 'url' | 'namespace' | 'name' | 'version' | 'digest';
@@ -210,6 +208,15 @@ export interface ErrorDetailsByCode {
 		digest: string;
 		/** What the payload names, for `wrong-digest`. */
 		signedDigest?: string;
+	};
+	/** A value typed or picked for a model's input in "Try it" (issue 23) that does not fit it; `input` names it. */
+	INVALID_INPUT: {
+		input: string;
+		/** `bad-json`: not JSON; `shape`: the dims do not fit the declared shape; `dtype`: a value the element type cannot hold;
+		 * `missing`: no value given; `image`: the picked file is not a decodable image; `runtime-refused`: onnxruntime refused the run. */
+		reason: 'bad-json' | 'shape' | 'dtype' | 'missing' | 'image' | 'runtime-refused';
+		expected?: string;
+		found?: string;
 	};
 	INTERNAL: { path?: string; size?: number; chunkSize?: number; length?: number; state?: string; tag?: string; createdKey?: string; version?: number; reason?: string };
 }

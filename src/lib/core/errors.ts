@@ -26,6 +26,7 @@ export const ERROR_CODES = [
 	'REMOTE_QUOTA',
 	'REMOTE_REJECTED',
 	'UNTRUSTED',
+	'INVALID_INPUT',
 	'INTERNAL'
 ] as const;
 

@@ -1,0 +1,42 @@
+// The page's handle on "Try it"'s own worker (src/lib/worker/inference): started when a person asks to load a model,
+// ended by Cancel or when the section goes away. onnxruntime-web is in that worker's bundle only, never the page's.
+import { wrap, type Remote } from 'comlink';
+import '../bridge.ts';
+import { ShelfError } from '../core/errors.ts';
+import type { InferenceApi } from '../worker/inference/inference-worker.ts';
+
+/** One inference worker; `close()` ends it at once, even mid-load (the way to cancel onnxruntime's work). */
+export interface InferenceWorker {
+	api: Remote<InferenceApi>;
+	close(): void;
+}
+
+/**
+ * Starts a worker for one model. Calls pending when it is closed fail with `ABORTED`.
+ * @example
+ * const inference = startInference();
+ * await inference.api.load(await onnxModelFiles(shelf(), tag));
+ */
+export function startInference(): InferenceWorker {
+	// A relative URL: Vite bundles the worker from it ($lib does not resolve inside `new URL`).
+	const worker = new Worker(new URL('../worker/inference/inference-worker.ts', import.meta.url), { type: 'module', name: 'try-it' });
+	const api = wrap<InferenceApi>(worker);
+	let abort: (error: ShelfError) => void = () => {};
+	const closed = new Promise<never>((_, reject) => (abort = reject));
+	closed.catch(() => {}); // only awaited through the wrapped calls below
+	// A terminated worker never answers: every call also races the close, so nothing waits forever.
+	const guarded = new Proxy(api, {
+		get: (target, name) => {
+			const method = Reflect.get(target, name) as unknown;
+			if (typeof method !== 'function') return method;
+			return (...args: unknown[]) => Promise.race([(method as (...args: unknown[]) => Promise<unknown>)(...args), closed]);
+		}
+	}) as Remote<InferenceApi>;
+	return {
+		api: guarded,
+		close() {
+			worker.terminate();
+			abort(new ShelfError('ABORTED', 'Try it was cancelled: the model was not loaded.', {}));
+		}
+	};
+}
