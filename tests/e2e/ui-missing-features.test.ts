@@ -23,12 +23,12 @@ function watchForFailures(page: Page): () => Promise<void> {
 	};
 }
 
-test('with every page-side feature, the Storage page names OPFS and lists nothing missing but file handlers in a tab', async ({ page }) => {
+test('in Chromium, with every feature, the Storage page names OPFS and lists nothing missing', async ({ page }) => {
 	const noFailures = watchForFailures(page);
 	await openApp(page);
 	const missing = await missingOnStoragePage(page);
 	await expect(page.getByTestId('storage-kind')).toHaveAttribute('data-kind', 'opfs');
-	expect(missing.filter((feature) => feature !== 'file-handlers')).toEqual([]);
+	expect(missing).toEqual([]);
 	await expect(page.getByRole('button', { name: 'Make storage persistent' }).or(page.getByTestId('persisted').getByText('Persistent.', { exact: true }))).toHaveCount(1);
 	await noFailures();
 });
@@ -74,4 +74,21 @@ test('without Web Locks and BroadcastChannel in the worker: saving works in this
 	expect(missing.slice(0, 2)).toEqual(['web-locks', 'broadcast-channel']);
 	await expect(page.locator('[data-feature="web-locks"]')).toContainText('one tab at a time');
 	await noFailures();
+});
+
+test('a file handle the worker cannot write is UNSUPPORTED naming the feature, across the worker boundary, never INTERNAL', async ({ page, context }) => {
+	await withoutInWorkers(context, 'delete FileSystemFileHandle.prototype.createWritable;');
+	await openApp(page);
+	await save(page, { name: 'iris', version: 'v1', files: [{ path: 'w.bin', text: 'weights' }] });
+	const failure = await page.evaluate(async () => {
+		const target = await (await navigator.storage.getDirectory()).getFileHandle('picked.zip', { create: true });
+		try {
+			await window.modelShelf!.api.exportBundle({ tag: 'iris:v1', target });
+			return null;
+		} catch (error) {
+			const { code, details } = error as { code: string; details?: { feature?: string } };
+			return { code, feature: details?.feature };
+		}
+	});
+	expect(failure).toEqual({ code: 'UNSUPPORTED', feature: 'save-file-picker' });
 });
