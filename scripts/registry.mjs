@@ -110,7 +110,7 @@ export async function startRegistry({ origin, auth, port, bin = process.env.REGI
 	const storageDir = join(dir, 'storage');
 	// Chosen together: a port closed by one pick is free again, and a second pick alone could return it (a
 	// fresh-clone run had the proxy's listen fail with EADDRINUSE on the port the registry had just taken).
-	const [freePublic, freeRegistry, freeToken] = await _freePorts(3);
+	const [freePublic, freeRegistry, freeToken] = /** @type {[number, number, number]} */ (await _freePorts(3));
 	const publicPort = port ?? freePublic;
 	const registryPort = auth ? freeRegistry : publicPort;
 	const configPath = join(dir, 'config.yml');
