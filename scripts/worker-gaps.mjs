@@ -28,3 +28,31 @@ export async function withoutInWorkers(context, prelude) {
 		await route.fulfill({ status: response.status(), headers, body: `${prelude}\n${await response.text()}` });
 	});
 }
+
+/**
+ * The same as {@link withoutInWorkers}, as a server of ours in front of the app (for registry tests): Chromium
+ * puts a script a route fulfilled in no address space, so its worker's requests to a registry on 127.0.0.1 are
+ * refused as Local Network Access; a script from a real server is not.
+ * @param {string} appUrl the app's origin, e.g. `http://localhost:4321`
+ * @param {string} prelude statements run before the worker's own code
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>} the proxy's origin (`http://127.0.0.1:<port>`)
+ */
+export async function serveWithoutInWorkers(appUrl, prelude) {
+	const { createServer } = await import('node:http');
+	const server = createServer(async (request, response) => {
+		const path = request.url ?? '/';
+		if (path.endsWith('/sw.js')) return void response.writeHead(200, { 'content-type': 'text/javascript' }).end('// no service worker here\n');
+		try {
+			const upstream = await fetch(`${appUrl}${path}`);
+			const headers = Object.fromEntries([...upstream.headers].filter(([name]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(name)));
+			let body = Buffer.from(await upstream.arrayBuffer());
+			if (/\/_app\/immutable\/workers\/index-[^/]*\.js$/.test(path)) body = Buffer.concat([Buffer.from(`${prelude}\n`), body]);
+			response.writeHead(upstream.status, headers).end(body);
+		} catch (error) {
+			response.writeHead(502).end(String(error));
+		}
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+	const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+	return { url: `http://127.0.0.1:${address.port}`, close: () => new Promise((resolve) => server.close(() => resolve(undefined))) };
+}
