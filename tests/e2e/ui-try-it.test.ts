@@ -117,6 +117,13 @@ test('Try it runs ONNX models from the shelf: typed tensors, external data, an i
 	await expect(shownError(page)).toHaveAttribute('data-code', 'INVALID_INPUT');
 	await expect(shownError(page)).toContainText('The file picked for input "image" is not an image');
 
+	// A graph saved without the external-data file it names: refused by name before onnxruntime is asked.
+	await save(page, 'lonely', [file('mlp.onnx', 'external/mlp.onnx')]);
+	await inputBox(page, 'x').fill(JSON.stringify(mlp.x));
+	await page.getByRole('button', { name: 'Run', exact: true }).click();
+	await expect(shownError(page)).toHaveAttribute('data-code', 'NOT_FOUND');
+	await expect(shownError(page)).toContainText('keeps weights in mlp.onnx.data, which the version does not hold');
+
 	// A graph onnxruntime refuses (an operator it does not know; the header still reads): a specific error, not INTERNAL.
 	const unknownOp = Buffer.from(readFileSync(`${FIXTURES}mlp.onnx`).toString('latin1').replace('Relu', 'Rexu'), 'latin1');
 	await save(page, 'refused', [{ name: 'mlp.onnx', mimeType: 'application/octet-stream', buffer: unknownOp }]);
@@ -124,4 +131,18 @@ test('Try it runs ONNX models from the shelf: typed tensors, external data, an i
 	await page.getByRole('button', { name: 'Run', exact: true }).click();
 	await expect(shownError(page)).toHaveAttribute('data-code', 'BAD_MODEL_FILE', { timeout: 60_000 });
 	await expect(shownError(page)).toContainText('onnxruntime-web could not load mlp.onnx from refused:1');
+});
+
+test('Try it offline before onnxruntime was ever loaded says to run it once online, and then runs', async ({ page, context }) => {
+	test.setTimeout(90_000);
+	await openApp(page);
+	await waitForServiceWorker(page);
+	await save(page, 'mlp', [file('mlp.onnx')]);
+	await context.setOffline(true);
+	await inputBox(page, 'x').fill(JSON.stringify(mlp.x));
+	await page.getByRole('button', { name: 'Run', exact: true }).click();
+	await expect(shownError(page)).toHaveAttribute('data-code', 'REMOTE_UNREACHABLE', { timeout: 60_000 });
+	await expect(shownError(page)).toContainText('Run it once while online');
+	await context.setOffline(false);
+	expectClose((await run(page, 'y')).values, mlp.y.flat(), 'y');
 });

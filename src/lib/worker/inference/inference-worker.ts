@@ -41,7 +41,15 @@ const api: InferenceApi = {
 		await session?.release();
 		session = null;
 		const started = performance.now();
-		session = await sessionFromFiles(InferenceSession, files, { executionProviders: ['wasm'] });
+		try {
+			session = await sessionFromFiles(InferenceSession, files, { executionProviders: ['wasm'] });
+		} catch (error) {
+			// onnxruntime starts its backend in the first create; "no available backend" is its .wasm not loading, which
+			// happens when Try it runs for the first time offline (the .wasm is cached at first use), not a bad model.
+			const cause = error instanceof ShelfError && error.cause instanceof Error ? error.cause.message : '';
+			if (!/no available backend/i.test(cause)) throw error;
+			throw new ShelfError('REMOTE_UNREACHABLE', `onnxruntime-web's WebAssembly could not be loaded (${cause}): it comes from this app the first time Try it runs, then works offline. Run it once while online.`, { offline: true, path: 'ort-wasm-simd-threaded.wasm' }, { cause: error });
+		}
 		return { ms: performance.now() - started, threads: env.wasm.numThreads ?? 1 };
 	},
 
