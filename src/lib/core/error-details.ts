@@ -2,6 +2,7 @@
 //
 // What `ShelfError.details` holds for each code: the typed half of the error contract between worker and
 // page. Details are JSON-safe facts; they cross the worker boundary unchanged (src/lib/bridge.ts).
+import type { BrowserFeature } from './browser-features.ts';
 import type { BundleProblem } from './bundle/bundle-errors.ts';
 import type { ManifestProblem } from './manifest-schema.ts';
 import type { PathProblem } from './paths.ts';
@@ -157,7 +158,8 @@ export interface ErrorDetailsByCode {
 		found?: string;
 	};
 	ABORTED: Record<never, never>;
-	UNSUPPORTED: { kind?: string; cursor?: string; name?: string; version?: number; artifactType?: string; configMediaType?: string; mediaType?: string; where?: string; digest?: string };
+	/** `feature`: the missing browser capability, when that is why (issue 24). */
+	UNSUPPORTED: { feature?: BrowserFeature; kind?: string; cursor?: string; name?: string; version?: number; artifactType?: string; configMediaType?: string; mediaType?: string; where?: string; digest?: string };
 	INVALID_REMOTE: {
 		/** The setting or part of a reference at fault. */
 		field: 'url' | 'namespace' | 'name' | 'version' | 'digest';
