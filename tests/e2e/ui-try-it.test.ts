@@ -146,3 +146,36 @@ test('Try it offline before onnxruntime was ever loaded says to run it once onli
 	await context.setOffline(false);
 	expectClose((await run(page, 'y')).values, mlp.y.flat(), 'y');
 });
+
+test.describe('cancel', () => {
+	// No service worker, so the route below sees the worker's own request for the .wasm.
+	test.use({ serviceWorkers: 'block' });
+
+	test('a load held while onnxruntime is fetched can be cancelled, and the next Run loads afresh and runs', async ({ page, context }) => {
+		test.setTimeout(90_000);
+		await openApp(page);
+		await save(page, 'mlp', [file('mlp.onnx')]);
+		// The .wasm's answer waits until the cancel has been seen: the cancel always lands mid-load, whatever the machine.
+		let release!: () => void;
+		const cancelled = new Promise<void>((resolve) => (release = resolve));
+		let requested!: () => void;
+		const fetching = new Promise<void>((resolve) => (requested = resolve));
+		const wasm = /ort-wasm[^/]*\.wasm$/;
+		await context.route(wasm, async (route) => {
+			requested();
+			await cancelled;
+			await route.continue().catch(() => undefined); // the worker asking may be gone
+		});
+		await inputBox(page, 'x').fill(JSON.stringify(mlp.x));
+		await page.getByRole('button', { name: 'Run', exact: true }).click();
+		await fetching;
+		await expect(tryIt(page).getByText('Loading the model…')).toBeVisible();
+		await tryIt(page).getByRole('button', { name: 'Cancel' }).click();
+		await expect(tryIt(page)).toContainText('Cancelled.');
+		await expect(page.getByTestId('try-it-output')).toHaveCount(0);
+		await expect(shownError(page)).toHaveCount(0);
+		release();
+		await context.unroute(wasm);
+		expectClose((await run(page, 'y')).values, mlp.y.flat(), 'y after a cancelled load');
+	});
+});
