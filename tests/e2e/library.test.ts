@@ -133,6 +133,17 @@ test('an app loads versioned models from its own shelf through the onnxruntime-w
 	expect(outside).toEqual([]);
 });
 
+test("a shelf whose worker's code cannot be fetched fails its calls with REMOTE_UNREACHABLE instead of waiting forever", async ({ page, context }) => {
+	// What an app without a service worker meets when its page is open but the worker's script does not arrive
+	// (offline, or a deploy replaced it): the browser fires a plain `error` event on the Worker and nothing answers.
+	await context.route(/\/assets\/worker-[^/]*\.js$/, (route) => route.abort('internetdisconnected'));
+	await page.goto(origin);
+	await page.getByRole('button', { name: 'Import the samples' }).click();
+	await expect(page.locator('#status')).toHaveText(/^Failed: REMOTE_UNREACHABLE: The shelf's worker could not start: its code did not load/);
+	const failure = await page.evaluate(() => (window as unknown as { example: { shelf: { list(): Promise<unknown> } } }).example.shelf.list().then(() => null, (error: { code: string; details?: unknown }) => ({ code: error.code, details: error.details })));
+	expect(failure).toEqual({ code: 'REMOTE_UNREACHABLE', details: { offline: false } });
+});
+
 /** Clicks a button of the example and reads what it printed (`Done.`), or fails with the status it showed. */
 async function press(page: import('@playwright/test').Page, name: string): Promise<unknown> {
 	await page.getByRole('button', { name }).click();

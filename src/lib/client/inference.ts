@@ -3,6 +3,7 @@
 import { wrap, type Remote } from 'comlink';
 import '../bridge.ts';
 import { ShelfError } from '../core/errors.ts';
+import { guardRemote } from './worker-guard.ts';
 import type { InferenceApi } from '../worker/inference/inference-worker.ts';
 
 /** One inference worker; `close()` ends it at once, even mid-load (the way to cancel onnxruntime's work). */
@@ -23,15 +24,8 @@ export function startInference(): InferenceWorker {
 	const api = wrap<InferenceApi>(worker);
 	let abort: (error: ShelfError) => void = () => {};
 	const closed = new Promise<never>((_, reject) => (abort = reject));
-	closed.catch(() => {}); // only awaited through the wrapped calls below
-	// A terminated worker never answers: every call also races the close, so nothing waits forever.
-	const guarded = new Proxy(api, {
-		get: (target, name) => {
-			const method = Reflect.get(target, name) as unknown;
-			if (typeof method !== 'function') return method;
-			return (...args: unknown[]) => Promise.race([(method as (...args: unknown[]) => Promise<unknown>)(...args), closed]);
-		}
-	}) as Remote<InferenceApi>;
+	// A terminated worker never answers: every call also races the close.
+	const guarded = guardRemote(api, closed);
 	return {
 		api: guarded,
 		close() {

@@ -3,6 +3,7 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import '../bridge.ts';
 import { ShelfError } from '../core/errors.ts';
+import { guardRemote } from './worker-guard.ts';
 import type { Cancellable, LongOperationName, Progress, ShelfApi, StoreChange } from '../worker/contract.ts';
 
 /** What a long operation takes besides its request. */
@@ -62,8 +63,19 @@ export function exposeOnWindow(): void {
 // ---------------------------------------------------------------------------
 
 function _worker(): Remote<ShelfApi> {
+	if (worker) return worker;
 	// A relative URL: Vite bundles the worker from it ($lib does not resolve inside `new URL`).
-	worker ??= wrap<ShelfApi>(new Worker(new URL('../worker/index.ts', import.meta.url), { type: 'module', name: 'shelf' }));
+	const started = new Worker(new URL('../worker/index.ts', import.meta.url), { type: 'module', name: 'shelf' });
+	let fail: (error: ShelfError) => void = () => {};
+	const failed = new Promise<never>((_, reject) => (fail = reject));
+	started.addEventListener('error', (event) => {
+		// A plain Event, not an ErrorEvent: the worker's code did not load (or parse), so it will never answer.
+		// Without a service worker (an app using the library) that is a page opened online whose worker is fetched offline.
+		if (event instanceof ErrorEvent) return;
+		const offline = !navigator.onLine;
+		fail(new ShelfError('REMOTE_UNREACHABLE', `The shelf's worker could not start: its code did not load${offline ? ' (the browser is offline)' : ''}. Reload the page while online; an installed app's cached files start offline too.`, { offline }));
+	});
+	worker = guardRemote(wrap<ShelfApi>(started), failed);
 	return worker;
 }
 
