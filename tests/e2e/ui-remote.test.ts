@@ -142,7 +142,7 @@ test('a registry that does not allow this app (CORS) says what to configure', as
 		await expect(error).toHaveAttribute('data-code', 'REMOTE_CORS');
 		await expect(error).toContainText('does not allow this app');
 		await error.getByText('What to configure on the registry').click();
-		await expect(error.locator('pre')).toContainText(`Access-Control-Allow-Origin: ['${appOrigin()}']`);
+		await expect(error.locator('pre')).toContainText(`Access-Control-Allow-Origin: ["${appOrigin()}"]`);
 		// The message and the disclosure point at README's section, and name what other registries need.
 		await expect(error).toContainText('README, "Sharing through a registry: registry configuration"');
 		await expect(error).toContainText(`http.allowOrigin: "${appOrigin()}"`);

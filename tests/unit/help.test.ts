@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSelector, SELECTOR_OPERATORS } from '../../src/lib/core/selector.ts';
 import type { Alias, VersionRecord } from '../../src/lib/worker/contract.ts';
 import { examplesFrom } from '../../src/routes/help/help-examples.ts';
-import { distributionCorsYaml, EXAMPLE_ORIGIN, nginxRegistryCors, nginxTokenCors } from '../../src/routes/help/registry-cors.ts';
+import { distributionCorsYaml, EXAMPLE_ORIGIN, nginxRegistryCors, nginxTokenCors } from '../../src/lib/ui/registry-cors.ts';
 import { SELECTOR_EXAMPLES } from '../../src/routes/help/selector-examples.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

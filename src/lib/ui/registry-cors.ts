@@ -1,5 +1,5 @@
-// What a registry must be told so this app may talk to it (CORS): the lines README's "Sharing through a
-// registry: registry configuration" gives, written for a given origin. tests/unit/help.test.ts checks that
+// What a registry must be told so this app may talk to it (CORS), shown by Help and by a CORS error: the lines
+// README's "Sharing through a registry: registry configuration" gives, written for a given origin. tests/unit/help.test.ts checks that
 // README's lines are exactly these for its example origin, so the two never drift apart.
 
 /** The origin README writes its examples for. */
