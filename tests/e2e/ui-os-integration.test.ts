@@ -181,7 +181,7 @@ test('files shared to the app are kept by the service worker, imported after its
 	await expect(shownTags(page)).toHaveCount(2);
 });
 
-test('keyboard: "/" searches, g m / g s / g r go to the pages, "?" lists the shortcuts, and typing in a field is left alone', async ({ page }) => {
+test('keyboard: "/" searches, g m / g s / g r / g h go to the pages, "?" lists the shortcuts, and typing in a field is left alone', async ({ page }) => {
 	const visited: string[] = [];
 	page.on('framenavigated', (frame) => {
 		if (frame !== page.mainFrame()) return;
@@ -216,6 +216,9 @@ test('keyboard: "/" searches, g m / g s / g r go to the pages, "?" lists the sho
 	await page.keyboard.press('r');
 	await expect(page.getByRole('heading', { name: 'Remote', level: 1 })).toBeVisible();
 	await page.keyboard.press('g');
+	await page.keyboard.press('h');
+	await expect(page.getByRole('heading', { name: 'Help', level: 1 })).toBeVisible();
+	await page.keyboard.press('g');
 	await page.keyboard.press('m');
 	await expect(page.getByRole('heading', { name: 'Models', level: 1 })).toBeVisible();
 
@@ -225,14 +228,14 @@ test('keyboard: "/" searches, g m / g s / g r go to the pages, "?" lists the sho
 	await expect(page.getByRole('heading', { name: 'Storage', level: 1 })).toBeVisible();
 	await page.keyboard.press('/');
 	await expect(searchBox(page)).toBeFocused();
-	expect(visited).toEqual(['/', '/storage', '/remote', '/', '/storage', '/']);
+	expect(visited).toEqual(['/', '/storage', '/remote', '/help', '/', '/storage', '/']);
 
 	// "?" lists every shortcut in a modal dialog; Escape closes it and shortcuts work again.
 	await page.getByRole('heading', { name: 'Models', level: 1 }).click();
 	await page.keyboard.press('?');
 	const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
 	await expect(dialog).toBeVisible();
-	await expect(dialog.getByRole('row')).toHaveText([/Keys/, /\/.*Search/, /g.*then.*m.*Models/, /g.*then.*s.*Storage/, /g.*then.*r.*Remote/, /\?.*shortcuts/]);
+	await expect(dialog.getByRole('row')).toHaveText([/Keys/, /\/.*Search/, /g.*then.*m.*Models/, /g.*then.*s.*Storage/, /g.*then.*r.*Remote/, /g.*then.*h.*Help/, /\?.*shortcuts/]);
 	await expectNoSeriousAxeViolations(page, 'the keyboard shortcuts dialog');
 	// While it is open, the page's shortcuts wait.
 	await page.keyboard.press('g');

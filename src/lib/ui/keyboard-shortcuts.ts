@@ -2,7 +2,7 @@
 // Pure (no DOM access beyond duck-typing the event target), so the sequence logic runs in Node tests.
 
 /** What a shortcut does; the root layout carries it out. */
-export type ShortcutAction = 'search' | 'models' | 'storage' | 'remote' | 'help';
+export type ShortcutAction = 'search' | 'models' | 'storage' | 'remote' | 'help-page' | 'help';
 
 /** One shortcut: the keys pressed one after another, and what it does. */
 export interface Shortcut {
@@ -19,6 +19,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
 	{ keys: ['g', 'm'], action: 'models', description: 'Go to Models' },
 	{ keys: ['g', 's'], action: 'storage', description: 'Go to Storage' },
 	{ keys: ['g', 'r'], action: 'remote', description: 'Go to Remote' },
+	{ keys: ['g', 'h'], action: 'help-page', description: 'Go to Help' },
 	{ keys: ['?'], action: 'help', description: 'Show these keyboard shortcuts' }
 ];
 
