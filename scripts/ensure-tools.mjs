@@ -47,6 +47,30 @@ export function ensureCheckers() {
 	}
 }
 
+/** Where Debian's packages put the other engines the engines suite drives (issue 24). */
+export const ENGINE_PATHS = {
+	firefox: '/usr/bin/firefox-esr',
+	webkitDriver: '/usr/bin/WebKitWebDriver',
+	miniBrowser: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+	xvfbRun: '/usr/bin/xvfb-run'
+};
+
+/**
+ * Makes sure Firefox ESR, WebKitGTK's WebDriver (with its MiniBrowser) and Xvfb are there for the engines
+ * suite, installing Debian's `firefox-esr`, `webkit2gtk-driver` and `xvfb` when root; otherwise exits with
+ * the apt-get line. Returns the paths.
+ */
+export function ensureEngines() {
+	const packages = { firefox: 'firefox-esr', webkitDriver: 'webkit2gtk-driver', miniBrowser: 'webkit2gtk-driver', xvfbRun: 'xvfb' };
+	const missing = () => Object.entries(ENGINE_PATHS).filter(([, path]) => !existsSync(path)).map(([key]) => packages[/** @type {keyof typeof packages} */ (key)]);
+	const before = [...new Set(missing())];
+	// xauth: xvfb-run needs it and xvfb only recommends it (installs here skip recommends).
+	if (before.length > 0) installDebianPackages([...before, ...(before.includes('xvfb') ? ['xauth'] : [])], 'the other browser engines of the engines suite (Firefox ESR, WebKitGTK, Xvfb)');
+	const after = missing();
+	if (after.length > 0) fail(`apt-get installed ${before.join(', ')} but ${after.join(', ')} is still missing (${Object.values(ENGINE_PATHS).join(', ')}).`);
+	return ENGINE_PATHS;
+}
+
 /**
  * True when the command runs and exits 0.
  * @param {string} command
@@ -94,4 +118,4 @@ function fail(message) {
 	process.exit(1);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(ensureChromium());
+if (import.meta.url === `file://${process.argv[1]}`) console.log(process.argv[2] === 'engines' ? ensureEngines() : ensureChromium());

@@ -47,6 +47,11 @@ if (buildOk) {
 		PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport
 	});
 	suites.push(countPlaywright(playwrightReport, playwrightStatus));
+
+	// Issue 24: the journeys on Chromium, Firefox ESR and WebKitGTK (tests/engines), on the build just made.
+	const enginesReport = join(reports, 'engines.json');
+	const enginesStatus = runSuite('Engines (Chromium, Firefox ESR, WebKitGTK)', 'node', ['tests/engines/run.mjs', '--no-build'], { SHELF_ENGINES_REPORT: enginesReport });
+	suites.push(countEngines(enginesReport, enginesStatus));
 }
 
 rmSync(reports, { recursive: true, force: true });
@@ -75,6 +80,13 @@ function countPlaywright(file, status) {
 	const errors = report.errors?.length ?? 0;
 	const failed = unexpected + flaky + errors + (status !== 0 && unexpected + flaky + errors === 0 ? 1 : 0);
 	return { name: 'playwright', passed: expected, failed, skipped };
+}
+
+function countEngines(file, status) {
+	const report = readJson(file);
+	if (!report) return { name: 'engines', passed: 0, failed: 1, skipped: 0 };
+	const failed = report.failed + (status !== 0 && report.failed === 0 ? 1 : 0);
+	return { name: 'engines', passed: report.passed, failed, skipped: report.skipped };
 }
 
 function readJson(file) {
