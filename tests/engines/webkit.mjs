@@ -23,6 +23,8 @@ export async function launchWebKit() {
 			/* already gone */
 		}
 	};
+	// Also when the run dies without closing (an exception, a closed pipe): no X server or browser outlives it.
+	process.once('exit', kill);
 	const base = `http://127.0.0.1:${port}`;
 	try {
 		await waitFor(async () => (await fetch(`${base}/status`)).ok, `WebKitWebDriver on port ${port} never answered /status (${log.trim()})`);
