@@ -30,6 +30,7 @@ const JOURNEY_BOUND_MS = 180_000;
 const port = Number(process.env.SHELF_PORT ?? 4331);
 const app = `http://localhost:${port}`;
 const workDir = mkdtempSync(join(tmpdir(), 'shelf-engines-'));
+process.once('exit', () => rmSync(workDir, { recursive: true, force: true }));
 /** @type {import('node:http').Server | null} */
 let server = null;
 const startApp = async () => void (server = (await serveStatic({ port })).server);
