@@ -8,7 +8,7 @@ const END = '<!-- bench:latest:end -->';
 
 /**
  * Everything a reader needs from one run, as Markdown: machine, speed, memory, per-file costs, profiles.
- * @param {object} report what bench/run.mjs writes to JSON
+ * @param {object} report what bench/main.mjs writes to JSON
  */
 export function writeSummary(report) {
 	const { machine } = report;
