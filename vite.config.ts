@@ -105,7 +105,9 @@ export default defineConfig({
 			},
 			kit: { adapterFallback: 'index.html', spa: true },
 			workbox: {
-				globPatterns: ['client/**/*.{js,css,html,svg,png,ico,webmanifest,wasm,json}'],
+				// The sample models (issue 25, static/samples/) are precached too: they must import offline after the first
+				// visit, and they are small (index.json lists their bytes); their generator's expected.json is for tests only.
+				globPatterns: ['client/**/*.{js,css,html,svg,png,ico,webmanifest,wasm,json}', 'client/samples/*.{zip,bentomodel}'],
 				// Offline deep links and bookmarked filters: every navigation is answered by the app shell,
 				// and query strings never miss the precache (Workbox only strips utm_* and fbclid by default).
 				navigateFallback: '/index.html',
@@ -116,7 +118,7 @@ export default defineConfig({
 				// "Try it" (issue 23): onnxruntime-web's 15 MB .wasm is not precached (every install would download it for a
 				// feature many never use); it is cached at its first use and served from there ever after, offline too.
 				// Its URL is content-hashed (immutable), so cache-first never serves a stale one; the JS is precached.
-				globIgnores: ['client/**/ort-wasm*.wasm'],
+				globIgnores: ['client/**/ort-wasm*.wasm', 'client/samples/expected.json'],
 				runtimeCaching: [
 					{
 						urlPattern: /\/_app\/immutable\/.*ort-wasm[^/]*\.wasm$/,

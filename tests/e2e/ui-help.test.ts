@@ -21,10 +21,11 @@ async function seedLabelled(page: Page) {
 	await page.evaluate(() => window.modelShelf!.api.setAlias({ name: 'churn', alias: 'champion', version: 'v1' }));
 }
 
-test('an empty shelf offers four ways to start, and Help says the shelf is empty; Help opens by keyboard and offline', async ({ page, context }) => {
+test('an empty shelf offers five ways to start, and Help says the shelf is empty; Help opens by keyboard and offline', async ({ page, context }) => {
 	await openApp(page);
 	const empty = page.getByTestId('empty-shelf');
-	await expect(empty.getByRole('list', { name: 'Ways to start' }).getByRole('listitem')).toHaveCount(4);
+	await expect(empty.getByRole('list', { name: 'Ways to start' }).getByRole('listitem')).toHaveCount(5);
+	await expect(empty.getByTestId('way-samples').getByRole('button')).toHaveText('Try with sample models');
 	await expect(empty.getByTestId('way-import')).toContainText('Import a bundle');
 	await expect(empty.getByTestId('way-store-folder')).toContainText('Open BentoML store');
 	await expect(empty.getByRole('link', { name: 'Pull from a registry' })).toHaveAttribute('href', '/remote');

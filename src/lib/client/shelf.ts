@@ -25,7 +25,7 @@ export type ShelfClient = {
 			: ShelfApi[K];
 };
 
-const LONG_OPERATIONS: ReadonlySet<string> = new Set<LongOperationName>(['save', 'importBundle', 'importFolder', 'exportBundle', 'exportBundles', 'exportToFolder', 'verify', 'push', 'pull', 'deleteMany', 'applyRetention']);
+const LONG_OPERATIONS: ReadonlySet<string> = new Set<LongOperationName>(['save', 'importBundle', 'importFolder', 'exportBundle', 'exportBundles', 'exportToFolder', 'verify', 'push', 'pull', 'deleteMany', 'applyRetention', 'importSamples']);
 
 let worker: Remote<ShelfApi> | undefined;
 let client: ShelfClient | undefined;

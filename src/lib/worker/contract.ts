@@ -195,6 +195,27 @@ export interface ImportResult extends StoreResult {
 	versions: StoreResult[];
 }
 
+/** What "Try with sample models" did (issue 25): each sample version's outcome and the aliases it set. */
+export interface ImportSamplesResult {
+	/** Tags stored now. */
+	created: string[];
+	/** Tags the shelf held already, identical. */
+	unchanged: string[];
+	/** Tags the shelf holds with other content, or in its trash (`TAG_EXISTS`): left as they are. */
+	skipped: Array<{ tag: string; trashed: boolean }>;
+	/** `name@alias` of every alias set now (an alias the model already has is left where it points). */
+	aliases: string[];
+}
+
+/** What "Remove sample models" did: every sample version deleted for good, with its aliases. */
+export interface RemoveSamplesResult {
+	/** Tags deleted (from the shelf, and sample versions that were in the trash). */
+	removed: string[];
+	/** `name@alias` of every alias removed with them. */
+	aliasesRemoved: string[];
+	bytesFreed: number;
+}
+
 /** Every tensor of a version, file by file, with the version's facts (the tensor table). */
 export interface VersionTensors {
 	tag: string;
@@ -378,6 +399,12 @@ export interface ShelfApi {
 	importFolder(request: ImportFolderRequest & Cancellable, onProgress?: ProgressListener): Promise<ImportFolderResult>;
 	/** Writes versions into a BentoML store folder as BentoML's store does (`<name>/<version>/`, `<name>/latest`), streamed from OPFS and verified. */
 	exportToFolder(request: ExportFolderRequest & Cancellable, onProgress?: ProgressListener): Promise<ExportFolderResult>;
+	/**
+	 * Imports the sample models the app ships (`/samples/`, precached: offline after the first visit) through the bundle
+	 * import, then sets their alias; progress counts the bundles' bytes. A tag already held is `unchanged`, or skipped
+	 * when it holds other content or is in the trash.
+	 */
+	importSamples(request: Cancellable, onProgress?: ProgressListener): Promise<ImportSamplesResult>;
 	/** Re-hashes stored files of one version or all, reporting mismatches. */
 	verify(request: { tag?: string } & Cancellable, onProgress?: ProgressListener): Promise<VerifyReport>;
 	/**
@@ -422,6 +449,8 @@ export interface ShelfApi {
 	manifest(request: { tag: string }): Promise<string>;
 	/** Deletes one version (or, with `dryRun`, only says where `latest` would point). */
 	delete(request: DeleteRequest): Promise<DeleteResult>;
+	/** Deletes every version labelled `sample=true` for good (shelf and trash), with its aliases. */
+	removeSamples(): Promise<RemoveSamplesResult>;
 	/** Deletes every version of a model into the trash, with its aliases; answers the removed tags. */
 	deleteModel(request: { name: string }): Promise<string[]>;
 
@@ -504,4 +533,4 @@ export interface ShelfApi {
 }
 
 /** The worker methods that run long: progress, cancel. */
-export type LongOperationName = 'save' | 'importBundle' | 'importFolder' | 'exportBundle' | 'exportBundles' | 'exportToFolder' | 'verify' | 'push' | 'pull' | 'deleteMany' | 'applyRetention';
+export type LongOperationName = 'save' | 'importBundle' | 'importFolder' | 'exportBundle' | 'exportBundles' | 'exportToFolder' | 'verify' | 'push' | 'pull' | 'deleteMany' | 'applyRetention' | 'importSamples';

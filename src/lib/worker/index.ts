@@ -31,7 +31,8 @@ const load = {
 	deletePreview: () => import('./store/delete-preview.ts'),
 	maintenance: () => import('./store/maintenance.ts'),
 	inspect: () => import('./store/inspect-stored.ts'),
-	backfill: () => import('./store/facts-backfill.ts')
+	backfill: () => import('./store/facts-backfill.ts'),
+	samples: () => import('./samples.ts')
 };
 
 const coordination = browserCoordination();
@@ -155,6 +156,15 @@ const api = {
 	async importBundle(request, onProgress) {
 		const [store, { importBundle }] = await Promise.all([forWriting(), load.bundleImport()]);
 		return runLongOperation(request.opId, onProgress, (controls) => importBundle(store, request.file, controls));
+	},
+	/** Fetches the samples itself (network work stays off the page), then imports them as any bundle. */
+	async importSamples(request, onProgress) {
+		const [store, { importSamples }] = await Promise.all([forWriting(), load.samples()]);
+		return runLongOperation(request.opId, onProgress, (controls) => importSamples(store, controls));
+	},
+	async removeSamples() {
+		const [store, { removeSamples }] = await Promise.all([forWriting(), load.samples()]);
+		return removeSamples(store);
 	},
 	async importFolder(request, onProgress) {
 		const [store, { importStoreFolder }] = await Promise.all([forWriting(), load.storeFolder()]);
