@@ -24,13 +24,13 @@ Bundles are laid out as tests/fixtures/bentoml/make_fidelity_bundles.py lays the
 import base64
 import codecs
 import contextlib
-import io
 import hashlib
+import io
 import json
 import os
 import platform
 import shutil
-import struct
+import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +48,9 @@ from sklearn.model_selection import train_test_split
 
 with contextlib.redirect_stdout(io.StringIO()):  # importing `this` prints the Zen
     import this
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the served files
+from sample_formats import GGML_F32, GGML_Q8_0, GGUF_ARRAY, GGUF_F32, GGUF_STRING, GGUF_U32, gguf_bytes, quantize_q8_0, read_safetensors, safetensors_bytes  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FILE_TIME = datetime(2025, 12, 1, tzinfo=timezone.utc).timestamp()
@@ -168,33 +171,6 @@ def iris_versions():
 # ---------------------------------------------------------------------------------------------------
 # digits_mlp: torch -> safetensors
 
-DTYPE_ORDER = ["BOOL", "U8", "I8", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"]
-SAFETENSORS_DTYPE = {np.dtype("<f4"): "F32", np.dtype("<f2"): "F16"}
-
-
-def safetensors_bytes(tensors, metadata):
-    """The format as the Rust writer lays it out: sorted by dtype (widest first) then name, header padded to 8."""
-    order = sorted(tensors, key=lambda name: (-DTYPE_ORDER.index(SAFETENSORS_DTYPE[tensors[name].dtype]), name))
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name in order:
-        data = np.ascontiguousarray(tensors[name]).tobytes(order="C")
-        header[name] = {"dtype": SAFETENSORS_DTYPE[tensors[name].dtype], "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
-    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
-
-
-def read_safetensors(data):
-    """Reads the tensors back from the bytes (to score the model as stored)."""
-    length = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + length])
-    types = {"F32": "<f4", "F16": "<f2"}
-    return {name: np.frombuffer(data[8 + length + spec["data_offsets"][0]:8 + length + spec["data_offsets"][1]], dtype=types[spec["dtype"]]).reshape(spec["shape"])
-            for name, spec in header.items() if name != "__metadata__"}
-
-
 class Mlp(torch.nn.Module):
     def __init__(self, hidden):
         super().__init__()
@@ -260,46 +236,7 @@ def digits_versions():
 # ---------------------------------------------------------------------------------------------------
 # char_bigram: numpy -> GGUF
 
-GGUF_STRING, GGUF_ARRAY, GGUF_U32, GGUF_F32 = 8, 9, 4, 6
-GGML_F32, GGML_Q8_0 = 0, 8
 ALPHABET = list("abcdefghijklmnopqrstuvwxyz") + [" ", "\n", ".", ",", "'", "?"]  # 32: "?" stands for any other character
-
-
-def gguf_string(text):
-    data = text.encode("utf-8")
-    return struct.pack("<Q", len(data)) + data
-
-
-def gguf_kv(key, kind, value):
-    out = gguf_string(key) + struct.pack("<I", kind)
-    if kind == GGUF_STRING:
-        return out + gguf_string(value)
-    if kind == GGUF_ARRAY:
-        return out + struct.pack("<IQ", GGUF_STRING, len(value)) + b"".join(gguf_string(item) for item in value)
-    return out + struct.pack({GGUF_U32: "<I", GGUF_F32: "<f"}[kind], value)
-
-
-def quantize_q8_0(values):
-    """gguf-py's Q8_0: blocks of 32 along a row, a float16 scale max|x|/127 and 32 int8s rounded half away from 0."""
-    blocks = values.reshape(-1, 32).astype(np.float32)
-    scale = np.abs(blocks).max(axis=1, keepdims=True) / 127
-    with np.errstate(divide="ignore"):
-        inverse = np.where(scale == 0, 0, 1 / scale)
-    quants = np.trunc(blocks * inverse + np.sign(blocks) * 0.5).astype(np.int8)
-    data = b"".join(scale[i].astype("<f2").tobytes() + quants[i].tobytes() for i in range(len(blocks)))
-    dequantized = (scale.astype(np.float16).astype(np.float32) * quants).reshape(values.shape)
-    return data, dequantized
-
-
-def gguf_bytes(kvs, name, ggml_type, table, data, alignment=32):
-    out = bytearray(b"GGUF" + struct.pack("<IQQ", 3, 1, len(kvs)))
-    for kv in kvs:
-        out += gguf_kv(*kv)
-    # ne is innermost first: a row of the table (one previous character) is ne[0].
-    out += gguf_string(name) + struct.pack("<I", 2) + struct.pack("<QQ", table.shape[1], table.shape[0]) + struct.pack("<IQ", ggml_type, 0)
-    out += b"\x00" * (-len(out) % alignment)
-    out += data + b"\x00" * (-len(data) % alignment)
-    return bytes(out)
 
 
 def encode(text):
