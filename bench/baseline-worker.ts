@@ -31,12 +31,31 @@ const OPS: Record<string, (args: never) => Promise<unknown>> = {
 	readHash: (args: { bytes: number }) => readHash(args.bytes),
 	hashOnly: (args: { bytes: number; crc: boolean }) => hashOnly(args.bytes, args.crc),
 	readBlob: (args: { file: Blob }) => readBlob(args.file),
+	fetchOnly: (args: { url: string }) => fetchOnly(args.url),
 	floorImport: (args: { file: Blob }) => floorImport(args.file),
 	floorExport: (args: { bytes: number }) => floorExport(args.bytes),
 	probeSmallFiles: (args: { count: number; file: Blob }) => probeSmallFiles(args.count, args.file, _hashRoundTrip),
 	seedCatalogue: (args: { versions: number; names: number }) => seedCatalogue(args.versions, args.names),
 	cleanup: () => _benchDir().then((dir) => Promise.all([BASELINE_FILE, FLOOR_FILE].map((name) => dir.removeEntry(name).catch(() => undefined))))
 };
+
+/**
+ * The pull's floor: one blob fetched from the registry and every chunk of its body read, nothing written or
+ * hashed. Where this is slower than a native client's whole pull, no browser pull can match that client.
+ */
+async function fetchOnly(url: string) {
+	const started = performance.now();
+	const response = await fetch(url);
+	if (!response.ok || !response.body) throw new Error(`GET ${url}: ${response.status}`);
+	const reader = response.body.getReader();
+	let bytes = 0;
+	let chunks = 0;
+	for (let read = await reader.read(); !read.done; read = await reader.read()) {
+		bytes += read.value.byteLength;
+		chunks++;
+	}
+	return { ms: performance.now() - started, bytes, chunks };
+}
 
 /**
  * Baseline (a): N bytes into a new OPFS file through a sync access handle, with streaming SHA-256 of the

@@ -6,7 +6,8 @@
 // Flags (or env): --quick (64 MiB, 10,000 versions), --size=<MiB> (BENCH_SIZE_MIB, default 1024),
 // --reps=<n> (BENCH_REPS, default 3), --versions=<n> (BENCH_VERSIONS, default 100000),
 // --profile (BENCH_PROFILE=1: worker CPU profiles), --only=transfer|fallback|catalogue|registry|inspect|folder|lighthouse, --no-build (reuse build-bench/),
-// --registry-size=<MiB> (BENCH_REGISTRY_MIB, default 256; 64 with --quick) for push/pull through a local registry.
+// --registry-size=<MiB> (BENCH_REGISTRY_MIB, default 256; 64 with --quick) for push/pull through a local registry,
+// --catalogue-in=incognito|persistent (BENCH_CATALOGUE_IN) where the catalogue suite runs.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { serveStatic } from '../scripts/serve.mjs';
 import { BUILD_DIR, buildForBench } from './build.mjs';
 import { findBrowserPid, WorkerTargets } from './cdp.mjs';
 import { ensureNativeTools } from './native.mjs';
+import { withProfile } from './persistent.mjs';
 import { runInspect } from './suite-inspect.mjs';
 import { updateDocs, writeSummary } from './output.mjs';
 import { makeBundles } from './make-bundles.mjs';
@@ -98,8 +100,11 @@ try {
 		add('folder', 'persistent', (await runFolder(env, options)).rows);
 	}
 	if (options.only === null || options.only === 'catalogue') {
-		const catalogue = await runCatalogue(env, options);
-		add('catalogue', 'incognito', catalogue.rows);
+		const catalogue =
+			options.catalogueIn === 'persistent'
+				? await withProfile(env, (profile) => runCatalogue({ ...env, workers: profile.workers }, options, profile.context))
+				: await browser.newContext().then((context) => runCatalogue(env, options, context).finally(() => context.close()));
+		add('catalogue', options.catalogueIn, catalogue.rows);
 		result.catalogue = { seed: catalogue.seed, startupFsckMs: catalogue.startupFsckMs };
 		result.profiles.push(...catalogue.profiles);
 	}
@@ -153,7 +158,7 @@ process.exit(report.speed.some((row) => row.met === false) || report.memory.some
 function parseOptions(argv, env) {
 	const flags = new Map(argv.map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
 	for (const key of flags.keys()) {
-		if (!['quick', 'size', 'reps', 'versions', 'profile', 'only', 'no-build', 'registry-size'].includes(key)) throw new Error(`Unknown flag --${key}. See the top of bench/main.mjs.`);
+		if (!['quick', 'size', 'reps', 'versions', 'profile', 'only', 'no-build', 'registry-size', 'catalogue-in'].includes(key)) throw new Error(`Unknown flag --${key}. See the top of bench/main.mjs.`);
 	}
 	const quick = flags.has('quick') || env.BENCH_QUICK === '1';
 	const number = (flag, name, fallback) => {
@@ -168,6 +173,8 @@ function parseOptions(argv, env) {
 	const reps = Math.max(1, Math.round(number('reps', 'BENCH_REPS', 3)));
 	const only = flags.get('only') ?? env.BENCH_ONLY ?? null;
 	if (only !== null && !['transfer', 'fallback', 'catalogue', 'registry', 'inspect', 'folder', 'lighthouse'].includes(only)) throw new Error('--only takes transfer, fallback, catalogue, registry, inspect, folder or lighthouse.');
+	const catalogueIn = flags.get('catalogue-in') ?? env.BENCH_CATALOGUE_IN ?? 'incognito';
+	if (!['persistent', 'incognito'].includes(catalogueIn)) throw new Error('--catalogue-in takes persistent or incognito.');
 	return {
 		quick,
 		size,
@@ -183,6 +190,7 @@ function parseOptions(argv, env) {
 		probeFiles: 500,
 		profile: flags.has('profile') || env.BENCH_PROFILE === '1',
 		only,
+		catalogueIn,
 		build: !flags.has('no-build') && env.BENCH_NO_BUILD !== '1',
 		isDefault: !quick && size === 1024 * MIB && versions === 100_000 && reps >= 3,
 		dataDir: env.BENCH_DATA_DIR ?? join(tmpdir(), 'model-shelf-bench')

@@ -13,12 +13,12 @@ const ROW = 'tr[data-testid="version-row"], table tbody tr';
 const SELECTOR = 'stage=production,team in (nlp,cv)';
 
 /**
- * @param {object} env `{ browser, url, log }`
+ * @param {object} env `{ url, log, workers }`
  * @param {object} options `{ versions, names, reps, queryReps }`
+ * @param {import('playwright-core').BrowserContext} context an empty one: incognito, or a new profile on disk
  */
-export async function runCatalogue(env, options) {
-	const { browser, url, log } = env;
-	const context = await browser.newContext();
+export async function runCatalogue(env, options, context) {
+	const { url, log } = env;
 	await watchFirstRow(context, ROW);
 	const rows = [];
 	const add = (id, label, samples, target = null, extra = {}) => rows.push({ id, label, samples, target, sizeText: `${options.versions.toLocaleString('en')} versions`, ...extra });
@@ -101,7 +101,6 @@ export async function runCatalogue(env, options) {
 	add('bulk-delete', `bulk delete of ${tags.length.toLocaleString('en')} versions into the trash`, [deleted.ms], null, { sizeText: `${options.versions.toLocaleString('en')} versions; ${perSecond.toLocaleString('en')} versions/s` });
 	log(`  bulk delete of ${tags.length} versions: ${deleted.ms.toFixed(0)} ms (${perSecond} versions/s)`);
 	await bulk.close();
-	await context.close();
 	return { rows, seed, startupFsckMs: fsck.ms, profiles };
 }
 

@@ -10,7 +10,7 @@
 import { installDebianPackages } from '../scripts/ensure-tools.mjs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ensureRegistry, startRegistry } from '../scripts/registry.mjs';
 import { makeOciLayout, timeSkopeoPull, timeSkopeoPush } from './native.mjs';
@@ -42,8 +42,11 @@ async function registryIn(context, workers, env, options, payload) {
 		skopeoPush: { id: 'registry-push-skopeo', label: 'peer: skopeo copy OCI layout → registry', size, bytes: size, samples: [], baselineSamples: [], compare: 'read' },
 		skopeoPull: { id: 'registry-pull-skopeo', label: 'peer: skopeo copy registry → OCI layout', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' },
 		modelpack: { id: 'registry-pull-modelpack', label: 'pull a ModelPack artifact', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' },
-		kitops: { id: 'registry-pull-kitops-zstd', label: 'pull a KitOps tar+zstd layer', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' }
+		kitops: { id: 'registry-pull-kitops-zstd', label: 'pull a KitOps tar+zstd layer', size, bytes: size, samples: [], baselineSamples: [], compare: 'write' },
+		// Issue 21: what the browser's network delivers to a worker, the most a pull could reach against skopeo.
+		fetchOnly: { id: 'floor-registry-fetch', label: 'floor: fetch the blob only (no write, no hash)', size, bytes: size, samples: [], baselineSamples: [], peerSamples: [], compare: 'write' }
 	};
+	const digest = await _sha256(payload);
 	const kit = _kitLayer(payload);
 	const nativeDir = join(options.dataDir, 'native');
 	const layout = await makeOciLayout(payload, options.dataDir);
@@ -76,6 +79,10 @@ async function registryIn(context, workers, env, options, payload) {
 				rows.pull.samples.push(pulled.ms);
 				rows.pull.baselineSamples.push(write.ms);
 				log(`  pull: ${(pulled.ms / 1000).toFixed(2)} s (write+hash baseline ${(write.ms / 1000).toFixed(2)} s)`);
+				const fetched = await baseline(pullPage, 'fetchOnly', { url: `${registry.url}/v2/bench${rep}/bench-remote/blobs/sha256:${digest}` });
+				rows.fetchOnly.samples.push(fetched.ms);
+				rows.fetchOnly.baselineSamples.push(write.ms);
+				log(`  fetch only: ${(fetched.ms / 1000).toFixed(2)} s in ${fetched.chunks} chunks`);
 			});
 			await _skopeoPeer({ rows, layout, bin, origin: url, nativeDir, read: read.ms, write: write.ms, log });
 			await page.evaluate(({ url, rep }) => window.modelShelf.api.setRemote({ url, namespace: `bench${rep}mp` }), { url: registry.url, rep });
@@ -109,7 +116,7 @@ async function registryIn(context, workers, env, options, payload) {
 		const sent = (await registry.requests()).slice(before).filter((request) => request.method === 'PUT' || request.method === 'PATCH');
 		log(`  second version: ${second.uploadedBytes} bytes uploaded, ${second.skippedBytes} already there`);
 		return {
-			rows: [rows.push, rows.pull, rows.skopeoPush, rows.skopeoPull, rows.modelpack, rows.kitops],
+			rows: [rows.push, rows.pull, rows.fetchOnly, rows.skopeoPush, rows.skopeoPull, rows.modelpack, rows.kitops],
 			profiles,
 			secondVersion: { uploadedBytes: second.uploadedBytes, skippedBytes: second.skippedBytes, uploadRequests: sent.length, files: second.files.map((file) => [file.path, file.sent]) }
 		};
@@ -159,10 +166,19 @@ async function _skopeoPeer({ rows, layout, bin, origin, nativeDir, read, write, 
 			row.baselineSamples.push(base);
 			shelf.peerSamples.push(ms);
 		}
+		rows.fetchOnly.peerSamples.push(pullMs);
 		log(`  skopeo: push ${(pushMs / 1000).toFixed(2)} s, pull ${(pullMs / 1000).toFixed(2)} s`);
 	} finally {
 		await registry.close();
 	}
+}
+
+/** The payload's SHA-256 in hex: its blob's digest on the registry. */
+function _sha256(path) {
+	return new Promise((resolve, reject) => {
+		const hash = createHash('sha256');
+		createReadStream(path).on('error', reject).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex')));
+	});
 }
 
 /** The payload as a KitOps model layer: a tar holding `weights.bin`, compressed with zstd -1 (Debian's tar and zstd). */
