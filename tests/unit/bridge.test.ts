@@ -70,6 +70,7 @@ const DETAILS: { [C in ErrorCode]: ErrorDetails<C> } = {
 	STORAGE_FULL: { quotaBytes: null, needed: 1_000_000 },
 	BAD_BUNDLE: { reason: 'overlapping-entries', file: 'iris.zip', entry: 'a.bin', other: 'b.bin', offset: 120 },
 	ABORTED: {},
+	LOCK_LOST: { lock: 'model-shelf:write' },
 	UNSUPPORTED: { artifactType: 'application/vnd.cncf.model.manifest.v1+json', configMediaType: 'application/vnd.cncf.model.config.v1+json' },
 	INVALID_REMOTE: { field: 'name', repository: 'team/a..b', suggestion: 'a-b' },
 	REMOTE_UNREACHABLE: { url: 'http://127.0.0.1:5000/v2/', offline: true, resumable: true, offset: 8_388_608 },

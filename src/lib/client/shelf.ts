@@ -75,6 +75,12 @@ function _worker(): Remote<ShelfApi> {
 		const offline = !navigator.onLine;
 		fail(new ShelfError('REMOTE_UNREACHABLE', `The shelf's worker could not start: its code did not load${offline ? ' (the browser is offline)' : ''}. Reload the page while online; an installed app's cached files start offline too.`, { offline }));
 	});
+	// A page kept in the back/forward cache keeps its worker suspended with all it holds: the write lock, and
+	// IndexedDB transactions in flight, on which every other tab's writes then wait (WebKitGTK 2.50; issue 24).
+	// So the worker ends with the page, as when a tab closes (every write survives that), and a page restored
+	// from the cache, which has no worker left, loads again.
+	addEventListener('pagehide', () => started.terminate());
+	addEventListener('pageshow', (event) => void (event.persisted && location.reload()));
 	worker = guardRemote(wrap<ShelfApi>(started), failed);
 	return worker;
 }

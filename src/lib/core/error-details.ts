@@ -158,6 +158,8 @@ export interface ErrorDetailsByCode {
 		found?: string;
 	};
 	ABORTED: Record<never, never>;
+	/** Another tab took the write lock from this one, which had not answered for 10 s (issue 24); `lock`: its name. */
+	LOCK_LOST: { lock: string };
 	/** `feature`: the missing browser capability, when that is why (issue 24). */
 	UNSUPPORTED: { feature?: BrowserFeature; kind?: string; cursor?: string; name?: string; version?: number; artifactType?: string; configMediaType?: string; mediaType?: string; where?: string; digest?: string };
 	INVALID_REMOTE: {

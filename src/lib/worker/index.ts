@@ -55,7 +55,9 @@ function opening() {
 		// OPFS where the browser has it, else IndexedDB alone (issue 24): decided once, in storage-backend.ts.
 		const [catalogue, blobs, { kind }] = await Promise.all([openCatalogue(), openBlobStorage({ quotaBytes: storageLimit }), workerSupport()]);
 		const inOpfs = kind === 'opfs';
-		const store = new ModelStore(catalogue, blobs, coordination);
+		// Writes go through the guard: a write whose lock another tab took over stops (LOCK_LOST) instead of going on.
+		const ports = coordination.guardPorts({ catalogue, blobs });
+		const store = new ModelStore(ports.catalogue, ports.blobs, coordination);
 		let backfilling: Promise<FactsBackfill> | undefined;
 		const backfill = () =>
 			(backfilling ??= load.backfill().then(
@@ -131,7 +133,6 @@ async function exportInto(name: string, records: VersionRecord[], request: { tar
 	});
 }
 
-// The methods of the registry and signing halves, loaded with their code on the first call of any of them.
 /** Blobs interrupted pulls stored whole, which fsck keeps for the next pull of the same artifact. */
 async function pulledBlobs(): Promise<ReadonlySet<string>> {
 	const { openRemoteDb } = await import('./remote/remote-db.ts');
@@ -143,6 +144,7 @@ async function pulledBlobs(): Promise<ReadonlySet<string>> {
 	}
 }
 
+// The methods of the registry and signing halves, loaded with their code on the first call of any of them.
 const REMOTE_METHODS = ['remote', 'setRemote', 'checkRemote', 'remoteModels', 'remoteTags', 'inspectRemote', 'push', 'pull', 'remoteCopies'] as const;
 const SIGNING_METHODS = ['signingKeys', 'createSigningKey', 'importSigningKey', 'deleteSigningKey', 'trustedKeys', 'trustKey', 'untrustKey', 'trustPolicy', 'setTrustPolicy'] as const;
 

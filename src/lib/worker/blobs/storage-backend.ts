@@ -5,6 +5,7 @@
 import type { BrowserFeature, StorageKind } from '../../core/browser-features.ts';
 import { ShelfError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/store-types.ts';
+import { coordinationSupport } from '../store/coordination.ts';
 import { openIdbBlobStore, type IdbBlobStore } from './idb-blob-store.ts';
 import { openOpfsBlobStore } from './opfs-blob-store.ts';
 import { createStorageQuota, type StorageQuota } from './storage-quota.ts';
@@ -36,8 +37,9 @@ export function workerSupport(): Promise<WorkerSupport> {
 		const opfs = await _missingOpfs();
 		if (opfs) missing.push(opfs);
 		if (typeof indexedDB === 'undefined') missing.push('indexeddb');
-		if (typeof navigator === 'undefined' || typeof navigator.locks?.request !== 'function') missing.push('web-locks');
-		if (typeof BroadcastChannel !== 'function') missing.push('broadcast-channel');
+		const { locks, channels } = coordinationSupport();
+		if (!locks) missing.push('web-locks');
+		if (!channels) missing.push('broadcast-channel');
 		if (typeof navigator === 'undefined' || typeof navigator.storage?.estimate !== 'function') missing.push('storage-estimate');
 		return { kind: opfs ? 'indexeddb' : 'opfs', missing };
 	})());

@@ -1,4 +1,5 @@
 // Cross-tab coordination: one writer at a time for the whole origin, and a change feed.
+import { lockLease, type Every, type LeaseChannel, type LockLease } from './lock-lease.ts';
 
 /** What changed, so that other tabs can refresh what they show. */
 export type StoreChange =
@@ -20,25 +21,47 @@ export interface Coordination {
 
 const LOCK_NAME = 'model-shelf:write';
 const CHANNEL_NAME = 'model-shelf:changes';
+/** Where waiters ask whether the lock's holder is alive (lock-lease.ts): apart from the change feed's listeners. */
+const LEASE_CHANNEL_NAME = 'model-shelf:write-lease';
+
+/** The browser's coordination: {@link Coordination}, plus the guard that stops a writer whose lock was taken. */
+export interface BrowserCoordination extends Coordination {
+	/** The store's ports with their writes refused (`LOCK_LOST`) while this worker writes on a lock another tab took. */
+	guardPorts: LockLease['guardPorts'];
+}
+
+let detected: { locks: LockManager | null; channels: boolean } | undefined;
+
+/** Whether this worker has Web Locks and BroadcastChannel, detected once (`usage().storage.missing` reads it too). */
+export function coordinationSupport(): { locks: LockManager | null; channels: boolean } {
+	return (detected ??= {
+		locks: typeof navigator !== 'undefined' && typeof navigator.locks?.request === 'function' ? navigator.locks : null,
+		channels: typeof BroadcastChannel === 'function'
+	});
+}
 
 /**
- * Web Locks + BroadcastChannel: works across every tab and worker of the origin. Where the browser lacks one
- * (issue 24: reported in `usage().storage.missing`, said on the Storage page), this tab's own queue or no
- * feed stands in: writes are still one at a time here, and every write is still one transaction.
+ * Web Locks + BroadcastChannel: works across every tab and worker of the origin, and a lock whose holder stopped
+ * answering is taken over (lock-lease.ts). Where the browser lacks one (issue 24: reported in
+ * `usage().storage.missing`, said on the Storage page), this tab's own queue, a lock that is never taken over, or
+ * no feed stands in: writes are still one at a time here, and every write is still one transaction.
  */
-export function browserCoordination(): Coordination {
+export function browserCoordination(): BrowserCoordination {
+	const { locks, channels } = coordinationSupport();
 	const local = localCoordination();
-	const locks = typeof navigator !== 'undefined' && typeof navigator.locks?.request === 'function' ? navigator.locks : null;
-	const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL_NAME) : null;
-	if (!channel) return { ...local, exclusive: locks ? (task) => locks.request(LOCK_NAME, { mode: 'exclusive' }, task) : local.exclusive };
+	const lease = locks && channels ? lockLease(LOCK_NAME, { locks, channel: _leaseChannel(), every: _every }) : null;
+	const changes = channels ? new BroadcastChannel(CHANNEL_NAME) : null;
 	return {
-		exclusive: locks ? (task) => locks.request(LOCK_NAME, { mode: 'exclusive' }, task) : local.exclusive,
-		announce: (change) => channel.postMessage(change),
-		subscribe(listener) {
-			const onMessage = (event: MessageEvent<StoreChange>) => listener(event.data);
-			channel.addEventListener('message', onMessage);
-			return () => channel.removeEventListener('message', onMessage);
-		}
+		exclusive: lease?.exclusive ?? (locks ? (task) => locks.request(LOCK_NAME, { mode: 'exclusive' }, task) : local.exclusive),
+		guardPorts: lease?.guardPorts ?? ((ports) => ports),
+		announce: changes ? (change) => changes.postMessage(change) : local.announce,
+		subscribe: changes
+			? (listener) => {
+					const onMessage = (event: MessageEvent<StoreChange>) => listener(event.data);
+					changes.addEventListener('message', onMessage);
+					return () => changes.removeEventListener('message', onMessage);
+				}
+			: local.subscribe
 	};
 }
 
@@ -55,3 +78,15 @@ export function localCoordination(): Coordination {
 		subscribe: () => () => undefined
 	};
 }
+
+// ---------------------------------------------------------------------------------------------------------
+
+function _leaseChannel(): LeaseChannel {
+	const channel = new BroadcastChannel(LEASE_CHANNEL_NAME);
+	return { post: (message) => channel.postMessage(message), listen: (onMessage) => channel.addEventListener('message', (event) => onMessage(event.data)) };
+}
+
+const _every: Every = (ms, tick) => {
+	const timer = setInterval(tick, ms);
+	return () => clearInterval(timer);
+};
