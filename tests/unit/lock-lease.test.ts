@@ -15,10 +15,12 @@ const LOCK = 'model-shelf:write';
 class FakeLocks implements LockPort {
 	#held: Request | null = null;
 	#queue: Request[] = [];
+	steals = 0;
 	request(_name: string, options: { steal?: boolean; signal?: AbortSignal }, callback: () => Promise<void> | undefined): Promise<unknown> {
 		return new Promise((resolve, reject) => {
 			const request: Request = { callback, resolve, reject };
 			if (options.steal) {
+				this.steals++;
 				this.#held?.reject(new DOMException('The lock was stolen.', 'AbortError'));
 				this.#held = null;
 				return this.#grant(request);
@@ -120,6 +122,30 @@ describe('the write lock, taken over from a holder that is gone (issue 24)', () 
 		await timers.ticks(1);
 		expect(waiter).toMatchObject({ settled: true, value: 'written' });
 		expect((zombie.error as DOMException).name).toBe('AbortError'); // the gone holder's lock was stolen
+	});
+
+	it('two writes of one worker behind a holder that is gone: one steal, and neither robs the other', async () => {
+		fresh();
+		void locks.request(LOCK, {}, () => new Promise<void>(() => {})).catch(() => undefined); // a holder that is gone
+		const one = lease();
+		const { catalogue } = one.guardPorts({ catalogue: await freshCatalogue(), blobs: createMemoryBlobStore() });
+		const writes = ['iris:v1', 'iris:v2'].map((tag) => track(one.exclusive(() => catalogue.add(record(tag)))));
+		await timers.ticks(STEAL_AFTER_PROBES + 1);
+		await Promise.allSettled(writes.map((write) => write.promise));
+		expect(writes.map((write) => write.error)).toEqual([undefined, undefined]);
+		expect(locks.steals).toBe(1);
+	});
+
+	it('waiters of two tabs behind a holder that is gone: the older one steals, the other waits for it, and neither is robbed', async () => {
+		fresh();
+		void locks.request(LOCK, {}, () => new Promise<void>(() => {})).catch(() => undefined); // a holder that is gone
+		const catalogue = await freshCatalogue();
+		const tabs = [lease(), lease()];
+		const writes = tabs.map((tab, i) => track(tab.exclusive(() => tab.guardPorts({ catalogue, blobs: createMemoryBlobStore() }).catalogue.add(record(`iris:v${i}`)))));
+		await timers.ticks(STEAL_AFTER_PROBES + 2);
+		await Promise.allSettled(writes.map((write) => write.promise));
+		expect(writes.map((write) => write.error)).toEqual([undefined, undefined]);
+		expect(locks.steals).toBe(1);
 	});
 
 	it('a waiter behind a live holder, however long it writes, never takes its lock, and runs after it', async () => {

@@ -38,8 +38,11 @@ export interface LeaseChannel {
 /** Repeats `tick` every `ms` until the returned function is called. */
 export type Every = (ms: number, tick: () => void) => () => void;
 
-/** A waiter's question, and a holder's answer. */
-export type LeaseMessage = 'probe' | 'alive';
+/** A waiter's question (with its age: the oldest waiter is the one that steals), and a holder's answer. */
+export type LeaseMessage = { probe: Age } | { alive: true };
+
+/** When a waiter began to wait (wall clock, comparable across workers), and a random tie-break. */
+type Age = { since: number; id: string };
 
 /** An exclusive lock whose holder can be robbed when it is gone, and the guard that stops a robbed one. */
 export interface LockLease {
@@ -71,9 +74,17 @@ export function lockLease(name: string, { locks, channel, every }: { locks: Lock
 	let tail: Promise<unknown> = Promise.resolve();
 	/** Answers heard so far: a waiter compares it between two probes. */
 	let answers = 0;
+	/** A steal of this instance under way: its other waiters wait for it rather than rob it. */
+	let stealing = false;
+	/** This instance's waiters; one that hears an older waiter's probe leaves the steal to it. */
+	const waiters = new Set<{ age: Age; elder: boolean }>();
 	channel.listen((message) => {
-		if (message === 'probe' && holdingHere()) channel.post('alive');
-		if (message === 'alive') answers++;
+		if (!message || typeof message !== 'object') return;
+		if ('alive' in message) answers++;
+		if (!('probe' in message)) return;
+		const other = (message as { probe: Age }).probe;
+		if (holdingHere()) channel.post({ alive: true });
+		for (const waiter of waiters) waiter.elder ||= _older(other, waiter.age);
 	});
 	const assertHeld = () => {
 		if (current?.lost) throw lockLost(name);
@@ -106,34 +117,45 @@ export function lockLease(name: string, { locks, channel, every }: { locks: Lock
 				let granted = false;
 				locks
 					.request(name, options, () => {
+						if (options.steal) stealing = false;
 						if (state !== 'waiting') return undefined; // a request given up for a steal, granted after all
 						granted = true;
 						return run();
 					})
 					.catch((error: unknown) => {
+						if (options.steal && !granted) stealing = false;
 						if (granted) hold.lost ||= state === 'holding'; // taken from us while the task runs
 						else if (!options.signal?.aborted) reject(error); // refused, not given up by us
 					});
 			};
 			const pending = new AbortController();
+			const waiter = { age: { since: Date.now(), id: Math.random().toString(36).slice(2) }, elder: false };
+			waiters.add(waiter);
 			let missed = 0;
 			let heard = answers;
 			let probed = false;
-			const stopProbing = every(PROBE_MS, () => {
+			const ticking = every(PROBE_MS, () => {
 				if (state !== 'waiting') return stopProbing();
-				// An answer since the last probe, or this instance holding the lock (it never hears itself): alive.
-				if (answers !== heard || holdingHere()) missed = 0;
+				// An answer since the last probe, this instance holding or taking the lock (it never hears itself),
+				// or an older waiter that will take it: nothing to steal.
+				if (answers !== heard || holdingHere() || stealing || waiter.elder) missed = 0;
 				else if (probed) missed++;
 				heard = answers;
+				waiter.elder = false;
 				if (missed < STEAL_AFTER_PROBES) {
-					channel.post('probe');
+					channel.post({ probe: waiter.age });
 					probed = true;
 					return;
 				}
 				stopProbing();
 				pending.abort();
+				stealing = true;
 				attempt({ steal: true });
 			});
+			const stopProbing = () => {
+				ticking();
+				waiters.delete(waiter);
+			};
 			attempt({ signal: pending.signal });
 		});
 	}
@@ -157,6 +179,11 @@ export function lockLost(lock: string): ShelfError<'LOCK_LOST'> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+
+/** Whether waiter `a` began to wait before `b`. */
+function _older(a: Age, b: Age): boolean {
+	return a.since < b.since || (a.since === b.since && a.id < b.id);
+}
 
 /** `port` whose `writes` methods run `check` first (and hand their result to `wraps[method]`); every other member as it is. */
 function _guarded<P extends object>(port: P, writes: readonly (keyof P)[], check: () => void, wraps: { [K in keyof P]?: (result: unknown) => unknown } = {}): P {
