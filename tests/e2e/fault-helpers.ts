@@ -186,7 +186,11 @@ export async function browserQuota(page: Page, origin: string) {
 	const usage = async () => ((await cdp.send('Storage.getUsageAndQuota', { origin })) as { usage: number }).usage;
 	return {
 		usage,
-		/** Leaves `room` bytes free (negative: already over), and makes IndexedDB see it at once. */
+		/**
+		 * Leaves `room` bytes free (negative: already over), and makes IndexedDB see it at once. Says whether
+		 * IndexedDB then refuses a write: Chromium 150 (Debian's in December 2026) applies the override to OPFS but
+		 * not to IndexedDB, where 156 applies it to both.
+		 */
 		async limit(room: number) {
 			await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: Math.max(1, (await usage()) + room) });
 			const refused = await page.evaluate(async (size) => {
@@ -200,7 +204,7 @@ export async function browserQuota(page: Page, origin: string) {
 				await new Promise((resolve) => (indexedDB.deleteDatabase('quota-probe').onsuccess = resolve));
 				return outcome;
 			}, START_QUOTA + MiB);
-			expect(refused, 'the probe write larger than any room IndexedDB remembers is refused').toBe('QuotaExceededError');
+			return { indexedDbRefuses: refused === 'QuotaExceededError' };
 		},
 		/** Back to the browser's normal quota. */
 		async lift() {

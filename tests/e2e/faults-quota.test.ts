@@ -54,6 +54,13 @@ async function storeState(page: Page) {
 /** Browser usage may sit this far above where it was (IndexedDB's log and the service worker's cache move on their own). */
 const USAGE_SLACK = MiB;
 
+/**
+ * Why the IndexedDB-tier tests skip on some Chromiums, said in the run's summary: the fault cannot be made there.
+ * Chromium 150 (Debian's in December 2026) applies `Storage.overrideQuotaForOrigin` to OPFS but lets IndexedDB
+ * write past it; 156 refuses. The OPFS-tier tests above and below run on both.
+ */
+const INDEXEDDB_IGNORES_OVERRIDE = "this Chromium lets IndexedDB write past CDP's quota override, so the IndexedDB tier's quota failure cannot be provoked";
+
 /** Checks a STORAGE_FULL: typed details naming what was written, a message with a hint. */
 function expectFull(result: Awaited<ReturnType<typeof attempt>>, what: string, writing: string) {
 	expect(result, what).toMatchObject({ code: 'STORAGE_FULL', details: { writing } });
@@ -100,7 +107,7 @@ test('the browser quota running out in the small-blob tier (many small files in 
 	await openShelf(page);
 	await save(page, { name: 'kept', version: 'v1', files: [{ path: 'a.txt', text: 'kept' }, { path: 'w.bin', size: MiB, seed: 2 }] });
 	const before = await storeState(page);
-	await quota.limit(MiB);
+	test.skip(!(await quota.limit(MiB)).indexedDbRefuses, INDEXEDDB_IGNORES_OVERRIDE);
 	const usage = await quota.usage();
 	// 100 files of 30 KB: each under the small-blob threshold, together three times the room.
 	expectFull(await attempt(page, 'save', { name: 'many', sizes: Array.from({ length: 100 }, () => 30_000) }), 'many small files', 'blob');
@@ -115,7 +122,7 @@ test('the browser quota already spent: restore from trash, a bulk delete and a s
 	await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'm:v1' }));
 	const before = await storeState(page);
 	expect(before).toMatchObject({ tags: ['m:v2', 'm:v3'], trash: ['m:v1'] });
-	await quota.limit(-MiB);
+	test.skip(!(await quota.limit(-MiB)).indexedDbRefuses, INDEXEDDB_IGNORES_OVERRIDE);
 	// Opening the shelf over quota (start-up clean-up, facts back-fill) shows the list and does not crash.
 	await openShelf(page);
 	await expect(page.getByRole('link', { name: 'm:v3', exact: true })).toBeVisible();
