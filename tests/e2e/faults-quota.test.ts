@@ -55,10 +55,12 @@ async function storeState(page: Page) {
 const USAGE_SLACK = MiB;
 
 /**
- * Why the IndexedDB-tier tests skip on some Chromiums, said in the run's summary: the fault cannot be made there.
- * Chromium 150 (Debian's in December 2026) applies `Storage.overrideQuotaForOrigin` to OPFS but lets IndexedDB
- * write past it; 156 refuses. The OPFS-tier tests above and below run on both.
+ * The IndexedDB-tier tests carry this tag: Chromium 150 (Debian's in December 2026) applies
+ * `Storage.overrideQuotaForOrigin` to OPFS but lets IndexedDB write past it, so there the fault cannot be made.
+ * `npm test` leaves them out (playwright.config.ts); `npm run test:quota-indexeddb` runs them on a Chromium that
+ * can (156), and fails, never skips, on one that cannot. The OPFS-tier tests run everywhere.
  */
+const NEEDS_INDEXEDDB_QUOTA = '@indexeddb-quota-override';
 const INDEXEDDB_IGNORES_OVERRIDE = "this Chromium lets IndexedDB write past CDP's quota override, so the IndexedDB tier's quota failure cannot be provoked";
 
 /** Checks a STORAGE_FULL: typed details naming what was written, a message with a hint. */
@@ -102,12 +104,12 @@ test('the browser quota running out during save, zip and tar import and export: 
 	expect(await attempt(page, 'export', { tag: 'kept:v1' })).toBe('ok');
 });
 
-test('the browser quota running out in the small-blob tier (many small files in one IndexedDB commit): STORAGE_FULL, nothing half-written', async ({ page, baseURL }) => {
+test(`the browser quota running out in the small-blob tier (many small files in one IndexedDB commit): STORAGE_FULL, nothing half-written ${NEEDS_INDEXEDDB_QUOTA}`, async ({ page, baseURL }) => {
 	const quota = await browserQuota(page, baseURL!);
 	await openShelf(page);
 	await save(page, { name: 'kept', version: 'v1', files: [{ path: 'a.txt', text: 'kept' }, { path: 'w.bin', size: MiB, seed: 2 }] });
 	const before = await storeState(page);
-	test.skip(!(await quota.limit(MiB)).indexedDbRefuses, INDEXEDDB_IGNORES_OVERRIDE);
+	expect((await quota.limit(MiB)).indexedDbRefuses, INDEXEDDB_IGNORES_OVERRIDE).toBe(true);
 	const usage = await quota.usage();
 	// 100 files of 30 KB: each under the small-blob threshold, together three times the room.
 	expectFull(await attempt(page, 'save', { name: 'many', sizes: Array.from({ length: 100 }, () => 30_000) }), 'many small files', 'blob');
@@ -115,14 +117,14 @@ test('the browser quota running out in the small-blob tier (many small files in 
 	expect(await quota.usage()).toBeLessThanOrEqual(usage + USAGE_SLACK);
 });
 
-test('the browser quota already spent: restore from trash, a bulk delete and a save of bytes stored already fail with STORAGE_FULL (catalogue) and change nothing; the shelf still opens', async ({ page, baseURL }) => {
+test(`the browser quota already spent: restore from trash, a bulk delete and a save of bytes stored already fail with STORAGE_FULL (catalogue) and change nothing; the shelf still opens ${NEEDS_INDEXEDDB_QUOTA}`, async ({ page, baseURL }) => {
 	const quota = await browserQuota(page, baseURL!);
 	await openShelf(page);
 	for (const version of ['v1', 'v2', 'v3']) await save(page, { name: 'm', version, files: [{ path: 'a.txt', text: version }] });
 	await page.evaluate(() => window.modelShelf!.api.delete({ tag: 'm:v1' }));
 	const before = await storeState(page);
 	expect(before).toMatchObject({ tags: ['m:v2', 'm:v3'], trash: ['m:v1'] });
-	test.skip(!(await quota.limit(-MiB)).indexedDbRefuses, INDEXEDDB_IGNORES_OVERRIDE);
+	expect((await quota.limit(-MiB)).indexedDbRefuses, INDEXEDDB_IGNORES_OVERRIDE).toBe(true);
 	// Opening the shelf over quota (start-up clean-up, facts back-fill) shows the list and does not crash.
 	await openShelf(page);
 	await expect(page.getByRole('link', { name: 'm:v3', exact: true })).toBeVisible();
