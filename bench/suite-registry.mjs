@@ -10,7 +10,7 @@
 import { installDebianPackages } from '../scripts/ensure-tools.mjs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ensureRegistry, startRegistry } from '../scripts/registry.mjs';
 import { makeOciLayout, timeSkopeoPull, timeSkopeoPush } from './native.mjs';
@@ -46,7 +46,6 @@ async function registryIn(context, workers, env, options, payload) {
 		// Issue 21: what the browser's network delivers to a worker, the most a pull could reach against skopeo.
 		fetchOnly: { id: 'floor-registry-fetch', label: 'floor: fetch the blob only (no write, no hash)', size, bytes: size, samples: [], baselineSamples: [], peerSamples: [], compare: 'write' }
 	};
-	const digest = await _sha256(payload);
 	const kit = _kitLayer(payload);
 	const nativeDir = join(options.dataDir, 'native');
 	const layout = await makeOciLayout(payload, options.dataDir);
@@ -79,7 +78,7 @@ async function registryIn(context, workers, env, options, payload) {
 				rows.pull.samples.push(pulled.ms);
 				rows.pull.baselineSamples.push(write.ms);
 				log(`  pull: ${(pulled.ms / 1000).toFixed(2)} s (write+hash baseline ${(write.ms / 1000).toFixed(2)} s)`);
-				const fetched = await baseline(pullPage, 'fetchOnly', { url: `${registry.url}/v2/bench${rep}/bench-remote/blobs/sha256:${digest}` });
+				const fetched = await baseline(pullPage, 'fetchOnly', { url: `${registry.url}/v2/bench${rep}/bench-remote/blobs/${layout.layer}` });
 				rows.fetchOnly.samples.push(fetched.ms);
 				rows.fetchOnly.baselineSamples.push(write.ms);
 				log(`  fetch only: ${(fetched.ms / 1000).toFixed(2)} s in ${fetched.chunks} chunks`);
@@ -171,14 +170,6 @@ async function _skopeoPeer({ rows, layout, bin, origin, nativeDir, read, write, 
 	} finally {
 		await registry.close();
 	}
-}
-
-/** The payload's SHA-256 in hex: its blob's digest on the registry. */
-function _sha256(path) {
-	return new Promise((resolve, reject) => {
-		const hash = createHash('sha256');
-		createReadStream(path).on('error', reject).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex')));
-	});
 }
 
 /** The payload as a KitOps model layer: a tar holding `weights.bin`, compressed with zstd -1 (Debian's tar and zstd). */
