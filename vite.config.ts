@@ -45,6 +45,33 @@ function buildLabel(): string {
 	}
 }
 
+/** What a chunking hook may ask of a module (the bundler's context, as much of it as is used here). */
+interface ChunkingModules {
+	getModuleInfo(id: string): { isEntry: boolean; importers: readonly string[] } | null;
+}
+
+/**
+ * Puts everything a worker's entry imports statically into a chunk of its own ("worker-main"). Left to itself,
+ * the bundler keeps that code in the entry chunk, and a chunk loaded later with `import()` then imports the
+ * entry chunk, which WebKit (WebKitGTK 2.50) evaluates a second time in the same worker: two shelves in one
+ * worker, each answering every call with its own database connections and lock holder. Nothing imports an entry.
+ */
+function workerEntryChunks(id: string, modules: ChunkingModules): string | null {
+	const info = modules.getModuleInfo(id);
+	if (!info || info.isEntry) return null;
+	const seen = new Set([id]);
+	const pending = [...info.importers];
+	while (pending.length > 0) {
+		const importer = pending.pop()!;
+		if (seen.has(importer)) continue;
+		seen.add(importer);
+		const importerInfo = modules.getModuleInfo(importer);
+		if (importerInfo?.isEntry) return 'worker-main';
+		pending.push(...(importerInfo?.importers ?? []));
+	}
+	return null;
+}
+
 export default defineConfig({
 	define: { __SHELF_BUILD__: JSON.stringify(buildLabel()) },
 	plugins: [
@@ -132,7 +159,8 @@ export default defineConfig({
 		}),
 		precompress()
 	],
-	worker: { format: 'es' },
+	// A worker's entry chunk holds its entry module alone (workerEntryChunks).
+	worker: { format: 'es', rolldownOptions: { output: { codeSplitting: { groups: [{ name: workerEntryChunks, debugName: 'worker-main' }] } } } },
 	test: {
 		// `.only` never narrows a run unnoticed, in CI or on a laptop.
 		allowOnly: false,

@@ -14,6 +14,7 @@ import { buildSite } from '../../scripts/setup.mjs';
 import { journeys } from './journey.mjs';
 import { launchChromium, launchFirefox } from './puppeteer.mjs';
 import { launchWebKit } from './webkit.mjs';
+import { diagnose } from './diagnose.mjs';
 
 const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
 const engines = (option('engines') ?? 'chromium,firefox,webkit').split(',');
@@ -82,6 +83,7 @@ try {
 			}
 			results.push({ engine, version: driver?.version ?? '?', journey: journey.name, ok: !error, storage: facts.storage });
 			console.log(`  ${error ? '✘' : '✓'} ${journey.name} (${((Date.now() - started) / 1000).toFixed(1)} s)${error ? `\n      ${error.message}` : ''}`);
+			if (error && driver) console.log(`      left behind: ${await bounded(diagnose(driver), JOURNEY_BOUND_MS).catch((hung) => hung.message)}`);
 			if (!server) await startApp();
 		}
 		console.log(`  storage: ${facts.storage ?? '?'}`);

@@ -4,7 +4,7 @@ import { proxy, wrap, type Remote } from 'comlink';
 import '../bridge.ts';
 import { ShelfError } from '../core/errors.ts';
 import { guardRemote } from './worker-guard.ts';
-import type { Cancellable, LongOperationName, Progress, ShelfApi, StoreChange } from '../worker/contract.ts';
+import { PAGE_LEFT, type Cancellable, type LongOperationName, type Progress, type ShelfApi, type StoreChange } from '../worker/contract.ts';
 
 /** What a long operation takes besides its request. */
 export interface OperationControls {
@@ -78,8 +78,9 @@ function _worker(): Remote<ShelfApi> {
 	// A page kept in the back/forward cache keeps its worker suspended with all it holds: the write lock, and
 	// IndexedDB transactions in flight, on which every other tab's writes then wait (WebKitGTK 2.50; issue 24).
 	// So the worker ends with the page, as when a tab closes (every write survives that), and a page restored
-	// from the cache, which has no worker left, loads again.
-	addEventListener('pagehide', () => started.terminate());
+	// from the cache, which has no worker left, loads again. It ends itself rather than being terminated: WebKit
+	// wedges a database for good when a worker is ended with transactions in flight (open-connections.ts).
+	addEventListener('pagehide', () => started.postMessage(PAGE_LEFT));
 	addEventListener('pageshow', (event) => void (event.persisted && location.reload()));
 	worker = guardRemote(wrap<ShelfApi>(started), failed);
 	return worker;

@@ -6,7 +6,8 @@ import '../bridge.ts';
 import { openCatalogue } from './catalogue/idb-catalogue.ts';
 import { openBlobStorage, workerSupport } from './blobs/storage-backend.ts';
 import type { StorageQuota } from './blobs/storage-quota.ts';
-import type { Cancellable, FsckReport, ProgressListener, ShelfApi } from './contract.ts';
+import { PAGE_LEFT, type Cancellable, type FsckReport, type ProgressListener, type ShelfApi } from './contract.ts';
+import { endConnections } from './open-connections.ts';
 import type { VersionRecord } from '../core/store-types.ts';
 import { cancelOperation, runLongOperation } from './operations.ts';
 import { bundleFileName, bundlesFileName } from '../core/bundle/bundle-name.ts';
@@ -41,14 +42,15 @@ let opened: Promise<{ store: ModelStore; quota: StorageQuota; inOpfs: boolean; s
 /** This worker's own pages' `watch` listeners: the change feed reaches other tabs only. */
 const localWatchers = new Set<(change: StoreChange) => void>();
 
-/** The longest the start-up clean-up waits for a first read to be answered. */
-const STARTUP_FSCK_DELAY_MS = 2000;
+/** How long after the worker opens the start-up clean-up begins when no write asks for it first. */
+const STARTUP_FSCK_DELAY_MS = 5000;
 
 /**
- * Opens the catalogue and blob store once. The start-up clean-up (fsck) runs in the background under
- * the write lock, but only once the first read has been answered (or after a short delay): it reads the
- * whole `by-digest` index and walks OPFS on the same connection and thread, and the first page of the
- * list should not queue behind it (issue 7). Writes wait for it, as they always did.
+ * Opens the catalogue and blob store once. The start-up clean-up (fsck) runs in the background under the write
+ * lock, at the first write (which waits for it) or a few seconds after opening: it reads the whole `by-digest`
+ * index and walks OPFS on the same connection and thread, so the first page of the list should not queue behind
+ * it (issue 7), and a page left within seconds should not be in the middle of it: WebKit wedges the stores of a
+ * worker ended with transactions in flight (open-connections.ts).
  */
 function opening() {
 	opened ??= (async () => {
@@ -94,14 +96,9 @@ async function open(): Promise<ModelStore> {
 	return (await opening()).store;
 }
 
-/** Answers a read, then lets the start-up clean-up begin. */
+/** Answers a read. */
 async function read<T>(run: (store: ModelStore) => Promise<T>): Promise<T> {
-	const { store, beginStartup } = await opening();
-	try {
-		return await run(store);
-	} finally {
-		beginStartup();
-	}
+	return run(await open());
 }
 
 /** The store for a write, once the start-up clean-up is done: no write overtakes it. */
@@ -330,4 +327,10 @@ const api = {
 	...lazyMethods(SIGNING_METHODS, async () => (await import('./remote/signing-api.ts')).signingApi())
 } satisfies ShelfApi;
 
+// Before Comlink's listener, which would otherwise answer this message as a call.
+addEventListener('message', (event) => {
+	if (event.data !== PAGE_LEFT) return;
+	event.stopImmediatePropagation();
+	void endConnections().finally(() => close());
+});
 expose(api);
