@@ -28,14 +28,14 @@ export async function diagnose(driver) {
 					stores[name] = 'open blocked';
 					continue;
 				}
-				for (const store of db.objectStoreNames) {
-					stores[`${name}.${store}`] = await withBound(new Promise((resolve) => {
-						const tx = db.transaction(store, 'readwrite');
-						tx.objectStore(store).count();
-						tx.oncomplete = () => resolve('ok');
-						tx.onerror = tx.onabort = () => resolve(`failed: ${tx.error}`);
-					}));
-				}
+				// All at once: a page whose stores are all held must answer within one bound, not one per store.
+				const states = await Promise.all([...db.objectStoreNames].map((store) => withBound(new Promise((resolve) => {
+					const tx = db.transaction(store, 'readwrite');
+					tx.objectStore(store).count();
+					tx.oncomplete = () => resolve('ok');
+					tx.onerror = tx.onabort = () => resolve(`failed: ${tx.error}`);
+				}))));
+				[...db.objectStoreNames].forEach((store, i) => (stores[`${name}.${store}`] = states[i]));
 				db.close();
 			}
 			return { held: describe(locks?.held), pending: describe(locks?.pending), stores };

@@ -2,9 +2,9 @@
 // rendered (the Models list under a filter, the version page, offline); import, export, delete and push/pull go
 // through the app's own `window.modelShelf.api`, because handing files to a file input and catching a download
 // differ per driver (WebDriver classic has neither a download event nor puppeteer's uploadFile). Writes follow
-// navigations, and one journey leaves a page in the middle of a write: WebKitGTK 2.50 keeps a left page's worker
-// suspended in its back/forward cache with the write lock and IndexedDB transactions it held, so the app ends its
-// worker when the page is hidden (src/lib/client/shelf.ts); without that, every later write waits forever.
+// navigations, and one journey leaves a page in the middle of a write: WebKitGTK 2.50 and Chromium 150 keep a left
+// page's worker suspended in their back/forward cache with the write lock and IndexedDB transactions it held, so the
+// app ends its worker when the page is hidden (src/lib/client/shelf.ts); without that, every later write waits.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -149,7 +149,15 @@ export const journeys = [
 			});
 			const underWay = await poll(driver, () => window.__saving, (state) => state.error !== null || state.stored >= 1);
 			if (!underWay || underWay.error) throw new Error(`the saves never got under way: ${JSON.stringify(underWay)}`);
+			// The writing worker, as the browser knows it: the client holding the write lock.
+			const writer = await poll(driver, heldWriteLocks, (held) => held.length > 0);
+			if (!writer) throw new Error('the saving page never held the write lock');
 			await open(driver, `${app}/?after=leaving-mid-write`);
+			// The left page's worker ended with it. A worker kept suspended in the back/forward cache would hold the
+			// lock until another writer takes it over (10 s of unanswered probes, lock-lease.ts), and the IndexedDB
+			// transactions it had open for good. The poll's bound ends before any writer on this page could steal.
+			const stillHeld = await poll(driver, heldWriteLocks, (held) => !held.includes(writer[0]), true, 8000);
+			if (stillHeld?.includes(writer[0])) throw new Error('the left page\'s worker still holds the write lock on the next page (it was not ended with its page)');
 			const after = await driver.run(async () => {
 				const api = window.modelShelf.api;
 				const started = performance.now();
@@ -197,13 +205,16 @@ async function rowsShow(driver, tags, what) {
 	if (JSON.stringify(last) !== JSON.stringify(tags)) throw new Error(`${what}: the table shows ${JSON.stringify(last)}, expected ${JSON.stringify(tags)}`);
 }
 
+/** In the page: the clients holding the shelf's write lock (coordination.ts's LOCK_NAME), as Web Locks reports them. */
+const heldWriteLocks = async () => ((await navigator.locks?.query())?.held ?? []).filter((lock) => lock.name === 'model-shelf:write').map((lock) => lock.clientId);
+
 /**
- * Reads `read()` in the page until `done` holds (30 s at most: a bound on a hang, not a timing assertion).
+ * Reads `read()` in the page until `done` holds (`boundMs`, 30 s unless told: a bound on a hang, not a timing assertion).
  * @returns the last value read, or null when `done` never held (unless `returnLast`)
  */
-async function poll(driver, read, done, returnLast = false) {
+async function poll(driver, read, done, returnLast = false, boundMs = 30_000) {
 	let value = null;
-	for (let i = 0; i < 150; i++) {
+	for (let i = 0; i < boundMs / 200; i++) {
 		value = await driver.run(read).catch(() => null);
 		if (value !== null && done(value)) return value;
 		await new Promise((resolve) => setTimeout(resolve, 200));

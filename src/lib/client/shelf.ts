@@ -4,7 +4,7 @@ import { proxy, wrap, type Remote } from 'comlink';
 import '../bridge.ts';
 import { ShelfError } from '../core/errors.ts';
 import { guardRemote } from './worker-guard.ts';
-import { PAGE_LEFT, type Cancellable, type LongOperationName, type Progress, type ShelfApi, type StoreChange } from '../worker/contract.ts';
+import { type Cancellable, type LongOperationName, type Progress, type ShelfApi, type StoreChange } from '../worker/contract.ts';
 
 /** What a long operation takes besides its request. */
 export interface OperationControls {
@@ -76,11 +76,12 @@ function _worker(): Remote<ShelfApi> {
 		fail(new ShelfError('REMOTE_UNREACHABLE', `The shelf's worker could not start: its code did not load${offline ? ' (the browser is offline)' : ''}. Reload the page while online; an installed app's cached files start offline too.`, { offline }));
 	});
 	// A page kept in the back/forward cache keeps its worker suspended with all it holds: the write lock, and
-	// IndexedDB transactions in flight, on which every other tab's writes then wait (WebKitGTK 2.50; issue 24).
-	// So the worker ends with the page, as when a tab closes (every write survives that), and a page restored
-	// from the cache, which has no worker left, loads again. It ends itself rather than being terminated: WebKit
-	// wedges a database for good when a worker is ended with transactions in flight (open-connections.ts).
-	addEventListener('pagehide', () => started.postMessage(PAGE_LEFT));
+	// IndexedDB transactions in flight, on which every other tab's writes then wait (WebKitGTK 2.50, and Chromium
+	// 150, which caches a page with a worker too). So the worker ends with the page, at once, as when a tab closes
+	// (every write survives that), and a page restored from the cache, which has no worker left, loads again. A
+	// message asking the worker to end itself loses the race: a worker busy in a write has not read it when the
+	// page is frozen.
+	addEventListener('pagehide', () => started.terminate());
 	addEventListener('pageshow', (event) => void (event.persisted && location.reload()));
 	worker = guardRemote(wrap<ShelfApi>(started), failed);
 	return worker;

@@ -23,12 +23,6 @@ export type { Alias, AliasEvent, FileHeader, LastUse, MetricOrder, PlannedRemova
 export type { DamagedVersion, FsckReport, IntegrityProblem, ListPage, NameSummary, PullResult, PushResult, RemoteCopy, RemoteVersion, SaveRequest, StoreChange, StoreResult, UsageReport, VerifyReport, VersionRecord };
 
 /**
- * The one message the page posts outside Comlink, as it goes away (pagehide): the worker aborts its IndexedDB
- * work in flight, closes its connections and ends itself (see open-connections.ts for why it must do it itself).
- */
-export const PAGE_LEFT = 'model-shelf:page-left';
-
-/**
  * What a long operation is doing. `loaded` and `total` count bytes in every phase: bytes of files stored
  * (`storing`), of the bundle read (`importing`), of files written into the bundle (`exporting`), re-hashed
  * (`verifying`), sent (`pushing`) or received and reused (`pulling`); `deleting` counts versions, not bytes.

@@ -6,8 +6,7 @@ import '../bridge.ts';
 import { openCatalogue } from './catalogue/idb-catalogue.ts';
 import { openBlobStorage, workerSupport } from './blobs/storage-backend.ts';
 import type { StorageQuota } from './blobs/storage-quota.ts';
-import { PAGE_LEFT, type Cancellable, type FsckReport, type ProgressListener, type ShelfApi } from './contract.ts';
-import { endConnections } from './open-connections.ts';
+import { type Cancellable, type FsckReport, type ProgressListener, type ShelfApi } from './contract.ts';
 import type { VersionRecord } from '../core/store-types.ts';
 import { cancelOperation, runLongOperation } from './operations.ts';
 import { bundleFileName, bundlesFileName } from '../core/bundle/bundle-name.ts';
@@ -49,8 +48,8 @@ const STARTUP_FSCK_DELAY_MS = 5000;
  * Opens the catalogue and blob store once. The start-up clean-up (fsck) runs in the background under the write
  * lock, at the first write (which waits for it) or a few seconds after opening: it reads the whole `by-digest`
  * index and walks OPFS on the same connection and thread, so the first page of the list should not queue behind
- * it (issue 7), and a page left within seconds should not be in the middle of it: WebKit wedges the stores of a
- * worker ended with transactions in flight (open-connections.ts).
+ * it (issue 7), and a page left within seconds should not be in the middle of it: WebKit wedges for good the
+ * stores of a worker ended with transactions in flight (WebKit bug 324094).
  */
 function opening() {
 	opened ??= (async () => {
@@ -327,10 +326,4 @@ const api = {
 	...lazyMethods(SIGNING_METHODS, async () => (await import('./remote/signing-api.ts')).signingApi())
 } satisfies ShelfApi;
 
-// Before Comlink's listener, which would otherwise answer this message as a call.
-addEventListener('message', (event) => {
-	if (event.data !== PAGE_LEFT) return;
-	event.stopImmediatePropagation();
-	void endConnections().finally(() => close());
-});
 expose(api);

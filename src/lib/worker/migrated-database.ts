@@ -2,7 +2,6 @@
 // (the catalogue, the remote settings): version = number of steps, each step run once, in order.
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { ShelfError } from '../core/errors.ts';
-import { trackConnection } from './open-connections.ts';
 
 /** The upgrade transaction a migration step runs in. */
 export type UpgradeTransaction<S extends DBSchema> = IDBPTransaction<S, StoreNames<S>[], 'versionchange'>;
@@ -40,12 +39,7 @@ export async function openMigratedDatabase<S extends DBSchema>({ name, factory =
 		}
 	});
 	try {
-		const native = await new Promise<IDBDatabase>((resolve, reject) => {
-			request.addEventListener('success', () => resolve(request.result));
-			request.addEventListener('error', () => reject(request.error));
-		});
-		trackConnection(native);
-		const db = wrap(native) as unknown as IDBPDatabase<S>;
+		const db = (await wrap(request)) as unknown as IDBPDatabase<S>;
 		db.addEventListener('versionchange', () => db.close());
 		return db;
 	} catch (error) {
