@@ -7,6 +7,7 @@ import { MAX_BATCH, scanPlan } from './merge-scan.ts';
 import { compileFilter, exactCount, planQuery, type PlanStats, type QueryFilter } from './query-plan.ts';
 import { fromStored, type CatalogueSchema } from './schema.ts';
 import { listByMetric, listTags } from './special-lists.ts';
+import { scanWindows } from './window-scan.ts';
 
 /** Page size when a query gives none. */
 export const DEFAULT_LIMIT = 50;
@@ -33,7 +34,11 @@ export async function listPage(tx: ReadTransaction, query: ListQuery, after: str
 	const items: VersionRecord[] = [];
 	let more = false;
 	// One match past the page tells whether there is a next page, so the last page says null.
-	for await (const stored of scanPlan(tx.objectStore('versions'), plan, order, after, { firstBatch: firstRead(limit + 1, plan.density) })) {
+	const store = tx.objectStore('versions');
+	const wanted = firstRead(limit + 1, plan.density);
+	// With filters, a page checks them on index keys and reads only the versions that pass (window-scan.ts).
+	const scan = plan.filters?.length ? scanWindows(store, plan, order, after, wanted) : scanPlan(store, plan, order, after, { firstBatch: wanted });
+	for await (const stored of scan) {
 		if (!matches(stored)) continue;
 		if (items.length === limit) {
 			more = true;

@@ -79,6 +79,17 @@ export function firstBatchPerRange(wanted: number, ranges: number): number {
 	return Math.max(1, Math.min(share, MAX_BATCH));
 }
 
+/**
+ * Range bounds as an IDBKeyRange, or null for the whole index.
+ * @param bounds from `sourceBounds` or `windowBounds`
+ */
+export function keyRange({ lower, upper, lowerOpen, upperOpen }: RangeBounds): IDBKeyRange | null {
+	if (lower !== undefined && upper !== undefined) return IDBKeyRange.bound(lower, upper, lowerOpen, upperOpen);
+	if (lower !== undefined) return IDBKeyRange.lowerBound(lower, lowerOpen);
+	if (upper !== undefined) return IDBKeyRange.upperBound(upper, upperOpen);
+	return null;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Internal helpers
 
@@ -112,20 +123,20 @@ type _RecordsIndex = IDBIndex & {
  * @param index an index whose keys are unique within the range (every key ends with a createdKey)
  */
 export async function readBatch(index: VersionsIndex, bounds: RangeBounds, order: ListOrder, count: number): Promise<StoredVersion[]> {
-	if (order === 'oldest') return index.getAll(_keyRange(bounds), count);
+	if (order === 'oldest') return index.getAll(keyRange(bounds), count);
 	const native = unwrap(index) as _RecordsIndex;
 	if (typeof native.getAllRecords === 'function') {
-		const records = await _request(native.getAllRecords({ query: _keyRange(bounds), count, direction: 'prev' }));
+		const records = await _request(native.getAllRecords({ query: keyRange(bounds), count, direction: 'prev' }));
 		return records.map((record) => record.value);
 	}
 	// getAll reads ascending only (a direction option exists in recent Chromium alone). So a key cursor finds
 	// the count-th entry from the top (`advance` skips inside the database, without a round trip per entry),
 	// and one getAll reads up from there. Keys are unique in every index a plan uses.
-	const top = await index.openKeyCursor(_keyRange(bounds), 'prev');
+	const top = await index.openKeyCursor(keyRange(bounds), 'prev');
 	if (top === null) return [];
 	const bottom = count > 1 ? await top.advance(count - 1) : top;
 	const range = bottom === null ? bounds : { ...bounds, lower: bottom.key as RangeKey, lowerOpen: false }; // keys of the index walked
-	return (await index.getAll(_keyRange(range), count)).reverse();
+	return (await index.getAll(keyRange(range), count)).reverse();
 }
 
 /** A native request as a promise; settles within the transaction, like idb's own wrappers. */
@@ -134,11 +145,4 @@ function _request<T>(request: IDBRequest<T>): Promise<T> {
 		request.onsuccess = () => resolve(request.result);
 		request.onerror = () => reject(request.error);
 	});
-}
-
-function _keyRange({ lower, upper, lowerOpen, upperOpen }: RangeBounds): IDBKeyRange | null {
-	if (lower !== undefined && upper !== undefined) return IDBKeyRange.bound(lower, upper, lowerOpen, upperOpen);
-	if (lower !== undefined) return IDBKeyRange.lowerBound(lower, lowerOpen);
-	if (upper !== undefined) return IDBKeyRange.upperBound(upper, upperOpen);
-	return null;
 }

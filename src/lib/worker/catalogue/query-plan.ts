@@ -37,6 +37,12 @@ export interface QueryPlan {
 	 * out by doubling reads.
 	 */
 	density?: number;
+	/**
+	 * With `density`: the other label requirements as ranges, each a list of ranges of which every match holds
+	 * at least one entry (a pair, an `in` list's pairs, a key). A page checks them on index keys before it reads
+	 * any version (window-scan.ts), so it reads only the versions it may return.
+	 */
+	filters?: PlanSource[][];
 }
 
 /** What the planner may ask the database; all are cheap next to the walk they save. */
@@ -124,11 +130,15 @@ export async function planQuery(query: QueryFilter, stats: PlanStats): Promise<Q
 	best = _smallest(known);
 	if (best === undefined) return { kind: 'created', sources: [{ index: 'by-created' }], estimate: null };
 	let density = 1;
+	const filters: PlanSource[][] = [];
 	for (const [i, candidate] of labels.entries()) {
 		const total = keyTotals[i];
-		if (candidate.sources !== best.sources) density *= total ? Math.min(1, (estimates[i] as number) / total) : 1;
+		const share = total ? Math.min(1, (estimates[i] as number) / total) : 1;
+		if (candidate.sources === best.sources || share === 1) continue;
+		density *= share;
+		filters.push(candidate.sources);
 	}
-	return density < 1 ? { ...best, density } : best;
+	return density < 1 ? { ...best, density, filters } : best;
 }
 
 /**
@@ -139,22 +149,56 @@ export async function planQuery(query: QueryFilter, stats: PlanStats): Promise<Q
  */
 export function sourceBounds(source: PlanSource, order: ListOrder, after: string | null): RangeBounds {
 	let bounds: RangeBounds;
-	let at: RangeBounds['lower'];
 	if (source.index === 'by-created') {
 		bounds = { lower: undefined, upper: undefined, lowerOpen: false, upperOpen: false };
-		at = after ?? undefined;
 	} else if (source.index === 'by-name-created') {
 		// createdKeys start with a digit, so '' and '\uffff' enclose every one.
 		bounds = { lower: [source.name, ''], upper: [source.name, '\uffff'], lowerOpen: false, upperOpen: false };
-		at = after === null ? undefined : [source.name, after];
 	} else {
 		// The separator is U+0000, so the prefix ending in U+0001 instead is the first key past the range.
 		const prefix = _prefixOf(source);
 		bounds = { lower: prefix, upper: `${prefix.slice(0, -1)}\u0001`, lowerOpen: false, upperOpen: true };
-		at = after === null ? undefined : `${prefix}${after}`;
 	}
-	if (at === undefined) return bounds;
+	if (after === null) return bounds;
+	const at = sourceKey(source, after);
 	return order === 'oldest' ? { ...bounds, lower: at, lowerOpen: true } : { ...bounds, upper: at, upperOpen: true };
+}
+
+/**
+ * The bounds of one source's entries strictly after `after` and up to `end` inclusive, in `order`: one
+ * window of a windowed page (window-scan.ts).
+ * @param source a range of a plan
+ * @param order newest (descending) or oldest (ascending)
+ * @param after the createdKey the window starts after, or null for the start of the range
+ * @param end the createdKey of the window's last entry, or null for the end of the range
+ */
+export function windowBounds(source: PlanSource, order: ListOrder, after: string | null, end: string | null): RangeBounds {
+	const bounds = sourceBounds(source, order, after);
+	if (end === null) return bounds;
+	const at = sourceKey(source, end);
+	return order === 'oldest' ? { ...bounds, upper: at, upperOpen: false } : { ...bounds, lower: at, lowerOpen: false };
+}
+
+/**
+ * The index key of the version created at `createdKey` in a source's range, and back: every index a plan
+ * walks ends its keys with the createdKey.
+ * @param source a range of a plan
+ * @param createdKey a version's createdKey
+ */
+export function sourceKey(source: PlanSource, createdKey: string): RangeKey {
+	if (source.index === 'by-created') return createdKey;
+	if (source.index === 'by-name-created') return [source.name, createdKey];
+	return `${_prefixOf(source)}${createdKey}`;
+}
+
+/**
+ * The createdKey at the end of an index key of any range a plan walks (the inverse of {@link sourceKey}).
+ * @param key an index key of `by-created`, `by-name-created`, `by-label-created` or `by-key-created`
+ */
+export function createdKeyOf(key: RangeKey): string {
+	if (Array.isArray(key)) return key[key.length - 1] as string;
+	// Labels never hold the separator (schema.ts replaces it), so the createdKey follows the first one.
+	return key.slice(key.indexOf(KEY_SEPARATOR) + 1);
 }
 
 /**
