@@ -11,6 +11,7 @@ import { createdKey, type NameSummary, type VersionRecord } from '../src/lib/cor
 import { ledgerLine } from '../src/lib/core/lifecycle/ledger.ts';
 import { newVersion } from '../src/lib/core/tags.ts';
 import { tallyLabels, type LabelFields } from '../src/lib/worker/catalogue/label-counts.ts';
+import { NAME_DIRECTORY_KEY, sortedNames } from '../src/lib/worker/catalogue/name-directory.ts';
 import { openCatalogueDatabase, toStored } from '../src/lib/worker/catalogue/schema.ts';
 
 const BATCH = 2000;
@@ -76,8 +77,9 @@ export async function seedCatalogue(versions: number, names: number): Promise<Se
 		}
 		await tx.done;
 	}
-	const tx = db.transaction(['names', 'ledger', 'label-counts'], 'readwrite');
+	const tx = db.transaction(['names', 'name-directory', 'ledger', 'label-counts'], 'readwrite');
 	for (const summary of summaries.values()) void tx.objectStore('names').put(summary);
+	void tx.objectStore('name-directory').put(sortedNames(summaries.keys()), NAME_DIRECTORY_KEY);
 	for (const count of tallyLabels(labels)) void tx.objectStore('label-counts').put(count);
 	for (const [name, lines] of ledgers) void tx.objectStore('ledger').put({ name, lines });
 	await tx.done;

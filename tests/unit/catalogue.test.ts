@@ -91,6 +91,29 @@ describe('labels the composite keys cannot hold as is', () => {
 
 describe('moving versions to the trash and back', () => {
 	const now = 1_800_000_000_000;
+	it('keeps the name directory free text reads equal to the names on the shelf, through adds, bulk trash, restore and purge', async () => {
+		const factory = new IDBFactory();
+		const catalogue = await openCatalogue({ factory, name: 'shelf' });
+		const raw = await openCatalogueDatabase({ factory, name: 'shelf' });
+		const directoryMatchesNames = async () => expect(await raw.get('name-directory', 'names')).toEqual(await raw.getAllKeys('names'));
+		await addAll(catalogue, [record('iris:v1', { second: 1 }), record('iris:v2', { second: 2 }), record('fraud:x'), record('speech:y')]);
+		await directoryMatchesNames();
+		expect((await catalogue.list({ text: 'ir' })).items.map(({ tag }) => tag)).toEqual(['iris:v2', 'iris:v1']);
+		// Two names lose their last version in one bulk move (their summaries are edited together), one keeps one.
+		await catalogue.moveToTrash(['iris:v1', 'fraud:x', 'speech:y'], { removeAliases: false, now });
+		await directoryMatchesNames();
+		expect(await raw.get('name-directory', 'names')).toEqual(['iris']);
+		await catalogue.restore(['speech:y']);
+		await directoryMatchesNames();
+		expect((await catalogue.list({ text: 'spe' })).items.map(({ tag }) => tag)).toEqual(['speech:y']);
+		await catalogue.purge(['fraud:x']);
+		await catalogue.add(record('fraud:z'));
+		await directoryMatchesNames();
+		expect(await raw.get('name-directory', 'names')).toEqual(['fraud', 'iris', 'speech']);
+		raw.close();
+		catalogue.close();
+	});
+
 	it('repoints latest to the next newest, removes the name with its last version, and restore gives them back', async () => {
 		const catalogue = await freshCatalogue();
 		const [v1, v2, v3] = [record('iris:v1', { second: 1 }), record('iris:v2', { second: 2 }), record('iris:v3', { second: 3 })];
@@ -211,7 +234,7 @@ describe('query planning', () => {
 		const summaries = Object.entries(names).map(([name, count]) => ({ name, count, latest: `${name}:x`, latestCreatedKey: '', size: 0 }));
 		return {
 			summary: async (name) => summaries.find((summary) => summary.name === name),
-			summaries: async () => summaries,
+			names: async () => summaries.map(({ name }) => name),
 			pairCount: async (pair) => pairs[pair] ?? 0,
 			keyCount: async (key) => Object.entries(pairs).reduce((sum, [pair, n]) => (pair.startsWith(`${key}=`) ? sum + n : sum), 0)
 		};
@@ -265,10 +288,10 @@ describe('query planning', () => {
 
 describe('schema migrations', () => {
 	it('builds every store and index from version 0', async () => {
-		expect(DB_VERSION).toBe(4);
+		expect(DB_VERSION).toBe(5);
 		expect(MIGRATIONS).toHaveLength(DB_VERSION);
 		const db = await openCatalogueDatabase({ factory: new IDBFactory() });
-		expect([...db.objectStoreNames].sort()).toEqual(['alias-history', 'aliases', 'label-counts', 'last-used', 'ledger', 'names', 'settings', 'trash', 'versions']);
+		expect([...db.objectStoreNames].sort()).toEqual(['alias-history', 'aliases', 'label-counts', 'last-used', 'ledger', 'name-directory', 'names', 'settings', 'trash', 'versions']);
 		const tx = db.transaction(['versions', 'names', 'trash', 'aliases', 'alias-history', 'label-counts']);
 		expect(tx.objectStore('names').keyPath).toBe('name');
 		expect(tx.objectStore('label-counts').keyPath).toEqual(['kind', 'text']);
@@ -315,16 +338,17 @@ describe('schema migrations', () => {
 		expect((await upgraded.ledger()).map((entry) => [entry.tag, entry.trashed, entry.size])).toEqual([['iris:v1', false, 100]]);
 		expect((await upgraded.list({ orderBy: { metadata: 'accuracy', direction: 'desc' } })).items.map((item) => item.tag)).toEqual(['iris:v1']);
 		expect(await upgraded.count({ selector: parseSelector('stage=prod') })).toBe(1); // from the label counts step 4 filled
+		expect((await upgraded.list({ text: 'iri' })).items.map((item) => item.tag)).toEqual(['iris:v1']); // from the name directory step 5 built
 		upgraded.close();
 		const ran: number[] = [];
 		const addSavedAt: Migration = (_db, tx) => {
-			ran.push(5);
+			ran.push(6);
 			// A later schema would declare this index in its DBSchema; the cast stands in for that.
 			(tx.objectStore('versions') as unknown as { createIndex(name: string, keyPath: string): void }).createIndex('by-saved', 'savedAt');
 		};
 		const db = await openCatalogueDatabase({ factory, name: 'shelf', migrations: [...MIGRATIONS, addSavedAt] });
-		expect(ran).toEqual([5]);
-		expect(db.version).toBe(5);
+		expect(ran).toEqual([6]);
+		expect(db.version).toBe(6);
 		expect([...db.transaction('versions').store.indexNames]).toContain('by-saved');
 		expect((await db.get('versions', 'iris:v1'))?.labelPairs).toEqual(['stage=prod']);
 		db.close();

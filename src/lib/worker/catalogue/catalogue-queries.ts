@@ -5,6 +5,7 @@ import { ShelfError } from '../../core/errors.ts';
 import type { ListPage, ListQuery, VersionRecord } from '../../core/store-types.ts';
 import { MAX_BATCH, scanPlan } from './merge-scan.ts';
 import { compileFilter, exactCount, planQuery, type PlanStats, type QueryFilter } from './query-plan.ts';
+import { readNames } from './name-directory.ts';
 import { fromStored, type CatalogueSchema } from './schema.ts';
 import { listByMetric, listTags } from './special-lists.ts';
 import { scanWindows } from './window-scan.ts';
@@ -12,8 +13,8 @@ import { scanWindows } from './window-scan.ts';
 /** Page size when a query gives none. */
 export const DEFAULT_LIMIT = 50;
 
-/** The stores a listing or count reads: versions, name summaries and label counts. */
-export const QUERY_STORES = ['versions', 'names', 'label-counts'] as const;
+/** The stores a listing or count reads: versions, name summaries, the names and label counts. */
+export const QUERY_STORES = ['versions', 'names', 'name-directory', 'label-counts'] as const;
 
 /** A read transaction over {@link QUERY_STORES}. */
 export type ReadTransaction = IDBPTransaction<CatalogueSchema, (typeof QUERY_STORES)[number][], 'readonly'>;
@@ -95,7 +96,7 @@ export function planStats(tx: ReadTransaction): PlanStats {
 	// Point reads of counts the writes keep (label-counts.ts), never a walk of an index range.
 	return {
 		summary: (name) => names.get(name),
-		summaries: () => names.getAll(),
+		names: () => readNames(tx.objectStore('name-directory')),
 		pairCount: async (pair) => (await labels.get(['pair', pair]))?.count ?? 0,
 		keyCount: async (key) => (await labels.get(['key', key]))?.count ?? 0
 	};

@@ -7,6 +7,7 @@ import { ledgerLine, lineTag, relocatedLine, withBlobShared } from '../../core/l
 import type { Alias, AliasChange, AliasEvent, NameSummary, TrashOutcome, VersionRecord } from '../../core/store-types.ts';
 import { allResults } from '../idb-requests.ts';
 import { changeLabelCounts } from './label-counts.ts';
+import { changeNames } from './name-directory.ts';
 import { fromStored, toStored, type CatalogueSchema, type LIFECYCLE_STORES, type StoredTrash, type StoredVersion } from './schema.ts';
 
 /** The one kind of transaction lifecycle writes run in. */
@@ -35,7 +36,7 @@ export async function addVersion(tx: LifecycleTransaction, record: VersionRecord
 	}
 	const stored = toStored(record);
 	await tx.objectStore('versions').add(stored);
-	await _summaryAdding(tx, record);
+	if (await _summaryAdding(tx, record)) await changeNames(tx.objectStore('name-directory'), { added: [record.name] });
 	await changeLabelCounts(tx.objectStore('label-counts'), [stored], 1);
 	await _editLedger(tx, record.name, (lines) => [...lines, ledgerLine(record, false, shared)]);
 }
@@ -98,6 +99,7 @@ export async function trashVersions(tx: LifecycleTransaction, tags: readonly str
 	);
 	await changeLabelCounts(tx.objectStore('label-counts'), leaving, -1);
 	const latest: Record<string, string | null> = {};
+	const gone: string[] = [];
 	await Promise.all(
 		[...byName].map(async ([name, removed]) => {
 			const moved = new Set(removed.map((record) => record.tag));
@@ -106,8 +108,10 @@ export async function trashVersions(tx: LifecycleTransaction, tags: readonly str
 				_editLedger(tx, name, (lines) => lines.map((line) => (moved.has(lineTag(line)) ? relocatedLine(line, true) : line)))
 			]);
 			if (summary.latestMoved) latest[name] = summary.latest;
+			if (summary.latest === null) gone.push(name);
 		})
 	);
+	await changeNames(tx.objectStore('name-directory'), { removed: gone });
 	return { removed: records, latest, aliasesRemoved };
 }
 
@@ -122,7 +126,7 @@ export async function restoreVersions(tx: LifecycleTransaction, tags: readonly s
 		await tx.objectStore('trash').delete(tag);
 		const stored = toStored(record);
 		await tx.objectStore('versions').add(stored);
-		await _summaryAdding(tx, record);
+		if (await _summaryAdding(tx, record)) await changeNames(tx.objectStore('name-directory'), { added: [record.name] });
 		await changeLabelCounts(tx.objectStore('label-counts'), [stored], 1);
 		await _editLedger(tx, record.name, (lines) => lines.map((line) => (lineTag(line) === tag ? relocatedLine(line, false) : line)));
 		restored.push(record);
@@ -222,7 +226,8 @@ async function _editLedger(tx: LifecycleTransaction, name: string, edit: (lines:
 	await (lines.length === 0 ? ledger.delete(name) : ledger.put({ name, lines }));
 }
 
-async function _summaryAdding(tx: LifecycleTransaction, record: VersionRecord): Promise<void> {
+/** Counts a new version into its name's summary; true when it is the name's first (a new name). */
+async function _summaryAdding(tx: LifecycleTransaction, record: VersionRecord): Promise<boolean> {
 	const names = tx.objectStore('names');
 	const summary = await names.get(record.name);
 	const newest = summary === undefined || record.createdKey > summary.latestCreatedKey;
@@ -233,6 +238,7 @@ async function _summaryAdding(tx: LifecycleTransaction, record: VersionRecord): 
 		latestCreatedKey: newest ? record.createdKey : (summary as NameSummary).latestCreatedKey,
 		size: (summary?.size ?? 0) + record.size
 	});
+	return summary === undefined;
 }
 
 /** Repoints `latest` after versions of one name left the shelf (drops the name when none is left). */

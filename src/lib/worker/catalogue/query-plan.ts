@@ -49,8 +49,8 @@ export interface QueryPlan {
 export interface PlanStats {
 	/** The summary of one name (the `names` store). */
 	summary(name: string): Promise<NameSummary | undefined>;
-	/** Every name summary (the `names` store is small: one row per model name). */
-	summaries(): Promise<NameSummary[]>;
+	/** Every name on the shelf (one record: name-directory.ts). */
+	names(): Promise<string[]>;
 	/** Versions carrying `key=value` (what `by-label` holds for it; read from the kept counts). */
 	pairCount(pair: string): Promise<number>;
 	/** Versions having `key` (what `by-label-key` holds for it; read from the kept counts). */
@@ -97,11 +97,13 @@ export async function planQuery(query: QueryFilter, stats: PlanStats): Promise<Q
 		known.push({ kind: 'name', sources: [{ index: 'by-name-created', name: query.name }], estimate: summary.count });
 	}
 	if (text !== undefined) {
-		const names = (await stats.summaries()).filter((summary) => textMatchesName(text, summary.name));
+		const names = (await stats.names()).filter((name) => textMatchesName(text, name));
 		if (names.length === 0) return _EMPTY;
 		if (names.length <= MAX_MERGED_RANGES) {
-			const sources = names.map(({ name }): PlanSource => ({ index: 'by-name-created', name }));
-			known.push({ kind: 'text-names', sources, estimate: names.reduce((sum, { count }) => sum + count, 0) });
+			// Only the matched names' summaries are read, together: each read costs (issue 21).
+			const counts = await Promise.all(names.map(async (name) => (await stats.summary(name))?.count ?? 0));
+			const sources = names.map((name): PlanSource => ({ index: 'by-name-created', name }));
+			known.push({ kind: 'text-names', sources, estimate: counts.reduce((sum, count) => sum + count, 0) });
 		}
 	}
 	let best = _smallest(known);

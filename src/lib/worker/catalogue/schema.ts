@@ -9,6 +9,7 @@ import { unwrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { ledgerLine } from '../../core/lifecycle/ledger.ts';
 import { metricEntries } from '../../core/lifecycle/metric-filter.ts';
 import { countStoredLabels, type StoredLabelCount } from './label-counts.ts';
+import { NAME_DIRECTORY_KEY, sortedNames } from './name-directory.ts';
 import { openMigratedDatabase, type Migration as SchemaMigration, type UpgradeTransaction as MigrationTransaction } from '../migrated-database.ts';
 import type { AliasEvent, Alias, LastUse, NameSummary, TrashedVersion, VersionRecord } from '../../core/store-types.ts';
 
@@ -70,6 +71,11 @@ export interface CatalogueSchema extends DBSchema {
 		key: string;
 		value: NameSummary;
 	};
+	/** One record, {@link NAME_DIRECTORY_KEY}: every name in `names`, sorted (name-directory.ts). */
+	'name-directory': {
+		key: string;
+		value: string[];
+	};
 	trash: {
 		key: string;
 		value: StoredTrash;
@@ -103,7 +109,7 @@ export interface CatalogueSchema extends DBSchema {
 }
 
 /** Every store a lifecycle write (add, trash, restore, purge, aliases) may touch, in one transaction. */
-export const LIFECYCLE_STORES = ['versions', 'names', 'trash', 'aliases', 'alias-history', 'ledger', 'label-counts'] as const;
+export const LIFECYCLE_STORES = ['versions', 'names', 'name-directory', 'trash', 'aliases', 'alias-history', 'ledger', 'label-counts'] as const;
 
 /** The `versionchange` transaction a migration runs in. */
 export type UpgradeTransaction = MigrationTransaction<CatalogueSchema>;
@@ -179,6 +185,13 @@ export const MIGRATIONS: readonly Migration[] = [
 	(db, tx) => {
 		db.createObjectStore('label-counts', { keyPath: ['kind', 'text'] });
 		countStoredLabels(unwrap(tx.objectStore('versions')), unwrap(tx.objectStore('label-counts')));
+	},
+	// 4 → 5 (issue 21): every name in one record, so free text reads one record instead of every summary; built
+	// here from the names already stored.
+	(db, tx) => {
+		const directory = unwrap(db.createObjectStore('name-directory'));
+		const keys = unwrap(tx.objectStore('names')).getAllKeys();
+		keys.onsuccess = () => directory.put(sortedNames(keys.result as string[]), NAME_DIRECTORY_KEY);
 	}
 ];
 
