@@ -4,7 +4,7 @@ import { proxy, wrap, type Remote } from 'comlink';
 import '../bridge.ts';
 import { ShelfError } from '../core/errors.ts';
 import { guardRemote } from './worker-guard.ts';
-import { type Cancellable, type LongOperationName, type Progress, type ShelfApi, type StoreChange } from '../worker/contract.ts';
+import type { Cancellable, LongOperationName, Progress, ShelfApi, StoreChange } from '../worker/contract.ts';
 
 /** What a long operation takes besides its request. */
 export interface OperationControls {

@@ -6,7 +6,7 @@ import '../bridge.ts';
 import { openCatalogue } from './catalogue/idb-catalogue.ts';
 import { openBlobStorage, workerSupport } from './blobs/storage-backend.ts';
 import type { StorageQuota } from './blobs/storage-quota.ts';
-import { type Cancellable, type FsckReport, type ProgressListener, type ShelfApi } from './contract.ts';
+import type { Cancellable, FsckReport, ProgressListener, ShelfApi } from './contract.ts';
 import type { VersionRecord } from '../core/store-types.ts';
 import { cancelOperation, runLongOperation } from './operations.ts';
 import { bundleFileName, bundlesFileName } from '../core/bundle/bundle-name.ts';
