@@ -1,4 +1,4 @@
-// The page's one way to write a tensor's dims (the facts table, the inputs/outputs list and the tensor diff).
+// How the pages write tensor dims (the facts table, the inputs/outputs list, the tensor diff) and relative times (every list row).
 import { describe, expect, it } from 'vitest';
 import { formatRelative, formatShape } from '../../src/lib/ui/format.ts';
 
