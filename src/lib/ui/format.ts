@@ -90,6 +90,7 @@ export function formatRelative(date: Date, now: Date = new Date()): string {
 function _relative(count: number, unit: RelativeUnit): string {
 	const word = Math.abs(count) <= 1 ? RELATIVE_WORDS[unit][count + 1] : null;
 	if (word) return word;
+	// Grouped by hand, not toLocaleString('en'): its first call loads number-format locale data too (~20 ms).
 	const amount = `${String(Math.abs(count)).replace(/\B(?=(\d{3})+$)/g, ',')} ${unit}${Math.abs(count) === 1 ? '' : 's'}`;
 	return count < 0 ? `${amount} ago` : `in ${amount}`;
 }
