@@ -1,9 +1,9 @@
 // Issue 25, part 1: Help in the app (offline, by keyboard, axe), its selector examples against the Models list,
-// the "?" beside the selector box, and the empty shelf that leads somewhere.
+// the "?" beside the selector box and on every other page that uses a part of Help, and the empty shelf that leads somewhere.
 import { expect, test, type Page } from '@playwright/test';
 import { parseSelector } from '../../src/lib/core/selector.ts';
 import { save } from './shelf-page.ts';
-import { expectNoSeriousAxeViolations, openApp, versionRows, waitForServiceWorker } from './ui-helpers.ts';
+import { bundlePaths, expectNoSeriousAxeViolations, importThroughPicker, openApp, versionRows, waitForServiceWorker } from './ui-helpers.ts';
 
 const SECTIONS = ['tags', 'latest-and-aliases', 'selectors', 'metrics', 'bentoml', 'registry', 'storage'];
 const tryBox = (page: Page) => page.getByRole('textbox', { name: 'Try a selector' });
@@ -112,4 +112,37 @@ test("every documented selector example matches in Help exactly what the Models 
 	await expectNoSeriousAxeViolations(page, 'Help, with matches');
 	await page.emulateMedia({ colorScheme: 'dark' });
 	await expectNoSeriousAxeViolations(page, 'Help, with matches (dark)');
+});
+
+/** Each page that uses a part of Help links to it; following the link lands on that part's heading. */
+const PAGE_LINKS: Array<{ path: string; link: string; section: string }> = [
+	{ path: '/', link: 'Help: label selectors', section: 'selectors' },
+	{ path: '/', link: 'Help: metric order and thresholds', section: 'metrics' },
+	{ path: '/models/churn', link: 'Help: metric order and thresholds', section: 'metrics' },
+	{ path: '/models/churn/v1', link: 'Help: tags and versions', section: 'tags' },
+	{ path: '/models/churn/v1', link: 'What aliases are, and how they differ from latest', section: 'latest-and-aliases' },
+	{ path: '/models/churn/v1', link: 'Help: exporting to BentoML', section: 'bentoml' },
+	{ path: '/save', link: 'Help: tags and versions', section: 'tags' },
+	{ path: '/storage', link: 'Help: storage, persistence and the trash', section: 'storage' },
+	{ path: '/storage', link: 'Help: label selectors', section: 'selectors' },
+	{ path: '/remote', link: 'What the registry must allow (CORS), and how sharing works', section: 'registry' }
+];
+
+test('every page links to the part of Help it uses, and the link lands on that part', async ({ page }) => {
+	test.setTimeout(90_000);
+	await openApp(page);
+	await seedLabelled(page);
+	for (const { path, link, section } of PAGE_LINKS) {
+		await page.goto(path);
+		await page.getByRole('link', { name: link, exact: true }).click();
+		await expect(page, `${path} → ${link}`).toHaveURL(new RegExp(`/help#${section}$`));
+		await expect(page.locator(`#${section} h2`), `${path} → ${link}`).toBeInViewport();
+	}
+
+	// The Imports panel, once something was imported, links to Help's BentoML part.
+	await page.goto('/');
+	await importThroughPicker(page, [bundlePaths[0]!]);
+	await page.getByRole('region', { name: 'Imports' }).getByRole('link', { name: 'Help: importing from BentoML' }).click();
+	await expect(page).toHaveURL(/\/help#bentoml$/);
+	await expect(page.locator('#bentoml h2')).toBeInViewport();
 });
