@@ -85,6 +85,7 @@ try {
 		const fallback = await runFallback(env, options, makeBundles(options.dataDir, options.size));
 		add('fallback', 'persistent', fallback.rows);
 		result.memory.push(...fallback.memory);
+		result.profiles.push(...fallback.profiles);
 	}
 	if (options.only === null || options.only === 'registry') {
 		const { payload } = makeBundles(options.dataDir, options.registrySize);

@@ -7,10 +7,11 @@ import { NO_OPFS, withoutInWorkers } from '../scripts/worker-gaps.mjs';
 import { MemorySampler } from './cdp.mjs';
 import { openApp, pickFiles, timedCall } from './page.mjs';
 import { launchProfile } from './persistent.mjs';
+import { profiled } from './profile.mjs';
 
 /**
  * @param {object} env `{ url, log, executablePath, profileParent }`
- * @param {object} options `{ size, reps }`
+ * @param {object} options `{ size, reps, profile }`
  * @param {object} bundles makeBundles() result for `options.size`
  */
 export async function runFallback(env, options, bundles) {
@@ -44,7 +45,8 @@ export async function runFallback(env, options, bundles) {
 				env.log(`  ${op.label}: IndexedDB ${(ms.idb / 1000).toFixed(2)} s, OPFS ${(ms.opfs / 1000).toFixed(2)} s`);
 			}
 		}
-		return { rows: [...rows.values()], memory: [...memory.values()] };
+		const profiles = options.profile ? await profileIdb(pages.idb.page, idb.workers, bundles) : [];
+		return { rows: [...rows.values()], memory: [...memory.values()], profiles };
 	} finally {
 		await Promise.all([opfs.close(), idb.close()]);
 	}
@@ -58,6 +60,13 @@ const OPS = [
 	{ id: 'export', label: 'export zip of that version', run: (page) => exportLatest(page) },
 	{ id: 'save', label: 'save from a picked File', run: (page, bundles) => timed(page, 'save', { name: 'bench-fallback-save' }, { file: basename(bundles.payload), savePath: 'saved_model.bin' }, false) }
 ];
+
+/** CPU profiles of the IndexedDB-only workers during one more import, export and save (not timed). */
+async function profileIdb(page, workers, bundles) {
+	const profiles = [];
+	for (const op of OPS) profiles.push((await profiled(workers, `${op.label} (IndexedDB only)`, () => op.run(page, bundles))).profile);
+	return profiles;
+}
 
 async function ready(profile, env, bundles) {
 	const page = await profile.context.newPage();

@@ -14,7 +14,7 @@ import { openMigratedDatabase } from '../migrated-database.ts';
 import { blobNotFound, isSha256 } from './blob-shared.ts';
 import { converted, dropTemp, IdbBlobWriter, RECORD_SIZE, type IdbWriterHost } from './idb-blob-writer.ts';
 import { createStorageQuota, type StorageQuota } from './storage-quota.ts';
-import { blobReader, inThreadHashStream, verifiedChunks } from './verified-read.ts';
+import { inThreadHashStream, verifiedChunks, type BlobReader } from './verified-read.ts';
 
 /** A stored blob's entry: its size, and the writer id its chunk records are keyed by. */
 export interface IdbBlobEntry {
@@ -189,7 +189,9 @@ export async function openIdbBlobStore(options: IdbBlobStoreOptions = {}): Promi
 		},
 		read,
 		async *readVerified(sha256) {
-			yield* verifiedChunks(blobReader(await read(sha256)), await inThreadHashStream(), sha256);
+			const entry = await entryOf(sha256);
+			if (!entry) throw blobNotFound(sha256);
+			yield* verifiedChunks(_recordReader(db, sha256, entry), await inThreadHashStream(), sha256);
 		},
 		async delete(sha256) {
 			if (!isSha256(sha256)) return;
@@ -254,6 +256,52 @@ async function _commitBatch(db: IDBPDatabase<IdbBlobSchema>, batch: readonly Fin
 	});
 	await tx.done;
 	return outcomes;
+}
+
+/**
+ * A stored blob read straight from its chunk records, for readVerified (export, verify): each read is one
+ * transaction over the records it covers, and the next read of the same length is fetched while the caller
+ * works on this one. Reading through read()'s Blob instead copied every byte into the browser's blob storage
+ * and back (export of 64 MiB without OPFS: 3.1 s, of which the Blob constructor alone 0.47 s).
+ * A record shorter than RECORD_SIZE before the last (damage) makes a short read, which verifiedChunks
+ * reports as `INTEGRITY`; a record gone (the blob deleted meanwhile) is `NOT_FOUND`.
+ */
+function _recordReader(db: IDBPDatabase<IdbBlobSchema>, sha256: string, entry: IdbBlobEntry): BlobReader {
+	const fetchRange = async (at: number, length: number): Promise<Uint8Array<ArrayBuffer>> => {
+		const first = Math.floor(at / RECORD_SIZE);
+		const last = Math.min(entry.records, Math.ceil((at + length) / RECORD_SIZE)) - 1;
+		const records = last < first ? [] : await db.getAll('chunks', IDBKeyRange.bound([entry.id, first], [entry.id, last]));
+		if (records.length !== last - first + 1) throw blobNotFound(sha256);
+		const out = new Uint8Array(length);
+		let filled = 0;
+		let skip = at - first * RECORD_SIZE;
+		for (const record of records) {
+			const piece = record.subarray(Math.min(skip, record.byteLength), Math.min(record.byteLength, skip + length - filled));
+			out.set(piece, filled);
+			filled += piece.byteLength;
+			skip = 0;
+			if (record.byteLength < RECORD_SIZE) break; // a short record ends the bytes: the rest would be misplaced
+		}
+		return filled === length ? out : out.subarray(0, filled);
+	};
+	let ahead: { at: number; length: number; bytes: Promise<Uint8Array<ArrayBuffer>> } | null = null;
+	return {
+		size: entry.size,
+		async read(at, length) {
+			const bytes = ahead && ahead.at === at && ahead.length === length ? ahead.bytes : fetchRange(at, length);
+			ahead = null;
+			const next = at + length;
+			if (next < entry.size) {
+				const coming = fetchRange(next, Math.min(length, entry.size - next));
+				coming.catch(() => {}); // surfaces when (if) that read is asked for
+				ahead = { at: next, length: Math.min(length, entry.size - next), bytes: coming };
+			}
+			return bytes;
+		},
+		close() {
+			ahead = null;
+		}
+	};
 }
 
 /** Chunk records [id, 0] … [id, records - 1]. */
