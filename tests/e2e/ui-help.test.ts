@@ -117,13 +117,13 @@ test("every documented selector example matches in Help exactly what the Models 
 /** Each page that uses a part of Help links to it; following the link lands on that part's heading. */
 const PAGE_LINKS: Array<{ path: string; link: string; section: string }> = [
 	{ path: '/', link: 'Help: label selectors', section: 'selectors' },
-	{ path: '/', link: 'Help: metric order and thresholds', section: 'metrics' },
-	{ path: '/models/churn', link: 'Help: metric order and thresholds', section: 'metrics' },
-	{ path: '/models/churn/v1', link: 'Help: tags and versions', section: 'tags' },
+	{ path: '/', link: 'Help: metrics', section: 'metrics' },
+	{ path: '/models/churn', link: 'Help: metrics', section: 'metrics' },
+	{ path: '/models/churn/v1', link: 'Help: tags', section: 'tags' },
 	{ path: '/models/churn/v1', link: 'What aliases are, and how they differ from latest', section: 'latest-and-aliases' },
 	{ path: '/models/churn/v1', link: 'Help: exporting to BentoML', section: 'bentoml' },
-	{ path: '/save', link: 'Help: tags and versions', section: 'tags' },
-	{ path: '/storage', link: 'Help: storage, persistence and the trash', section: 'storage' },
+	{ path: '/save', link: 'Help: tags', section: 'tags' },
+	{ path: '/storage', link: 'Help: storage and the trash', section: 'storage' },
 	{ path: '/storage', link: 'Help: label selectors', section: 'selectors' },
 	{ path: '/remote', link: 'What the registry must allow (CORS), and how sharing works', section: 'registry' }
 ];
