@@ -69,6 +69,12 @@ export async function runCatalogue(env, options, context) {
 	await timed('alias', 'alias resolution (get name@alias)', 'get', { tag: `${seed.sampleName}@champion` }, { maxMs: 5 });
 	await timed('order-metric', 'list ordered by metadata accuracy, page of 50', 'list', { orderBy: { metadata: 'accuracy', direction: 'desc' }, limit: 50 }, QUERY_TARGET);
 	await timed('retention-plan', 'retention dry run: keep the newest 3 of each name', 'planRetention', { keepNewest: 3 }, { maxMs: 1000 });
+	if (options.profile) {
+		const plans = async () => {
+			for (let rep = 0; rep < 5; rep++) await timedCall(page, 'planRetention', { keepNewest: 3 });
+		};
+		profiles.push((await profiled(env.workers, 'retention dry run x5', plans)).profile);
+	}
 	const deletes = [];
 	for (const name of seed.deleteNames.slice(0, options.queryReps)) deletes.push((await timedCall(page, 'delete', { tag: name, removeAliases: true })).ms);
 	add('delete-latest', 'delete a latest version (into the trash)', deletes);
